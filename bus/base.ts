@@ -1,0 +1,93 @@
+/**
+ * What publishing means on every adapter: validate, wrap in an envelope, open a
+ * producer span, hand the envelope to the adapter's `send`.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { createEnvelope } from "./envelope.ts";
+import { withPublishSpan } from "./tracing.ts";
+import type {
+  Bus,
+  CloseOptions,
+  DeadLetterStore,
+  Envelope,
+  EventContract,
+  EventData,
+  Handler,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+} from "./types.ts";
+
+export abstract class BaseBus implements Bus {
+  abstract readonly kind: string;
+  abstract readonly deadLetters: DeadLetterStore;
+  /** Every subscription still open, so close() can close them. */
+  protected readonly subscriptions = new Set<Subscription>();
+  protected closed = false;
+
+  /** `source` names the publisher in every envelope (a module name, usually). */
+  constructor(readonly source: string) {}
+
+  /** Puts one envelope on the broker; resolves once the broker has it. */
+  protected abstract send(envelope: Envelope): Promise<void>;
+  protected abstract open(
+    group: string,
+    events: readonly EventContract[],
+    handler: Handler,
+    options: SubscribeOptions,
+  ): Promise<Subscription>;
+  protected abstract disconnect(): Promise<void>;
+  abstract ping(): Promise<void>;
+
+  publish<C extends EventContract>(
+    event: C,
+    data: z.input<C["schema"]>,
+    options: PublishOptions = {},
+  ): Promise<Envelope<EventData<C>>> {
+    this.assertOpen();
+    // Built before the span so a bad payload throws its ZodError at the caller.
+    const envelope = createEnvelope(this.source, event, data, options);
+    return withPublishSpan(this.kind, event.type, async (traceparent) => {
+      envelope.traceparent = traceparent;
+      await this.send(envelope);
+      return envelope;
+    });
+  }
+
+  publishEnvelope(envelope: Envelope): Promise<void> {
+    this.assertOpen();
+    return this.send(envelope);
+  }
+
+  async subscribe(
+    group: string,
+    events: readonly EventContract[],
+    handler: Handler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    this.assertOpen();
+    const subscription = await this.open(group, events, handler, options);
+    this.subscriptions.add(subscription);
+    return {
+      group,
+      close: async (options?: CloseOptions) => {
+        this.subscriptions.delete(subscription);
+        await subscription.close(options);
+      },
+    };
+  }
+
+  async close(options?: CloseOptions): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close(options)));
+    this.subscriptions.clear();
+    await this.disconnect();
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new Error(`The ${this.kind} bus is closed`);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Defaults and names every adapter shares, kept in one place so that memory,
+ * Redis and NATS behave alike and dead letters look the same everywhere.
+ *
+ * @module
+ */
+import type { SubscribeOptions } from "./types.ts";
+
+export const DEFAULT_MAX_IN_FLIGHT = 100;
+export const DEFAULT_MAX_DELIVER = 5;
+export const DEFAULT_ACK_DEADLINE_MS = 30_000;
+/** How many messages a Redis stream keeps (approximate trim) per event type. */
+export const DEFAULT_RETENTION = 1_000_000;
+/** How long close() lets in-flight handlers run before abandoning their messages. */
+export const DEFAULT_CLOSE_GRACE_MS = 10_000;
+
+/** Exponential backoff from 100 ms, doubling, capped at 10 s. */
+export function defaultBackoff(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 10_000);
+}
+
+export type ResolvedOptions = Required<SubscribeOptions>;
+
+/** Fills in the defaults and rejects nonsense early with a clear message. */
+export function resolveOptions(options: SubscribeOptions = {}): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    maxDeliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+    ackDeadlineMs: options.ackDeadlineMs ?? DEFAULT_ACK_DEADLINE_MS,
+    backoff: options.backoff ?? defaultBackoff,
+  };
+  for (const key of ["maxInFlight", "maxDeliver", "ackDeadlineMs"] as const) {
+    const value = resolved[key];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`Subscribe option ${key} must be a positive integer, got ${value}`);
+    }
+  }
+  return resolved;
+}
+
+/** Group names become Redis keys, NATS durable names and subject tokens. */
+export const GROUP_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function assertGroupName(group: string): void {
+  if (!GROUP_NAME.test(group)) {
+    throw new RangeError(`Group name "${group}" must match ${GROUP_NAME}`);
+  }
+}
+
+/** Event types are dotted lower-case words, e.g. "order.placed". */
+export const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;

@@ -1,0 +1,55 @@
+/**
+ * Turns a bus URL into an adapter: `memory:` (or `memory://name`),
+ * `redis://…` / `rediss://…`, `nats://…`.
+ *
+ * @module
+ */
+import type { Bus } from "./types.ts";
+import { MemoryBus } from "./memory/bus.ts";
+import { RedisBus } from "./redis/bus.ts";
+import { NatsBus } from "./nats/bus.ts";
+
+export interface BusConfig {
+  /** Names the publisher in every envelope. */
+  source: string;
+  /**
+   * Keeps several independent systems (or test runs) apart on one broker:
+   * Redis keys start `bus:<namespace>:`, NATS streams and subjects carry it.
+   */
+  namespace?: string;
+  /** Messages kept per event type (Redis MAXLEN ~, NATS max_msgs_per_subject). */
+  retention?: number;
+}
+
+export const BUS_KINDS = ["memory", "redis", "nats"] as const;
+export type BusKind = typeof BUS_KINDS[number];
+
+/** Which adapter a URL names; throws a RangeError with the offending URL otherwise. */
+export function busKindOf(url: string): BusKind {
+  const scheme = url.split(":", 1)[0]?.toLowerCase();
+  switch (scheme) {
+    case "memory":
+      return "memory";
+    case "redis":
+    case "rediss":
+      return "redis";
+    case "nats":
+    case "tls":
+      return "nats";
+    default:
+      throw new RangeError(
+        `Bus URL "${url}" must start with memory:, redis://, rediss:// or nats://`,
+      );
+  }
+}
+
+export async function createBus(url: string, config: BusConfig): Promise<Bus> {
+  switch (busKindOf(url)) {
+    case "memory":
+      return new MemoryBus(url, config);
+    case "redis":
+      return await RedisBus.connect(url, config);
+    case "nats":
+      return await NatsBus.connect(url, config);
+  }
+}
