@@ -1,0 +1,47 @@
+/**
+ * What a module is to the program that runs it: a name, and a `start` that
+ * opens its store, subscribes its handlers and returns its HTTP routes.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import type { Redis } from "ioredis";
+import type { Bus } from "../bus/types.ts";
+import type { Logger } from "./logger.ts";
+import type { RouteDoc } from "./openapi.ts";
+import type { Settings } from "./settings.ts";
+
+export const MODULE_NAMES = ["inventory", "accounts", "orders", "messaging"] as const;
+export type ModuleName = typeof MODULE_NAMES[number];
+
+export type StoreKind = "memory" | "redis";
+
+export interface ModuleContext {
+  bus: Bus;
+  store: StoreKind;
+  /**
+   * The Redis connection when `store` is "redis". A module touches only keys
+   * that start with `keyPrefix + "<module>:"`.
+   */
+  redis: Redis | null;
+  /** Empty in production; tests set one so runs on a shared Redis stay apart. */
+  keyPrefix: string;
+  settings: Settings;
+  log: Logger;
+}
+
+export interface RunningModule {
+  name: ModuleName;
+  /** Routes, all under `/<name>` (orders: `/orders`). */
+  routes: Hono;
+  docs: RouteDoc[];
+  /** Throws when the module's store cannot be reached. */
+  ready(): Promise<void>;
+  /** Stops handlers, timers and the outbox relay; the caller closes the bus and Redis. */
+  stop(): Promise<void>;
+}
+
+export interface ModuleDefinition {
+  name: ModuleName;
+  start(context: ModuleContext): Promise<RunningModule>;
+}

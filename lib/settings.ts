@@ -1,0 +1,64 @@
+/**
+ * Settings every module may read, taken from the environment once at start-up.
+ * Secrets only ever come from here, never from the repo.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const minorUnits = z.coerce.number().int().nonnegative();
+
+export const settingsSchema = z.object({
+  /** Bearer token for catalog writes, deposits and admin views; unset means no admin. */
+  adminToken: z.string().min(1).nullable(),
+  /** Signs customer tokens so any module can verify them without the accounts keyspace. */
+  authSecret: z.string().min(1),
+  /** Fee in basis points of the subtotal. */
+  feeBps: z.coerce.number().int().min(0).max(10_000),
+  /** Credited to every new customer, for demos. */
+  signupCredit: minorUnits,
+  /** How long (ms) a saga step may wait for its answer before the order is compensated. */
+  sagaStepTimeoutMs: z.coerce.number().int().positive(),
+  webhookUrl: z.string().url().nullable(),
+  webhookSecret: z.string().min(1).nullable(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Reads settings from an environment map; throws a ZodError naming the bad variable. */
+export function settingsFromEnv(env: Record<string, string | undefined>): Settings {
+  return settingsSchema.parse({
+    adminToken: env.ADMIN_TOKEN || null,
+    authSecret: env.AUTH_SECRET || ephemeralSecret(),
+    feeBps: env.FEE_BPS ?? 0,
+    signupCredit: env.SIGNUP_CREDIT ?? 0,
+    sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
+    webhookUrl: env.WEBHOOK_URL || null,
+    webhookSecret: env.WEBHOOK_SECRET || null,
+  });
+}
+
+let ephemeral: string | null = null;
+
+/**
+ * Without AUTH_SECRET a single process still works (tokens die with it); a split
+ * deployment must set it so every process verifies the same tokens.
+ */
+function ephemeralSecret(): string {
+  ephemeral ??= crypto.randomUUID() + crypto.randomUUID();
+  return ephemeral;
+}
+
+/** Settings for tests: fixed secrets, overridable. */
+export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    adminToken: "test-admin-token",
+    authSecret: "test-auth-secret",
+    feeBps: 0,
+    signupCredit: 0,
+    sagaStepTimeoutMs: 30_000,
+    webhookUrl: null,
+    webhookSecret: null,
+    ...overrides,
+  };
+}
