@@ -1,0 +1,205 @@
+/**
+ * The command line and its environment variables: one parsed, validated
+ * `ProcessConfig`, or a `UsageError` whose message is the one line to print
+ * before exiting with code 2.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { MODULE_NAMES, type ModuleName, type StoreKind } from "../lib/module.ts";
+import { LOG_LEVELS, type LogLevel } from "../lib/logger.ts";
+
+export const VERSION = "0.1.0";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const BUS_NAMES = ["memory", "redis", "nats"] as const;
+export type BusName = typeof BUS_NAMES[number];
+
+export interface ProcessConfig {
+  modules: ModuleName[];
+  bus: BusName;
+  store: StoreKind;
+  port: number;
+  host: string;
+  redisUrl: string;
+  natsUrl: string;
+  logLevel: LogLevel;
+  /** Keeps systems apart on one broker: bus keys and streams carry it. */
+  namespace: string;
+  seedDemo: boolean;
+  /** Development defaults for ADMIN_TOKEN and AUTH_SECRET when they are unset. */
+  dev: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** Each option: its flag, its environment variable, what it means. */
+export const OPTIONS = {
+  modules: {
+    env: "MODULES",
+    help: `comma-separated modules to run (${MODULE_NAMES.join(",")}) or "all"`,
+    fallback: "all",
+  },
+  bus: { env: "BUS", help: "message bus: memory, redis or nats", fallback: "memory" },
+  store: {
+    env: "STORE",
+    help: "module stores: memory or redis (default: redis when the bus is redis, else memory)",
+    fallback: "",
+  },
+  port: { env: "PORT", help: "HTTP port", fallback: "8000" },
+  host: { env: "HOST", help: "HTTP interface to listen on", fallback: "0.0.0.0" },
+  "redis-url": {
+    env: "REDIS_URL",
+    help: "Redis URL for the redis bus and stores",
+    fallback: "redis://127.0.0.1:6379",
+  },
+  "nats-url": {
+    env: "NATS_URL",
+    help: "NATS URL for the nats bus",
+    fallback: "nats://127.0.0.1:4222",
+  },
+  "log-level": { env: "LOG_LEVEL", help: `log level: ${LOG_LEVELS.join(", ")}`, fallback: "info" },
+  namespace: {
+    env: "BUS_NAMESPACE",
+    help: "bus namespace (Redis key and NATS stream prefix)",
+    fallback: "bazaar",
+  },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+export function usage(): string {
+  const lines = [
+    `bazaar ${VERSION}: an event-driven commerce backend`,
+    "",
+    "Usage: bazaar [options]        (or: deno run -A mod.ts [options])",
+    "",
+    "Options (each also read from the environment variable in brackets):",
+  ];
+  for (const [flag, option] of Object.entries(OPTIONS)) {
+    lines.push(
+      `  --${flag.padEnd(12)} ${option.help} [${option.env}] (default: ${
+        option.fallback || "see text"
+      })`,
+    );
+  }
+  lines.push(
+    "  --seed-demo    load a small demo catalog and customers and print their tokens",
+    "  --dev          development defaults: ADMIN_TOKEN=dev-admin-token and",
+    "                 AUTH_SECRET=dev-auth-secret when unset (never in production)",
+    "  --help         print this and exit",
+    "  --version      print the version and exit",
+    "",
+    "Secrets come only from the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
+    "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL.",
+  );
+  return lines.join("\n");
+}
+
+function checkUrl(name: string, value: string, schemes: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${name} "${value}" is not a URL`);
+  }
+  const scheme = url.protocol.replace(/:$/, "");
+  if (!schemes.includes(scheme) || !url.hostname) {
+    throw new UsageError(
+      `--${name} "${value}" must be a ${schemes.join(" or ")}:// URL with a host`,
+    );
+  }
+  return value;
+}
+
+export function parseConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+): ProcessConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, { type: "string" as const }])),
+        "seed-demo": { type: "boolean" },
+        dev: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. Run with --help for the options.`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const pick = (name: OptionName): string => {
+    const value = values[name] ?? env[OPTIONS[name].env] ?? OPTIONS[name].fallback;
+    return String(value).trim();
+  };
+
+  const moduleList = pick("modules");
+  const modules = moduleList === "all"
+    ? [...MODULE_NAMES]
+    : [...new Set(moduleList.split(",").map((m) => m.trim()).filter(Boolean))];
+  for (const name of modules) {
+    if (!(MODULE_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `Unknown module "${name}": choose from ${MODULE_NAMES.join(", ")} (or "all")`,
+      );
+    }
+  }
+  if (modules.length === 0) {
+    throw new UsageError(`--modules is empty: choose from ${MODULE_NAMES.join(", ")}`);
+  }
+
+  const bus = pick("bus");
+  if (!(BUS_NAMES as readonly string[]).includes(bus)) {
+    throw new UsageError(`Unknown bus "${bus}": choose memory, redis or nats`);
+  }
+  if (bus === "memory" && modules.length < MODULE_NAMES.length) {
+    const missing = MODULE_NAMES.filter((m) => !modules.includes(m));
+    throw new UsageError(
+      `The memory bus only reaches modules in this process, so events for ${missing.join(", ")} ` +
+        `would go nowhere: run every module, or use --bus redis or --bus nats`,
+    );
+  }
+  const store = pick("store") || (bus === "redis" ? "redis" : "memory");
+  if (store !== "memory" && store !== "redis") {
+    throw new UsageError(`Unknown store "${store}": choose memory or redis`);
+  }
+
+  const portText = pick("port");
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new UsageError(`--port "${portText}" must be a whole number from 0 to 65535`);
+  }
+  const logLevel = pick("log-level");
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`Unknown log level "${logLevel}": choose ${LOG_LEVELS.join(", ")}`);
+  }
+  const namespace = pick("namespace");
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
+    throw new UsageError(`--namespace "${namespace}" must be 1-32 letters, digits, _ or -`);
+  }
+
+  return {
+    modules: modules as ModuleName[],
+    bus: bus as BusName,
+    store,
+    port,
+    host: pick("host"),
+    redisUrl: checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"]),
+    natsUrl: checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]),
+    logLevel: logLevel as LogLevel,
+    namespace,
+    seedDemo: values["seed-demo"] === true,
+    dev: values.dev === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The program: parse flags, start the process, serve HTTP, stop cleanly on
+ * SIGTERM or SIGINT (stop taking requests, let handlers finish, close, exit 0).
+ *
+ * @module
+ */
+import { ZodError } from "zod";
+import { createLogger } from "../lib/logger.ts";
+import { settingsFromEnv } from "../lib/settings.ts";
+import { parseConfig, usage, UsageError, VERSION } from "./config.ts";
+import { startProcess } from "./process.ts";
+import { seedDemo } from "./seed.ts";
+
+/** How long in-flight handlers may run on after SIGTERM before their messages are handed back. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export const DEV_ADMIN_TOKEN = "dev-admin-token";
+export const DEV_AUTH_SECRET = "dev-auth-secret";
+
+function fail(message: string): never {
+  console.error(`bazaar: ${message}`);
+  Deno.exit(2);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const env = Deno.env.toObject();
+  let config;
+  try {
+    config = parseConfig(args, env);
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message);
+    throw error;
+  }
+  if (config.help) {
+    console.log(usage());
+    return;
+  }
+  if (config.version) {
+    console.log(`bazaar ${VERSION}`);
+    return;
+  }
+  if (config.dev) {
+    env.ADMIN_TOKEN ||= DEV_ADMIN_TOKEN;
+    env.AUTH_SECRET ||= DEV_AUTH_SECRET;
+  }
+  let settings;
+  try {
+    settings = settingsFromEnv(env);
+  } catch (error) {
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      fail(`Setting ${issue?.path.join(".")} is invalid: ${issue?.message}`);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel, { service: "bazaar" });
+  const busUrl = config.bus === "memory"
+    ? "memory://main"
+    : config.bus === "redis"
+    ? config.redisUrl
+    : config.natsUrl;
+
+  const process = await startProcess({
+    modules: config.modules,
+    busUrl,
+    namespace: config.namespace,
+    store: config.store,
+    redisUrl: config.redisUrl,
+    settings,
+    log,
+  });
+  if (config.seedDemo) await seedDemo(process.app, settings, (line) => console.log(line));
+
+  const shutdown = new AbortController();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    signal: shutdown.signal,
+    onListen: ({ hostname, port }) =>
+      log.info("Listening", {
+        url: `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
+        modules: config.modules,
+        bus: config.bus,
+        store: config.store,
+      }),
+  }, process.app.fetch);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("Stopping", { signal });
+    shutdown.abort();
+    await server.finished;
+    await process.stop(SHUTDOWN_GRACE_MS);
+    log.info("Stopped");
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(signal, () => void stop(signal));
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Every module this program can run, by name.
+ *
+ * @module
+ */
+import type { ModuleDefinition, ModuleName } from "../lib/module.ts";
+import { inventoryModule } from "../modules/inventory/mod.ts";
+import { accountsModule } from "../modules/accounts/mod.ts";
+import { ordersModule } from "../modules/orders/mod.ts";
+import { messagingModule } from "../modules/messaging/mod.ts";
+
+export const MODULES: Record<ModuleName, ModuleDefinition> = {
+  inventory: inventoryModule,
+  accounts: accountsModule,
+  orders: ordersModule,
+  messaging: messagingModule,
+};

@@ -1,0 +1,128 @@
+/**
+ * One bazaar process: the bus, the stores' Redis connection, the modules it was
+ * told to run, and one HTTP app with their routes plus /health, /ready,
+ * /openapi.json and /docs.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { Redis } from "ioredis";
+import { createBus } from "../bus/factory.ts";
+import type { Bus } from "../bus/types.ts";
+import { installErrorHandling } from "../lib/http.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { ModuleName, RunningModule, StoreKind } from "../lib/module.ts";
+import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
+import type { Settings } from "../lib/settings.ts";
+import { VERSION } from "./config.ts";
+import { docsPage } from "./docs.ts";
+import { MODULES } from "./modules.ts";
+
+export interface ProcessOptions {
+  modules: readonly ModuleName[];
+  /** A bus URL: `memory://name`, `redis://…`, `nats://…`. */
+  busUrl: string;
+  namespace: string;
+  store: StoreKind;
+  redisUrl: string | null;
+  keyPrefix?: string;
+  settings: Settings;
+  log: Logger;
+}
+
+export interface BazaarProcess {
+  app: Hono;
+  bus: Bus;
+  modules: RunningModule[];
+  /** Stops modules, then closes the bus (in-flight handlers finish within the grace) and Redis. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function connectRedis(url: string, log: Logger): Redis {
+  const redis = new Redis(url, {
+    // Commands wait through a reconnect instead of failing at once…
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: true,
+    // …and reconnecting never gives up, backing off to one try a second.
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  });
+  redis.on("error", (error) => log.debug("Redis connection error", { error }));
+  return redis;
+}
+
+export async function startProcess(options: ProcessOptions): Promise<BazaarProcess> {
+  const { log, settings } = options;
+  const redis = options.store === "redis"
+    ? connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", log.child({ part: "store" }))
+    : null;
+  const bus = await createBus(options.busUrl, { source: "bazaar", namespace: options.namespace });
+  const modules: RunningModule[] = [];
+  try {
+    for (const name of options.modules) {
+      modules.push(
+        await MODULES[name].start({
+          bus,
+          store: options.store,
+          redis,
+          keyPrefix: options.keyPrefix ?? "",
+          settings,
+          log: log.child({ module: name }),
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.allSettled(modules.map((m) => m.stop()));
+    await bus.close({ graceMs: 0 });
+    redis?.disconnect();
+    throw error;
+  }
+
+  const app = new Hono();
+  installErrorHandling(app, (error) => log.error("Unhandled error in a request", { error }));
+  const names = modules.map((m) => m.name);
+  const docs: RouteDoc[] = modules.flatMap((m) => m.docs);
+
+  app.get("/health", (c) => c.json({ status: "ok", version: VERSION, modules: names }));
+  app.get("/ready", async (c) => {
+    const checks: Record<string, string> = {};
+    const check = async (name: string, probe: () => Promise<unknown>) => {
+      try {
+        await withTimeout(probe(), PING_TIMEOUT_MS, name);
+        checks[name] = "ok";
+      } catch (error) {
+        checks[name] = (error as Error).message || "unreachable";
+      }
+    };
+    await Promise.all([
+      check("bus", () => bus.ping()),
+      ...(redis ? [check("redis", () => redis.ping())] : []),
+      ...modules.map((m) => check(m.name, () => m.ready())),
+    ]);
+    const ready = Object.values(checks).every((v) => v === "ok");
+    return c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503);
+  });
+  app.get("/openapi.json", (c) => c.json(openApiDocument(docs, VERSION)));
+  app.get("/docs", (c) => c.html(docsPage(docs, VERSION)));
+  for (const module of modules) app.route("/", module.routes);
+
+  let stopped: Promise<void> | null = null;
+  const stop = (graceMs?: number) => {
+    stopped ??= (async () => {
+      await Promise.allSettled(modules.map((m) => m.stop()));
+      await bus.close({ graceMs });
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    })();
+    return stopped;
+  };
+  return { app, bus, modules, stop };
+}
