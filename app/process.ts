@@ -28,6 +28,8 @@ export interface ProcessOptions {
   keyPrefix?: string;
   settings: Settings;
   log: Logger;
+  /** Tests wrap the bus (to hold one event type back, say); the wrapper is closed like the bus. */
+  wrapBus?: (bus: Bus) => Bus;
 }
 
 export interface BazaarProcess {
@@ -65,7 +67,11 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   const redis = options.store === "redis"
     ? connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", log.child({ part: "store" }))
     : null;
-  const bus = await createBus(options.busUrl, { source: "bazaar", namespace: options.namespace });
+  const connected = await createBus(options.busUrl, {
+    source: "bazaar",
+    namespace: options.namespace,
+  });
+  const bus = options.wrapBus ? options.wrapBus(connected) : connected;
   const modules: RunningModule[] = [];
   try {
     for (const name of options.modules) {

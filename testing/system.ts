@@ -1,0 +1,108 @@
+/**
+ * A whole bazaar in this test process, reached through its HTTP app: every
+ * module on the memory bus and stores, or on Redis Streams with Redis stores,
+ * or on NATS JetStream with Redis stores.
+ *
+ * @module
+ */
+import type { Bus } from "../bus/types.ts";
+import { createLogger, silentLogger } from "../lib/logger.ts";
+import { MODULE_NAMES, type ModuleName } from "../lib/module.ts";
+import { type Settings, testSettings } from "../lib/settings.ts";
+import { type BazaarProcess, startProcess } from "../app/process.ts";
+import { serviceUrl, uniqueName } from "./services.ts";
+
+export type Setup = "memory" | "redis" | "nats";
+
+export interface Reply {
+  status: number;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as-is, instead of JSON of `body`. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestSystem {
+  setup: Setup;
+  process: BazaarProcess;
+  settings: Settings;
+  admin: string;
+  keyPrefix: string;
+  namespace: string;
+  call(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+/** Whether a setup can run here (its servers are configured). */
+export function setupAvailable(setup: Setup): boolean {
+  if (setup === "memory") return true;
+  if (serviceUrl("REDIS_URL") === null) return false;
+  return setup === "redis" || serviceUrl("NATS_URL") !== null;
+}
+
+export async function startSystem(
+  setup: Setup,
+  options: {
+    settings?: Partial<Settings>;
+    modules?: readonly ModuleName[];
+    wrapBus?: (bus: Bus) => Bus;
+    namespace?: string;
+    keyPrefix?: string;
+  } = {},
+): Promise<TestSystem> {
+  const settings = testSettings(options.settings);
+  const namespace = options.namespace ?? uniqueName("ns");
+  const keyPrefix = options.keyPrefix ?? (setup === "memory" ? "" : `${uniqueName("k")}:`);
+  const redisUrl = setup === "memory" ? null : serviceUrl("REDIS_URL");
+  const busUrl = setup === "memory"
+    ? `memory://${namespace}`
+    : setup === "redis"
+    ? redisUrl!
+    : serviceUrl("NATS_URL")!;
+  const debug = Deno.env.get("TEST_LOG") === "1";
+  const process = await startProcess({
+    modules: options.modules ?? MODULE_NAMES,
+    busUrl,
+    namespace,
+    store: setup === "memory" ? "memory" : "redis",
+    redisUrl,
+    keyPrefix,
+    settings,
+    log: debug ? createLogger("debug") : silentLogger,
+    wrapBus: options.wrapBus,
+  });
+  const call = async (method: string, path: string, request: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.token) headers.authorization = `Bearer ${request.token}`;
+    let body: string | undefined;
+    if (request.raw !== undefined) body = request.raw;
+    else if (request.body !== undefined) body = JSON.stringify(request.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    const response = await process.app.request(path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (HTML, say): keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    setup,
+    process,
+    settings,
+    admin: settings.adminToken!,
+    keyPrefix,
+    namespace,
+    call,
+    stop: () => process.stop(2_000),
+  };
+}

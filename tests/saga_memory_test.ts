@@ -1,0 +1,3 @@
+import { runSagaCases } from "./saga_cases.ts";
+
+runSagaCases("memory");
