@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { parseConfig, UsageError } from "./config.ts";
+
+const parse = (args: string[], env: Record<string, string> = {}) => parseConfig(args, env);
+
+Deno.test("parseConfig() runs every module on memory by default", () => {
+  const config = parse([]);
+  assert.deepEqual(config.modules, ["inventory", "accounts", "orders", "messaging"]);
+  assert.equal(config.bus, "memory");
+  assert.equal(config.store, "memory");
+  assert.equal(config.port, 8000);
+});
+
+Deno.test("parseConfig() reads flags first, then the environment", () => {
+  const config = parse(["--modules", "orders,inventory", "--bus", "redis", "--port", "9001"], {
+    MODULES: "accounts",
+    PORT: "7000",
+    REDIS_URL: "redis://cache:6380/2",
+    LOG_LEVEL: "debug",
+  });
+  assert.deepEqual(config.modules, ["orders", "inventory"]);
+  assert.equal(config.port, 9001);
+  assert.equal(config.redisUrl, "redis://cache:6380/2");
+  assert.equal(config.store, "redis", "the redis bus implies redis stores");
+  assert.equal(config.logLevel, "debug");
+  const fromEnv = parse([], { MODULES: "accounts", BUS: "nats", STORE: "memory" });
+  assert.deepEqual(fromEnv.modules, ["accounts"]);
+  assert.equal(fromEnv.bus, "nats");
+  assert.equal(fromEnv.store, "memory");
+});
+
+const BAD: [string[], RegExp][] = [
+  [
+    ["--modules", "inventory,shipping"],
+    /Unknown module "shipping".*inventory, accounts, orders, messaging/,
+  ],
+  [["--modules", ""], /empty/],
+  [["--bus", "kafka"], /Unknown bus "kafka"/],
+  [["--bus", "redis", "--redis-url", "not a url"], /--redis-url "not a url" is not a URL/],
+  [["--bus", "redis", "--redis-url", "http://x"], /must be a redis or rediss/],
+  [["--bus", "nats", "--nats-url", "nats//x"], /--nats-url "nats\/\/x" is not a URL/],
+  [["--modules", "orders"], /memory bus.*would go nowhere/],
+  [["--store", "postgres"], /Unknown store "postgres"/],
+  [["--port", "http"], /--port "http"/],
+  [["--port", "70000"], /--port "70000"/],
+  [["--log-level", "loud"], /Unknown log level "loud"/],
+  [["--frobnicate"], /Unknown option '--frobnicate'/],
+  [["stray"], /positional/],
+];
+
+for (const [args, message] of BAD) {
+  Deno.test(`parseConfig() refuses ${args.join(" ")} with one clear line`, () => {
+    assert.throws(() => parse(args), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, message);
+      assert.ok(!error.message.includes("\n"), "one line");
+      return true;
+    });
+  });
+}
