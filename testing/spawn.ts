@@ -1,0 +1,109 @@
+/**
+ * Runs bazaar as a real child process (`deno run -A mod.ts …`), the same entry
+ * point and flags as the compiled binary, for the command-line and
+ * multi-process tests.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait.ts";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const MOD = join(ROOT, "mod.ts");
+
+export interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs to the end (for flags that exit at once). */
+export async function runBazaar(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Finished> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+export class BazaarServer {
+  readonly url: string;
+  #logs: string[] = [];
+  #done: Promise<Deno.CommandStatus>;
+  #streams: Promise<void>[] = [];
+
+  private constructor(readonly child: Deno.ChildProcess, readonly port: number) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.#done = child.status;
+    for (const stream of [child.stdout, child.stderr]) this.#streams.push(this.#collect(stream));
+  }
+
+  /** Starts a server and waits until /health answers. */
+  static async start(args: string[], env: Record<string, string> = {}): Promise<BazaarServer> {
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MOD, "--port", String(port), "--host", "127.0.0.1", ...args],
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const server = new BazaarServer(child, port);
+    try {
+      await waitFor(async () => {
+        try {
+          const response = await fetch(`${server.url}/health`);
+          await response.body?.cancel();
+          return response.ok;
+        } catch {
+          return false;
+        }
+      }, { timeoutMs: 30_000, intervalMs: 100, message: `bazaar ${args.join(" ")} up` });
+    } catch (error) {
+      await server.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${server.logs()}`);
+    }
+    return server;
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) this.#logs.push(decoder.decode(chunk, { stream: true }));
+  }
+
+  logs(): string {
+    return this.#logs.join("");
+  }
+
+  /** Sends a signal and waits for the exit; returns the exit code. */
+  async kill(signal: Deno.Signal = "SIGTERM"): Promise<number> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already gone
+    }
+    const status = await this.#done;
+    await Promise.all(this.#streams);
+    return status.code;
+  }
+
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#done;
+  }
+}
