@@ -35,7 +35,10 @@ export async function importsOf(file: string): Promise<string[]> {
 export function violation(from: string, to: string): string | null {
   const [fromTop, fromModule] = from.split("/");
   const [toTop, toModule, ...rest] = to.split("/");
-  if (toTop === "app" && fromTop !== "app") return "only the program (app/) may import app/";
+  const composers = ["app", "tests", "testing", "bench"];
+  if (toTop === "app" && !composers.includes(fromTop!)) {
+    return "only the program and its tests may import app/";
+  }
   if (toTop !== "modules") return null;
   if (fromTop === "modules" && fromModule === toModule) return null;
   if (fromTop === "app" || fromTop === "tests" || fromTop === "bench") {

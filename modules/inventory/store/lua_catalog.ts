@@ -1,0 +1,116 @@
+/**
+ * Lua for the catalog writes on Redis. Each script is one atomic step over
+ * the module's keys, built from the key prefix in ARGV[1] (every inventory key
+ * starts with it, so the scripts never reach another module's data).
+ *
+ * Product hash fields: doc (JSON: name, sku, description, tags), seq, price,
+ * stock, reserved, sold, received, likes, sku, tag_keys (JSON), created_at,
+ * updated_at. Numbers are decimal strings written by TypeScript, so prices
+ * pass through Lua untouched and never lose precision.
+ *
+ * @module
+ */
+
+/** Helpers every script starts with. */
+export const PRELUDE = `
+local P = ARGV[1]
+local function k(...) return P .. table.concat({...}, ':') end
+local function q(text) return cjson.encode(text) end
+-- An outbox entry: TypeScript built the envelope's head (type, source, time,
+-- correlation, causation, traceparent); the data is only known here.
+local function emit(id, head, data)
+  redis.call('XADD', k('outbox'), '*', 'e', '{"id":' .. q(id) .. ',' .. head .. ',"data":' .. data .. '}')
+end
+`;
+
+/** ARGV: prefix, id, now, sku ('' for none), price, stock, doc, tag_keys JSON, tag keys… */
+export const CREATE_PRODUCT = `${PRELUDE}
+local id, now, sku = ARGV[2], ARGV[3], ARGV[4]
+if sku ~= '' and not redis.call('SET', k('sku', sku), id, 'NX') then return 0 end
+local seq = redis.call('INCR', k('seq'))
+redis.call('HSET', k('product', id), 'doc', ARGV[7], 'seq', seq, 'price', ARGV[5],
+  'stock', ARGV[6], 'reserved', 0, 'sold', 0, 'received', ARGV[6], 'likes', 0,
+  'sku', sku, 'tag_keys', ARGV[8], 'created_at', now, 'updated_at', now)
+redis.call('ZADD', k('products'), seq, id)
+for i = 9, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+return seq
+`;
+
+/**
+ * Compare-and-set: the patch was applied in TypeScript to the doc read before,
+ * so a doc changed since then means "read again and retry" (-1).
+ * ARGV: prefix, id, now, expected doc, new doc, price ('' = unchanged), tag_keys JSON, tag keys…
+ */
+export const UPDATE_PRODUCT = `${PRELUDE}
+local id = ARGV[2]
+local key = k('product', id)
+local doc = redis.call('HGET', key, 'doc')
+if not doc then return 0 end
+if doc ~= ARGV[4] then return -1 end
+local seq = redis.call('HGET', key, 'seq')
+for _, tag in ipairs(cjson.decode(redis.call('HGET', key, 'tag_keys'))) do
+  redis.call('ZREM', k('tag', tag), id)
+end
+for i = 8, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+redis.call('HSET', key, 'doc', ARGV[5], 'tag_keys', ARGV[7], 'updated_at', ARGV[3])
+if ARGV[6] ~= '' then redis.call('HSET', key, 'price', ARGV[6]) end
+return 1
+`;
+
+/** ARGV: prefix, id, quantity, now. Returns the product's hash, or nil when unknown. */
+export const RESTOCK = `${PRELUDE}
+local key = k('product', ARGV[2])
+if redis.call('EXISTS', key) == 0 then return false end
+redis.call('HINCRBY', key, 'stock', ARGV[3])
+redis.call('HINCRBY', key, 'received', ARGV[3])
+redis.call('HSET', key, 'updated_at', ARGV[4])
+return redis.call('HGETALL', key)
+`;
+
+/** ARGV: prefix, product id, customer id. Returns the like count, or -1 when unknown. */
+export const LIKE = `${PRELUDE}
+local key = k('product', ARGV[2])
+if redis.call('EXISTS', key) == 0 then return -1 end
+if redis.call('SADD', k('likers', ARGV[2]), ARGV[3]) == 1 then
+  return redis.call('HINCRBY', key, 'likes', 1)
+end
+return tonumber(redis.call('HGET', key, 'likes'))
+`;
+
+/**
+ * Deletes a product. Every held reservation containing it is lost: its other
+ * lines go back to stock, and the order hears reservation_lost; committed
+ * reservations keep their sale. The lost events' ids are derived from one
+ * base id, since how many there are is only known here.
+ * ARGV: prefix, id, now, lost base id, lost head, deleted id, deleted head.
+ * Returns the lost order ids, or nil when the product is unknown.
+ */
+export const DELETE_PRODUCT = `${PRELUDE}
+local pid, now = ARGV[2], ARGV[3]
+local key = k('product', pid)
+if redis.call('EXISTS', key) == 0 then return false end
+local orders = redis.call('SMEMBERS', k('holds', pid))
+table.sort(orders)
+for i, order in ipairs(orders) do
+  local rkey = k('reservation', order)
+  for _, line in ipairs(cjson.decode(redis.call('HGET', rkey, 'lines'))) do
+    redis.call('SREM', k('holds', line.product_id), order)
+    if line.product_id ~= pid then
+      local other = k('product', line.product_id)
+      redis.call('HINCRBY', other, 'reserved', -line.quantity)
+      redis.call('HINCRBY', other, 'stock', line.quantity)
+    end
+  end
+  redis.call('HSET', rkey, 'state', 'lost', 'product_id', pid, 'updated_at', now)
+  emit(ARGV[4] .. '.' .. i, ARGV[5], '{"order_id":' .. q(order) .. ',"product_id":' .. q(pid) .. '}')
+end
+local sku = redis.call('HGET', key, 'sku')
+if sku and sku ~= '' and redis.call('GET', k('sku', sku)) == pid then redis.call('DEL', k('sku', sku)) end
+for _, tag in ipairs(cjson.decode(redis.call('HGET', key, 'tag_keys'))) do
+  redis.call('ZREM', k('tag', tag), pid)
+end
+redis.call('ZREM', k('products'), pid)
+redis.call('DEL', key, k('holds', pid), k('likers', pid))
+emit(ARGV[6], ARGV[7], '{"product_id":' .. q(pid) .. '}')
+return orders
+`;

@@ -1,0 +1,259 @@
+/**
+ * The Redis inventory store. Every write is one Lua script (state, counters
+ * and the outbox XADD together), so concurrent processes sharing the keyspace
+ * cannot oversell, and a crash never separates a change from its events.
+ * Keys: `<keyPrefix>inventory:…` only.
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import { conflict } from "../../../lib/errors.ts";
+import { RedisOutbox } from "../../../lib/outbox.ts";
+import {
+  applyPatch,
+  createProductRecord,
+  ledgerOf,
+  matchesQuery,
+  type NewProduct,
+  newProductId,
+  type Product,
+  type ProductPatch,
+  type ProductRecord,
+  type StockLedger,
+  tagKey,
+  toProduct,
+} from "../domain/product.ts";
+import {
+  MAX_LINE_QUANTITY,
+  mergeLines,
+  type OrderLine,
+  type Reservation,
+} from "../domain/reservation.ts";
+import {
+  productDeleted,
+  reservationCommitFailed,
+  reservationCommitted,
+  reservationLost,
+  reservationRejected,
+  stockReleased,
+  stockReserved,
+} from "../events.ts";
+import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./lua_catalog.ts";
+import { COMMIT, RELEASE, RESERVE } from "./lua_reservations.ts";
+import {
+  docOf,
+  eventStub,
+  hashFrom,
+  LuaScript,
+  productFrom,
+  reservationFrom,
+} from "./redis_codec.ts";
+import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
+
+const scripts = {
+  create: new LuaScript(CREATE_PRODUCT),
+  update: new LuaScript(UPDATE_PRODUCT),
+  restock: new LuaScript(RESTOCK),
+  like: new LuaScript(LIKE),
+  delete: new LuaScript(DELETE_PRODUCT),
+  reserve: new LuaScript(RESERVE),
+  commit: new LuaScript(COMMIT),
+  release: new LuaScript(RELEASE),
+};
+
+/** A patch that keeps losing its compare-and-set is hammered by writers; give up loudly. */
+const MAX_PATCH_ATTEMPTS = 20;
+
+export class RedisInventoryStore implements InventoryStore {
+  readonly outbox: RedisOutbox;
+  /** `<keyPrefix>inventory:` */
+  readonly prefix: string;
+
+  constructor(private readonly redis: Redis, keyPrefix = "") {
+    this.prefix = `${keyPrefix}inventory:`;
+    this.outbox = new RedisOutbox(redis, `${this.prefix}outbox`);
+  }
+
+  #key(...parts: string[]): string {
+    return this.prefix + parts.join(":");
+  }
+
+  #run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
+    return script.run(this.redis, [this.prefix, ...args]);
+  }
+
+  async createProduct(input: NewProduct): Promise<Product> {
+    const record = createProductRecord(input, newProductId(), 0, now());
+    const keys = record.tags.map(tagKey);
+    const seq = await this.#run(
+      scripts.create,
+      record.id,
+      record.created_at,
+      record.sku ?? "",
+      String(record.price),
+      String(record.stock),
+      docOf(record),
+      JSON.stringify(keys),
+      ...keys,
+    );
+    if (seq === 0) throw conflict(`A product with sku "${record.sku}" already exists`);
+    return toProduct({ ...record, seq: Number(seq) });
+  }
+
+  async #record(id: string): Promise<ProductRecord | null> {
+    return productFrom(id, await this.redis.hgetall(this.#key("product", id)));
+  }
+
+  async getProduct(id: string): Promise<Product | null> {
+    const record = await this.#record(id);
+    return record && toProduct(record);
+  }
+
+  async listProducts(options: ListOptions): Promise<ProductPage> {
+    const index = options.tag === undefined
+      ? this.#key("products")
+      : this.#key("tag", tagKey(options.tag));
+    // A text search filters after reading, so it reads in larger batches.
+    const batch = options.q === undefined ? options.limit + 1 : Math.max(100, options.limit + 1);
+    const found: ProductRecord[] = [];
+    let after = options.afterSeq ?? 0;
+    while (found.length <= options.limit) {
+      const rows = await this.redis.zrangebyscore(
+        index,
+        `(${after}`,
+        "+inf",
+        "WITHSCORES",
+        "LIMIT",
+        0,
+        batch,
+      );
+      if (rows.length === 0) break;
+      const ids = rows.filter((_, i) => i % 2 === 0);
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.#key("product", id));
+      const replies = (await pipeline.exec()) ?? [];
+      ids.forEach((id, i) => {
+        const [error, hash] = replies[i] ?? [null, null];
+        if (error) throw error;
+        // Deleted between the two reads: it is simply no longer listed.
+        const record = productFrom(id, hashFrom(hash));
+        if (record && matchesQuery(record, options)) found.push(record);
+      });
+      after = Number(rows[rows.length - 1]);
+      if (ids.length < batch) break;
+    }
+    const page = found.slice(0, options.limit);
+    return {
+      items: page.map(toProduct),
+      nextSeq: found.length > options.limit ? page[page.length - 1]!.seq : null,
+    };
+  }
+
+  async updateProduct(id: string, patch: ProductPatch): Promise<Product | null> {
+    for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+      const record = await this.#record(id);
+      if (!record) return null;
+      const updated = applyPatch(record, patch, now());
+      const keys = updated.tags.map(tagKey);
+      const outcome = await this.#run(
+        scripts.update,
+        id,
+        updated.updated_at,
+        docOf(record),
+        docOf(updated),
+        patch.price === undefined ? "" : String(patch.price),
+        JSON.stringify(keys),
+        ...keys,
+      );
+      if (outcome === 0) return null;
+      if (outcome === 1) return await this.getProduct(id);
+    }
+    throw conflict(`Product "${id}" is changing too fast to update; try again`);
+  }
+
+  async restock(id: string, quantity: number): Promise<Product | null> {
+    const reply = await this.#run(scripts.restock, id, String(quantity), now());
+    const record = reply ? productFrom(id, hashFrom(reply)) : null;
+    return record && toProduct(record);
+  }
+
+  async deleteProduct(id: string, cause: Cause = null): Promise<DeleteResult | null> {
+    const lost = eventStub(reservationLost, cause);
+    const deleted = eventStub(productDeleted, cause);
+    const reply = await this.#run(
+      scripts.delete,
+      id,
+      now(),
+      lost.id,
+      lost.head,
+      deleted.id,
+      deleted.head,
+    );
+    return Array.isArray(reply) ? { lost: reply.map(String) } : null;
+  }
+
+  async like(productId: string, customerId: string): Promise<number | null> {
+    const likes = Number(await this.#run(scripts.like, productId, customerId));
+    return likes < 0 ? null : likes;
+  }
+
+  async reserve(
+    orderId: string,
+    items: readonly OrderLine[],
+    cause: Cause = null,
+  ): Promise<Reservation> {
+    const reserved = eventStub(stockReserved, cause);
+    const rejected = eventStub(reservationRejected, cause);
+    const lines = mergeLines(items).flatMap((line) => [line.product_id, String(line.quantity)]);
+    const reply = await this.#run(
+      scripts.reserve,
+      orderId,
+      now(),
+      MAX_LINE_QUANTITY,
+      reserved.id,
+      reserved.head,
+      rejected.id,
+      rejected.head,
+      ...lines,
+    );
+    return reservationFrom(orderId, hashFrom(reply))!;
+  }
+
+  async commit(orderId: string, cause: Cause = null): Promise<Reservation | null> {
+    const committed = eventStub(reservationCommitted, cause);
+    const failed = eventStub(reservationCommitFailed, cause);
+    const reply = await this.#run(
+      scripts.commit,
+      orderId,
+      now(),
+      committed.id,
+      committed.head,
+      failed.id,
+      failed.head,
+    );
+    return reservationFrom(orderId, hashFrom(reply));
+  }
+
+  async release(orderId: string, cause: Cause = null): Promise<Reservation> {
+    const released = eventStub(stockReleased, cause);
+    const reply = await this.#run(scripts.release, orderId, now(), released.id, released.head);
+    return reservationFrom(orderId, hashFrom(reply))!;
+  }
+
+  async getReservation(orderId: string): Promise<Reservation | null> {
+    return reservationFrom(orderId, await this.redis.hgetall(this.#key("reservation", orderId)));
+  }
+
+  async ledger(productId: string): Promise<StockLedger | null> {
+    const record = await this.#record(productId);
+    return record && ledgerOf(record);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

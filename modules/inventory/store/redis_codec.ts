@@ -1,0 +1,121 @@
+/**
+ * Between Redis hashes and inventory records, and the pieces of an envelope
+ * the Lua scripts complete.
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { defineEvent, type EventContract } from "../../../bus/types.ts";
+import { outboxEvent } from "../../../lib/outbox.ts";
+import type { ProductRecord } from "../domain/product.ts";
+import { type Reservation, RESERVATION_STATES, type ReservedLine } from "../domain/reservation.ts";
+import { SOURCE } from "./source.ts";
+import type { Cause } from "./types.ts";
+
+/** The catalog fields kept as one JSON document (the counters are hash fields of their own). */
+export interface ProductDoc {
+  name: string;
+  sku: string | null;
+  description: string | null;
+  tags: string[];
+}
+
+export function docOf(record: Pick<ProductRecord, keyof ProductDoc>): string {
+  const doc: ProductDoc = {
+    name: record.name,
+    sku: record.sku,
+    description: record.description,
+    tags: record.tags,
+  };
+  return JSON.stringify(doc);
+}
+
+/** ioredis returns HGETALL as an object, but a script's HGETALL as a flat array. */
+export function hashFrom(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+  return hash;
+}
+
+const int = (text: string | undefined) => Number(text ?? "0");
+
+export function productFrom(id: string, hash: Record<string, string>): ProductRecord | null {
+  if (hash.doc === undefined) return null;
+  const doc = JSON.parse(hash.doc) as ProductDoc;
+  return {
+    id,
+    seq: int(hash.seq),
+    ...doc,
+    price: int(hash.price),
+    stock: int(hash.stock),
+    reserved: int(hash.reserved),
+    sold: int(hash.sold),
+    received: int(hash.received),
+    likes: int(hash.likes),
+    created_at: hash.created_at ?? "",
+    updated_at: hash.updated_at ?? "",
+  };
+}
+
+const stateSchema = z.enum(RESERVATION_STATES);
+
+export function reservationFrom(
+  orderId: string,
+  hash: Record<string, string>,
+): Reservation | null {
+  if (hash.state === undefined) return null;
+  const reason = hash.reason;
+  return {
+    order_id: orderId,
+    state: stateSchema.parse(hash.state),
+    lines: JSON.parse(hash.lines ?? "[]") as ReservedLine[],
+    reason: reason === "unknown_product" || reason === "out_of_stock" ? reason : null,
+    product_id: hash.product_id || null,
+    created_at: hash.created_at ?? "",
+    updated_at: hash.updated_at ?? "",
+  };
+}
+
+/** An envelope's id and its other fields but `data`, as the inside of a JSON object. */
+export interface EventStub {
+  id: string;
+  head: string;
+}
+
+const anyData = new Map<string, EventContract>();
+
+/**
+ * Built by `outboxEvent` like every other outbox entry (same correlation,
+ * causation and trace rules); only the data is left for the script to write.
+ */
+export function eventStub(event: EventContract, cause: Cause): EventStub {
+  let contract = anyData.get(event.type);
+  if (!contract) anyData.set(event.type, contract = defineEvent(event.type, z.unknown()));
+  const { id, data: _data, ...rest } = outboxEvent(SOURCE, contract, null, cause);
+  return { id, head: JSON.stringify(rest).slice(1, -1) };
+}
+
+/** A Lua script run by its SHA, loaded again when the server has forgotten it. */
+export class LuaScript {
+  #sha: Promise<string> | null = null;
+
+  constructor(readonly source: string) {}
+
+  async run(redis: Redis, args: (string | number)[]): Promise<unknown> {
+    this.#sha ??= sha1(this.source);
+    const sha = await this.#sha;
+    try {
+      return await redis.evalsha(sha, 0, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      return await redis.eval(this.source, 0, ...args);
+    }
+  }
+}
+
+async function sha1(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,2 @@
+/** The `source` of every envelope inventory writes to its outbox. */
+export const SOURCE = "inventory";
