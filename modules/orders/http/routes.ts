@@ -1,0 +1,121 @@
+/**
+ * The orders HTTP API (SPEC "Orders"). Handlers check who is calling, read
+ * and validate input, and hand off to the service; errors are thrown and
+ * mapped to the SPEC body by the process's error handler.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import type { Guard, Principal } from "../../../lib/auth.ts";
+import { forbidden, notFound } from "../../../lib/errors.ts";
+import { param, readBody, readQuery } from "../../../lib/http.ts";
+import type { RouteDoc } from "../../../lib/openapi.ts";
+import { id as idSchema } from "../../../lib/schemas.ts";
+import { isTerminal, type Order, viewOf } from "../saga/order.ts";
+import type { OrderService } from "../service.ts";
+import { idempotencyKey, preferredWait } from "./headers.ts";
+import { listOrdersQuery, orderListResponse, orderResponse, placeOrderBody } from "./schemas.ts";
+
+export const orderDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/orders",
+    summary:
+      "Place an order (202 pending). Headers: `Idempotency-Key` (same key and body → same order; " +
+      "another body → 409), `Prefer: wait=N` (0..30 s: 200 once terminal, else 202).",
+    access: "admin or customer",
+    status: 202,
+    body: placeOrderBody,
+    response: orderResponse,
+  },
+  {
+    method: "get",
+    path: "/orders",
+    summary: "List orders, newest first: a customer's own, or (admin) any customer's or all.",
+    access: "admin or customer",
+    status: 200,
+    query: listOrdersQuery,
+    response: orderListResponse,
+  },
+  {
+    method: "get",
+    path: "/orders/:id",
+    summary: "One order with its prices, status, reason and history.",
+    access: "admin or customer",
+    status: 200,
+    response: orderResponse,
+  },
+  {
+    method: "post",
+    path: "/orders/:id/cancel",
+    summary: "Cancel an order (a confirmed one is refunded); 409 once it is finished.",
+    access: "admin or customer",
+    status: 202,
+    response: orderResponse,
+  },
+];
+
+/** The order the caller may see: 404 when there is none, 403 when it is someone else's. */
+async function ownOrder(
+  c: Context,
+  service: OrderService,
+  principal: Principal,
+): Promise<Order> {
+  const id = param(c, "id");
+  const order = idSchema.safeParse(id).success ? await service.get(id) : null;
+  if (!order) throw notFound("Order", id);
+  if (principal.kind === "customer" && principal.customerId !== order.customer_id) {
+    throw forbidden("A customer token may only reach its own orders");
+  }
+  return order;
+}
+
+export function orderRoutes(service: OrderService, guard: Guard): Hono {
+  const app = new Hono();
+
+  app.post("/orders", async (c) => {
+    const principal = await guard.caller(c);
+    const wait = preferredWait(c.req.header("prefer"));
+    const key = idempotencyKey(c.req.header("idempotency-key"));
+    const body = await readBody(c, placeOrderBody);
+    if (principal.kind === "customer" && principal.customerId !== body.customer_id) {
+      throw forbidden("A customer token may only place orders for itself");
+    }
+    let { order, replayed } = await service.place(body, key);
+    c.header("Location", `/orders/${order.id}`);
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (wait === null) return c.json(viewOf(order), 202);
+    order = await service.awaitOutcome(order.id, wait * 1_000, c.req.raw.signal) ?? order;
+    c.header("Preference-Applied", `wait=${wait}`);
+    return c.json(viewOf(order), isTerminal(order.status) ? 200 : 202);
+  });
+
+  app.get("/orders", async (c) => {
+    const principal = await guard.caller(c);
+    const query = readQuery(c, listOrdersQuery);
+    let customerId = query.customer_id;
+    if (principal.kind === "customer") {
+      customerId ??= principal.customerId;
+      if (customerId !== principal.customerId) {
+        throw forbidden("A customer token may only list its own orders");
+      }
+    }
+    const orders = customerId === undefined
+      ? await service.listRecent(query.limit)
+      : await service.listForCustomer(customerId, query.limit);
+    return c.json({ items: orders.map(viewOf) }, 200);
+  });
+
+  app.get("/orders/:id", async (c) => {
+    const principal = await guard.caller(c);
+    return c.json(viewOf(await ownOrder(c, service, principal)), 200);
+  });
+
+  app.post("/orders/:id/cancel", async (c) => {
+    const principal = await guard.caller(c);
+    const order = await ownOrder(c, service, principal);
+    return c.json(viewOf(await service.cancel(order.id)), 202);
+  });
+
+  return app;
+}

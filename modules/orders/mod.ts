@@ -1,0 +1,63 @@
+/**
+ * The orders module: order placement, the order saga (state machine,
+ * compensation, timeouts) and order queries. Its only entry is
+ * `ordersModule`; other modules may import `./events.ts` and nothing else.
+ *
+ * @module
+ */
+import { Guard } from "../../lib/auth.ts";
+import type { ModuleContext, ModuleDefinition, RunningModule } from "../../lib/module.ts";
+import { OutboxRelay } from "../../lib/outbox.ts";
+import { subscribeSaga } from "./handlers.ts";
+import { orderDocs, orderRoutes } from "./http/routes.ts";
+import { OrderService } from "./service.ts";
+import { MemoryOrderStore } from "./store/memory.ts";
+import { RedisOrderStore } from "./store/redis.ts";
+import type { OrderStore } from "./store/types.ts";
+import { DeadlineSweeper } from "./sweeper.ts";
+
+function openStore(ctx: ModuleContext): OrderStore {
+  if (ctx.store === "memory") return new MemoryOrderStore();
+  if (!ctx.redis) throw new Error('The orders module needs a Redis connection for store "redis"');
+  return new RedisOrderStore(ctx.redis, ctx.keyPrefix);
+}
+
+async function start(ctx: ModuleContext): Promise<RunningModule> {
+  const log = ctx.log.child({ module: "orders" });
+  const store = openStore(ctx);
+  // Only one process relays a Redis outbox (a lease), so the others' writes wait for its next
+  // look: keep that short.
+  const relay = new OutboxRelay(store.outbox, ctx.bus, log, {
+    intervalMs: ctx.store === "redis" ? 50 : 250,
+  });
+  const service = new OrderService(store, ctx.settings, log, { onEmit: () => relay.wake() });
+  const sweeper = new DeadlineSweeper(
+    (limit) => service.sweep(limit),
+    DeadlineSweeper.intervalFor(ctx.settings.sagaStepTimeoutMs),
+    log,
+  );
+  const subscription = await subscribeSaga(
+    ctx.bus,
+    (orderId, input, cause) => service.apply(orderId, input, cause),
+    log,
+  );
+  // Events left in the outbox by an earlier run go out first.
+  relay.start();
+  relay.wake();
+  sweeper.start();
+  return {
+    name: "orders",
+    routes: orderRoutes(service, new Guard(ctx.settings)),
+    docs: orderDocs,
+    ready: () => store.ping(),
+    stop: async () => {
+      await sweeper.stop();
+      await subscription.close();
+      // Last: what the handlers just wrote is published before the bus closes.
+      await relay.stop();
+      await store.close();
+    },
+  };
+}
+
+export const ordersModule: ModuleDefinition = { name: "orders", start };

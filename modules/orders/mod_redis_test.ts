@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { serviceUrl } from "../../testing/services.ts";
+import { waitFor } from "../../testing/wait.ts";
+import { seen } from "./_fakes.ts";
+import { withSystem } from "./_system.ts";
+
+const redisUrl = serviceUrl("REDIS_URL");
+
+Deno.test({
+  name: "two orders processes sharing a Redis store run each order's saga once",
+  ignore: redisUrl === null,
+  fn: async () => {
+    const world = { duplicate: true, stock: new Map([["p1", 100], ["p2", 100]]) };
+    await withSystem({ redisUrl: redisUrl!, processes: 2, world }, async (system) => {
+      const items = [{ product_id: "p1", quantity: 1 }, { product_id: "p2", quantity: 2 }];
+      const orders = await Promise.all(
+        Array.from({ length: 20 }, async () => await (await system.place(items, 10)).json()),
+      );
+      assert.deepEqual(new Set(orders.map((order) => order.status)), new Set(["confirmed"]));
+      assert.equal(system.world.balances.get("cus_1"), 100_000 - 20 * 1_500);
+      for (const order of orders) {
+        await waitFor(() => seen(system.world, "order.confirmed", order.id).length === 1);
+        assert.equal(seen(system.world, "order.payment_requested", order.id).length, 1);
+        assert.equal(seen(system.world, "order.stock_commit_requested", order.id).length, 1);
+      }
+      const listed = await system.app.request("/orders?limit=100", {
+        headers: { authorization: system.token },
+      });
+      assert.equal((await listed.json()).items.length, 20);
+    });
+  },
+});
+
+Deno.test({
+  name: "on Redis, an order whose step times out is compensated by the sweeper",
+  ignore: redisUrl === null,
+  fn: async () => {
+    const options = {
+      redisUrl: redisUrl!,
+      processes: 2,
+      settings: { sagaStepTimeoutMs: 150 },
+      world: { silent: new Set(["payment"]) },
+    };
+    await withSystem(options as never, async (system) => {
+      const order = await (await system.place([{ product_id: "p1", quantity: 3 }], 5)).json();
+      assert.equal(order.status, "rejected");
+      assert.equal(order.reason, "timeout");
+      await waitFor(() => system.world.stock.get("p1") === 10, { message: "stock back" });
+      await waitFor(() => seen(system.world, "order.rejected", order.id).length === 1);
+      assert.equal(seen(system.world, "order.refund_requested", order.id).length, 1);
+    });
+  },
+});

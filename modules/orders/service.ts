@@ -1,0 +1,216 @@
+/**
+ * The orders module's use cases: place, read, cancel, and apply whatever the
+ * other modules answer. Each one reads the order, asks the saga's pure
+ * `decide` what follows, and writes the result with its events as one
+ * compare-and-set — retried on a lost race, so two processes handling the same
+ * event cannot both apply it.
+ *
+ * @module
+ */
+import { trace } from "@opentelemetry/api";
+import { createEnvelope } from "../../bus/envelope.ts";
+import { traceparentOf } from "../../bus/tracing.ts";
+import type { Envelope } from "../../bus/types.ts";
+import { conflict, notFound } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { outboxEvent } from "../../lib/outbox.ts";
+import type { Settings } from "../../lib/settings.ts";
+import { orderPlaced } from "./events.ts";
+import type { Emission, SagaClock, SagaInput } from "./saga/decision.ts";
+import { isTerminal, type Order } from "./saga/order.ts";
+import { newOrderId } from "./saga/ids.ts";
+import { newOrder } from "./saga/place.ts";
+import { decide } from "./saga/transitions.ts";
+import type { OrderStore } from "./store/types.ts";
+
+export const SOURCE = "orders";
+/** Lost compare-and-set races in a row before giving up (the bus retries a handler later). */
+const MAX_RACES = 20;
+
+export interface PlaceOrder {
+  customer_id: string;
+  items: { product_id: string; quantity: number }[];
+}
+
+export type ApplyResult =
+  | { kind: "applied"; order: Order }
+  | { kind: "ignore"; why: string }
+  | { kind: "refuse"; why: string }
+  | { kind: "unknown" };
+
+export interface ServiceOptions {
+  /** Called after every write that put events in the outbox (wakes the relay). */
+  onEmit?: () => void;
+  now?: () => number;
+  /** How often a waiting request looks at the order again. */
+  pollMs?: number;
+}
+
+export class OrderService {
+  readonly #onEmit: () => void;
+  readonly #now: () => number;
+  readonly #pollMs: number;
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+    options: ServiceOptions = {},
+  ) {
+    this.#onEmit = options.onEmit ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    this.#pollMs = options.pollMs ?? 25;
+  }
+
+  #clock(): SagaClock {
+    return {
+      now: this.#now(),
+      feeBps: this.settings.feeBps,
+      stepTimeoutMs: this.settings.sagaStepTimeoutMs,
+    };
+  }
+
+  /**
+   * Stores a pending order with its order.placed event. With an Idempotency-Key
+   * the same request gets the order the key made before (`replayed`), and
+   * another request under that key is a conflict.
+   */
+  async place(
+    request: PlaceOrder,
+    idempotencyKey?: string,
+  ): Promise<{ order: Order; replayed: boolean }> {
+    const id = newOrderId();
+    const placed = outboxEvent(SOURCE, orderPlaced, { order_id: id, ...request });
+    const order = newOrder({
+      id,
+      ...request,
+      correlation_id: placed.correlation_id,
+      traceparent: placed.traceparent,
+    }, this.#clock());
+    const claim = idempotencyKey === undefined ? undefined : {
+      customerId: request.customer_id,
+      key: idempotencyKey,
+      fingerprint: await fingerprintOf(request),
+    };
+    const result = await this.store.create(order, [placed], claim);
+    if (result.created) {
+      this.#onEmit();
+      return { order: result.order, replayed: false };
+    }
+    if (result.fingerprint !== claim?.fingerprint) {
+      throw conflict(
+        `Idempotency-Key "${idempotencyKey}" was already used with a different request`,
+        { order_id: result.order.id },
+      );
+    }
+    return { order: result.order, replayed: true };
+  }
+
+  get(id: string): Promise<Order | null> {
+    return this.store.get(id);
+  }
+
+  listForCustomer(customerId: string, limit: number): Promise<Order[]> {
+    return this.store.listByCustomer(customerId, limit);
+  }
+
+  listRecent(limit: number): Promise<Order[]> {
+    return this.store.listRecent(limit);
+  }
+
+  /** Cancels an order, or refunds a confirmed one; 404 unknown, 409 when it is too late. */
+  async cancel(id: string): Promise<Order> {
+    const result = await this.apply(id, { kind: "cancel" }, null);
+    switch (result.kind) {
+      case "applied":
+        return result.order;
+      case "unknown":
+        throw notFound("Order", id);
+      case "refuse":
+        throw conflict(result.why);
+      case "ignore":
+        // decide() never ignores a cancel; reaching here is a bug worth a loud conflict.
+        throw conflict(`Order "${id}" could not be cancelled: ${result.why}`);
+    }
+  }
+
+  /** Runs one saga input against the stored order until it is applied or found moot. */
+  async apply(orderId: string, input: SagaInput, cause: Envelope | null): Promise<ApplyResult> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const order = await this.store.get(orderId);
+      if (!order) return { kind: "unknown" };
+      const decision = decide(order, input, this.#clock());
+      if (decision.kind !== "apply") return decision;
+      const events = decision.emit.map((emission) => this.#envelope(order, emission, cause));
+      const written = await this.store.update(decision.order, order.version, events);
+      if (written) {
+        if (events.length) this.#onEmit();
+        if (written.status !== order.status) {
+          this.log.debug("Order moved", {
+            order_id: orderId,
+            from: order.status,
+            to: written.status,
+            input: input.kind,
+          });
+        }
+        return { kind: "applied", order: written };
+      }
+    }
+    throw new Error(`Order "${orderId}" kept changing under ${input.kind}; giving up for now`);
+  }
+
+  /** Compensates orders whose step got no answer in time; returns how many moved. */
+  async sweep(limit = 100): Promise<number> {
+    let moved = 0;
+    for (const id of await this.store.overdue(this.#now(), limit)) {
+      const result = await this.apply(id, { kind: "deadline_passed" }, null);
+      if (result.kind === "applied") {
+        moved++;
+        this.log.info("Order step timed out", { order_id: id, status: result.order.status });
+      }
+    }
+    return moved;
+  }
+
+  /** The order once terminal, or as it is when `timeoutMs` has passed or `signal` aborts. */
+  async awaitOutcome(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Order | null> {
+    const until = this.#now() + timeoutMs;
+    while (true) {
+      const order = await this.store.get(id);
+      if (!order || isTerminal(order.status)) return order;
+      if (this.#now() >= until || signal?.aborted) return order;
+      await sleep(Math.min(this.#pollMs, Math.max(0, until - this.#now())));
+    }
+  }
+
+  /**
+   * An event caused by an envelope continues its conversation; one caused by a
+   * request or the clock continues the order's own (its order.placed).
+   */
+  #envelope(order: Order, emission: Emission, cause: Envelope | null): Envelope {
+    if (cause) return outboxEvent(SOURCE, emission.event, emission.data, cause);
+    const active = trace.getActiveSpan();
+    const traceparent = active && trace.isSpanContextValid(active.spanContext())
+      ? traceparentOf(active)
+      : order.traceparent;
+    return createEnvelope(SOURCE, emission.event, emission.data, {
+      correlationId: order.correlation_id,
+    }, traceparent);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The request in a canonical form (lines sorted by product), hashed: the same
+ * order asked for with its lines in another order is the same request.
+ */
+export async function fingerprintOf(request: PlaceOrder): Promise<string> {
+  const lines = request.items.map((item) => [item.product_id, item.quantity] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = JSON.stringify([request.customer_id, lines]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,155 @@
+/**
+ * The Redis order store. Every key starts with `<keyPrefix>orders:`:
+ *
+ * - `order:<id>` hash: `v` (version), `s` (status), `doc` (the order as JSON)
+ * - `customer:<customer id>` and `recent`: sorted sets of order ids by creation time
+ * - `deadlines`: sorted set of in-flight order ids by deadline (the sweeper's work list)
+ * - `idem:<customer id>:<key>`: the order an Idempotency-Key made, expiring after a day
+ * - `counts`: hash of orders per status
+ * - `outbox`: the stream of events waiting for the relay
+ * - `outbox:lease`: which process relays the outbox now (store/outbox_lease.ts)
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import type { Envelope } from "../../../bus/types.ts";
+import { RedisOutbox } from "../../../lib/outbox.ts";
+import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
+import { LeasedOutbox } from "./outbox_lease.ts";
+import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
+import {
+  type CreateResult,
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyClaim,
+  type OrderStore,
+} from "./types.ts";
+
+interface Remembered {
+  order_id: string;
+  fingerprint: string;
+}
+
+export class RedisOrderStore implements OrderStore {
+  /** What this process writes to; the relay reads through `outbox` (one relay at a time). */
+  readonly stream: RedisOutbox;
+  readonly outbox: LeasedOutbox;
+  readonly #prefix: string;
+
+  /** `keyPrefix` is the process-wide one ("" in production); "orders:" is added here. */
+  constructor(private readonly redis: Redis, keyPrefix: string) {
+    this.#prefix = `${keyPrefix}orders:`;
+    this.stream = new RedisOutbox(redis, this.#key("outbox"));
+    this.outbox = new LeasedOutbox(redis, this.stream, this.#key("outbox:lease"));
+  }
+
+  #key(suffix: string): string {
+    return this.#prefix + suffix;
+  }
+
+  #orderKey(id: string): string {
+    return this.#key(`order:${id}`);
+  }
+
+  /** Customer ids may hold ":", so they are encoded where another part follows. */
+  #customerKey(customerId: string): string {
+    return this.#key(`customer:${encodeURIComponent(customerId)}`);
+  }
+
+  async create(order: Order, events: Envelope[], claim?: IdempotencyClaim): Promise<CreateResult> {
+    const keys = [
+      this.#orderKey(order.id),
+      this.#customerKey(order.customer_id),
+      this.#key("recent"),
+      this.#key("deadlines"),
+      this.stream.key,
+      this.#key("counts"),
+    ];
+    if (claim) {
+      keys.push(
+        this.#key(`idem:${encodeURIComponent(claim.customerId)}:${encodeURIComponent(claim.key)}`),
+      );
+    }
+    const remembered: Remembered = { order_id: order.id, fingerprint: claim?.fingerprint ?? "" };
+    const earlier = await CREATE_ORDER.run(this.redis, keys, [
+      order.id,
+      order.version,
+      order.status,
+      JSON.stringify(order),
+      Date.parse(order.created_at),
+      order.deadline ?? "",
+      JSON.stringify(remembered),
+      IDEMPOTENCY_TTL_MS,
+      ...events.map(RedisOutbox.encode),
+    ]);
+    if (typeof earlier !== "string") return { created: true, order: structuredClone(order) };
+    const record = JSON.parse(earlier) as Remembered;
+    const earlierOrder = await this.get(record.order_id);
+    if (!earlierOrder) throw new Error(`Idempotency key names missing order "${record.order_id}"`);
+    return { created: false, order: earlierOrder, fingerprint: record.fingerprint };
+  }
+
+  async get(id: string): Promise<Order | null> {
+    const doc = await this.redis.hget(this.#orderKey(id), "doc");
+    return doc === null ? null : JSON.parse(doc) as Order;
+  }
+
+  async update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
+    const stored: Order = { ...next, version: expectedVersion + 1 };
+    const written = await UPDATE_ORDER.run(
+      this.redis,
+      [this.#orderKey(next.id), this.#key("deadlines"), this.stream.key, this.#key("counts")],
+      [
+        next.id,
+        expectedVersion,
+        stored.version,
+        stored.status,
+        JSON.stringify(stored),
+        stored.deadline ?? "",
+        ...events.map(RedisOutbox.encode),
+      ],
+    );
+    return written === 1 ? stored : null;
+  }
+
+  async listByCustomer(customerId: string, limit: number): Promise<Order[]> {
+    return await this.#load(
+      await this.redis.zrevrange(this.#customerKey(customerId), 0, limit - 1),
+    );
+  }
+
+  async listRecent(limit: number): Promise<Order[]> {
+    return await this.#load(await this.redis.zrevrange(this.#key("recent"), 0, limit - 1));
+  }
+
+  async overdue(now: number, limit: number): Promise<string[]> {
+    return await this.redis.zrangebyscore(this.#key("deadlines"), "-inf", now, "LIMIT", 0, limit);
+  }
+
+  async countByStatus(): Promise<Record<OrderStatus, number>> {
+    const stored = await this.redis.hgetall(this.#key("counts"));
+    return Object.fromEntries(
+      ORDER_STATUSES.map((status) => [status, Number(stored[status] ?? 0)]),
+    ) as Record<OrderStatus, number>;
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.outbox.release();
+  }
+
+  async #load(ids: string[]): Promise<Order[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.#orderKey(id), "doc");
+    const results = await pipeline.exec() ?? [];
+    const orders: Order[] = [];
+    for (const [error, doc] of results) {
+      if (error) throw error;
+      if (typeof doc === "string") orders.push(JSON.parse(doc) as Order);
+    }
+    return orders;
+  }
+}
