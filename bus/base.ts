@@ -41,7 +41,8 @@ export abstract class BaseBus implements Bus {
   protected abstract disconnect(): Promise<void>;
   abstract ping(): Promise<void>;
 
-  publish<C extends EventContract>(
+  // async: a bad payload or a closed bus is a rejected promise, never a synchronous throw.
+  async publish<C extends EventContract>(
     event: C,
     data: z.input<C["schema"]>,
     options: PublishOptions = {},
@@ -49,16 +50,16 @@ export abstract class BaseBus implements Bus {
     this.assertOpen();
     // Built before the span so a bad payload throws its ZodError at the caller.
     const envelope = createEnvelope(this.source, event, data, options);
-    return withPublishSpan(this.kind, event.type, async (traceparent) => {
+    return await withPublishSpan(this.kind, event.type, async (traceparent) => {
       envelope.traceparent = traceparent;
       await this.send(envelope);
       return envelope;
     });
   }
 
-  publishEnvelope(envelope: Envelope): Promise<void> {
+  async publishEnvelope(envelope: Envelope): Promise<void> {
     this.assertOpen();
-    return this.send(envelope);
+    await this.send(envelope);
   }
 
   async subscribe(

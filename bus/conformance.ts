@@ -10,6 +10,7 @@ import { defineEvent } from "./types.ts";
 import type { Bus, Envelope, Subscription } from "./types.ts";
 import { delay, waitFor } from "../testing/wait.ts";
 import { uniqueName } from "../testing/services.ts";
+import { ensureTraceContext } from "../testing/trace_context.ts";
 
 export interface BusHarness {
   /** Adapter name, used in test names. */
@@ -61,6 +62,7 @@ function countBy<T>(values: T[]): Map<T, number> {
 }
 
 export function runBusConformance(harness: BusHarness): void {
+  ensureTraceContext();
   const scale = harness.timeScale ?? 1;
   const test = (name: string, fn: () => Promise<void>) =>
     Deno.test({
@@ -75,7 +77,9 @@ export function runBusConformance(harness: BusHarness): void {
       await assert.rejects(
         // deno-lint-ignore no-explicit-any
         bus.publish(pinged, { n: -1 } as any),
-        z.ZodError,
+        // Not `z.ZodError` itself: zod throws a subclass recognised only by
+        // `instanceof`, and Deno's node:assert matches classes by prototype.
+        (error) => error instanceof z.ZodError,
       );
       const first = await bus.publish(pinged, { n: 1 });
       assert.equal(first.type, "test.pinged");

@@ -1,0 +1,20 @@
+/**
+ * How a bus is configured, whatever its adapter. Kept apart from the factory
+ * so an adapter can name it without importing the factory, which imports
+ * every adapter (a cycle, and a type check of one adapter that fails until
+ * all of them exist).
+ *
+ * @module
+ */
+
+export interface BusConfig {
+  /** Names the publisher in every envelope. */
+  source: string;
+  /**
+   * Keeps several independent systems (or test runs) apart on one broker:
+   * Redis keys start `bus:<namespace>:`, NATS streams and subjects carry it.
+   */
+  namespace?: string;
+  /** Messages kept per event type (Redis MAXLEN ~, NATS max_msgs_per_subject). */
+  retention?: number;
+}

@@ -1,0 +1,90 @@
+/**
+ * The in-memory bus: the embedded default, with the same delivery semantics
+ * as the Redis and NATS adapters (retained logs, consumer groups, retries,
+ * ack deadlines, dead letters), so code that works on it works on them.
+ *
+ * @module
+ */
+import { BaseBus } from "../base.ts";
+import { assertGroupName, DEFAULT_RETENTION, resolveOptions } from "../defaults.ts";
+import { contractMap } from "../delivery.ts";
+import type { BusConfig } from "../config.ts";
+import type {
+  DeadLetterStore,
+  Envelope,
+  EventContract,
+  Handler,
+  SubscribeOptions,
+  Subscription,
+} from "../types.ts";
+import type { Broker } from "./broker.ts";
+import { Member } from "./member.ts";
+import { acquireBroker, releaseBroker } from "./registry.ts";
+import { toWire } from "./wire.ts";
+
+export class MemoryBus extends BaseBus {
+  readonly kind = "memory";
+  readonly deadLetters: DeadLetterStore;
+  readonly #broker: Broker;
+  readonly #retention: number;
+
+  /** `url` is `memory:` or `memory://<name>`; buses on the same URL and namespace share a broker. */
+  constructor(url: string, config: BusConfig) {
+    super(config.source);
+    const retention = config.retention ?? DEFAULT_RETENTION;
+    if (!Number.isInteger(retention) || retention < 1) {
+      throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
+    }
+    this.#retention = retention;
+    this.#broker = acquireBroker(url, config.namespace ?? "bazaar", retention);
+    const letters = this.#broker.deadLetters;
+    this.deadLetters = {
+      list: (group, limit) => this.#whileOpen(() => letters.list(group, limit)),
+      replay: (id) => this.#whileOpen(() => letters.replay(id)),
+      replayAll: (group) => this.#whileOpen(() => letters.replayAll(group)),
+    };
+  }
+
+  ping(): Promise<void> {
+    return this.#whileOpen(() => {});
+  }
+
+  protected send(envelope: Envelope): Promise<void> {
+    this.#broker.append(envelope.type, toWire(envelope), this.#retention);
+    return Promise.resolve();
+  }
+
+  protected open(
+    group: string,
+    events: readonly EventContract[],
+    handler: Handler,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    assertGroupName(group);
+    if (events.length === 0) {
+      throw new RangeError(`Group "${group}" must subscribe to at least one event`);
+    }
+    const member = new Member(
+      group,
+      this.#broker,
+      contractMap(events),
+      handler,
+      resolveOptions(options),
+    );
+    member.join();
+    return Promise.resolve(member);
+  }
+
+  protected disconnect(): Promise<void> {
+    releaseBroker(this.#broker);
+    return Promise.resolve();
+  }
+
+  /** Runs `body` as a promise that rejects once the bus is closed, as a real connection would. */
+  #whileOpen<T>(body: () => T): Promise<T> {
+    return Promise.resolve().then(() => {
+      this.assertOpen();
+      return body();
+    });
+  }
+}

@@ -1,0 +1,10 @@
+import { runBusConformance } from "../conformance.ts";
+import { MemoryBus } from "./bus.ts";
+import { injectRaw } from "./registry.ts";
+
+runBusConformance({
+  name: "memory",
+  available: true,
+  create: (source, namespace) => Promise.resolve(new MemoryBus("memory:", { source, namespace })),
+  injectRaw: (namespace, type, raw) => Promise.resolve(injectRaw(namespace, type, raw)),
+});

@@ -1,0 +1,175 @@
+/**
+ * One group's consumption of one event type's log — a Redis consumer group on
+ * a stream, a JetStream durable consumer on a subject. Members of the group
+ * (on any bus instance of the broker) share its cursor, its redelivery queue
+ * and its pending messages; each message goes to one member.
+ *
+ * @module
+ */
+import type { ResolvedOptions } from "../defaults.ts";
+import { deadLetterRecord, type Outcome } from "../delivery.ts";
+import type { Broker } from "./broker.ts";
+import { Log } from "./log.ts";
+import type { Member } from "./member.ts";
+import type { Message } from "./wire.ts";
+
+/** A message handed to a member and not yet settled. */
+export interface Pending {
+  readonly message: Message;
+  readonly attempt: number;
+  /** performance.now() after which the group gives the message to someone else. */
+  readonly deadline: number;
+  /** Null once settled or taken back, so a late outcome can tell it has lost the message. */
+  lane: Lane | null;
+  prev: Pending | null;
+  next: Pending | null;
+}
+
+/**
+ * Pending messages that share one ack deadline, in delivery order — hence in
+ * deadline order, so the sweep only looks at the head. A linked list, so a
+ * settled message leaves in O(1) wherever it is and a hung one at the head
+ * does not make the list grow behind it.
+ */
+class Lane {
+  head: Pending | null = null;
+  tail: Pending | null = null;
+
+  append(pending: Pending): void {
+    pending.lane = this;
+    pending.prev = this.tail;
+    if (this.tail) this.tail.next = pending;
+    else this.head = pending;
+    this.tail = pending;
+  }
+
+  remove(pending: Pending): void {
+    if (pending.prev) pending.prev.next = pending.next;
+    else this.head = pending.next;
+    if (pending.next) pending.next.prev = pending.prev;
+    else this.tail = pending.prev;
+    pending.lane = pending.prev = pending.next = null;
+  }
+}
+
+interface Redelivery {
+  message: Message;
+  attempt: number;
+}
+
+export class ConsumerGroup {
+  /** Set while the group waits in the broker's pump list. */
+  scheduled = false;
+  /** Next log position to deliver; a new group starts at the oldest retained message. */
+  #cursor: number;
+  /** Retries that came due, messages past their ack deadline, replays: before new ones. */
+  readonly #redeliveries = new Log<Redelivery>();
+  readonly #members: Member[] = [];
+  #nextMember = 0;
+  /** Keyed by ack deadline (ms); almost always one lane. */
+  readonly #lanes = new Map<number, Lane>();
+
+  constructor(
+    readonly name: string,
+    /** The event type whose log this group reads. */
+    readonly type: string,
+    private readonly log: Log<Message>,
+    private readonly broker: Broker,
+  ) {
+    this.#cursor = log.first;
+  }
+
+  join(member: Member): void {
+    this.#members.push(member);
+    this.broker.schedule(this);
+  }
+
+  leave(member: Member): void {
+    const index = this.#members.indexOf(member);
+    if (index >= 0) this.#members.splice(index, 1);
+  }
+
+  hasWork(): boolean {
+    return this.#redeliveries.length > 0 || this.#cursor < this.log.end;
+  }
+
+  /** Hands out messages while there are some and a member has room. */
+  dispatch(): void {
+    while (this.hasWork()) {
+      const member = this.#memberWithRoom();
+      if (!member) return;
+      const redelivery = this.#redeliveries.shift();
+      if (redelivery) {
+        member.take(this, redelivery.message, redelivery.attempt);
+      } else {
+        // Retention may have trimmed what this group had not read yet.
+        if (this.#cursor < this.log.first) this.#cursor = this.log.first;
+        member.take(this, this.log.at(this.#cursor++), 1);
+      }
+    }
+  }
+
+  /** Records that a member holds a message, until it settles or its deadline passes. */
+  hold(message: Message, attempt: number, ackDeadlineMs: number): Pending {
+    const deadline = performance.now() + ackDeadlineMs;
+    const pending: Pending = { message, attempt, deadline, lane: null, prev: null, next: null };
+    let lane = this.#lanes.get(ackDeadlineMs);
+    if (!lane) this.#lanes.set(ackDeadlineMs, lane = new Lane());
+    lane.append(pending);
+    this.broker.wakeAt(deadline);
+    return pending;
+  }
+
+  /**
+   * Does what a delivery's outcome says. Ignored when the message was taken
+   * back meanwhile (its deadline passed): it is someone else's now, and a late
+   * ack must not cancel, nor a late failure duplicate, that delivery.
+   */
+  settle(pending: Pending, outcome: Outcome, options: ResolvedOptions): void {
+    if (!pending.lane) return;
+    pending.lane.remove(pending);
+    const { message, attempt } = pending;
+    if (outcome.action === "retry") {
+      this.broker.retryLater(this, message, attempt + 1, outcome.delayMs);
+    } else if (outcome.action === "dead") {
+      // Past maxDeliver, deliver() refuses without running the handler.
+      const attempts = attempt > options.maxDeliver ? attempt - 1 : attempt;
+      this.broker.deadLetter(this.type, deadLetterRecord(this.name, message, outcome, attempts));
+    }
+  }
+
+  redeliver(message: Message, attempt: number): void {
+    this.#redeliveries.append({ message, attempt });
+    this.broker.schedule(this);
+  }
+
+  /** Takes back every message held past its deadline; returns the next deadline. */
+  reclaimOverdue(now: number): number {
+    let next = Infinity;
+    for (const lane of this.#lanes.values()) {
+      let head = lane.head;
+      while (head && head.deadline <= now) {
+        lane.remove(head);
+        this.redeliver(head.message, head.attempt + 1);
+        head = lane.head;
+      }
+      if (head && head.deadline < next) next = head.deadline;
+    }
+    return next;
+  }
+
+  /** Round robin, so members of a group share the work rather than the first taking all. */
+  #memberWithRoom(): Member | undefined {
+    const members = this.#members;
+    const count = members.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#nextMember + i) % count;
+      const member = members[index]!;
+      if (member.hasRoom()) {
+        this.#nextMember = (index + 1) % count;
+        return member;
+      }
+    }
+    return undefined;
+  }
+}

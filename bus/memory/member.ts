@@ -1,0 +1,104 @@
+/**
+ * One subscription: a member of a consumer group per event type it asked
+ * for, running at most `maxInFlight` handlers at once across them.
+ *
+ * @module
+ */
+import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
+import { deliver, type Outcome } from "../delivery.ts";
+import type { CloseOptions, EventContract, Handler, Subscription } from "../types.ts";
+import type { Broker } from "./broker.ts";
+import type { ConsumerGroup, Pending } from "./consumer_group.ts";
+import type { Message } from "./wire.ts";
+
+/**
+ * `abandoned`: closed while handlers still ran past the grace. Their outcomes
+ * are ignored and their messages stay pending until the ack deadline hands
+ * them to another member, exactly as if this process had died.
+ */
+type State = "open" | "closing" | "closed" | "abandoned";
+
+export class Member implements Subscription {
+  #state: State = "open";
+  #inFlight = 0;
+  readonly #groups: ConsumerGroup[];
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+  #nextGroup = 0;
+
+  constructor(
+    readonly group: string,
+    private readonly broker: Broker,
+    private readonly contracts: ReadonlyMap<string, EventContract>,
+    private readonly handler: Handler,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.#groups = [...contracts.keys()].map((type) => broker.consumerGroup(type, group));
+  }
+
+  /** Starts taking messages. */
+  join(): void {
+    for (const group of this.#groups) group.join(this);
+  }
+
+  hasRoom(): boolean {
+    return this.#state === "open" && this.#inFlight < this.options.maxInFlight;
+  }
+
+  take(group: ConsumerGroup, message: Message, attempt: number): void {
+    this.#inFlight++;
+    const pending = group.hold(message, attempt, this.options.ackDeadlineMs);
+    deliver({
+      system: "memory",
+      group: this.group,
+      message,
+      attempt,
+      contracts: this.contracts,
+      handler: this.handler,
+      options: this.options,
+    }).then((outcome) => this.#settle(group, pending, outcome));
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.#closing ??= this.#shutDown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+  }
+
+  async #shutDown(graceMs: number): Promise<void> {
+    this.#state = "closing";
+    for (const group of this.#groups) group.leave(this);
+    if (this.#inFlight > 0 && graceMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+    }
+    this.#state = this.#inFlight > 0 ? "abandoned" : "closed";
+  }
+
+  #settle(group: ConsumerGroup, pending: Pending, outcome: Outcome): void {
+    this.#inFlight--;
+    if (this.#state === "abandoned") return;
+    group.settle(pending, outcome, this.options);
+    if (this.#state === "open") {
+      this.#refill();
+    } else if (this.#inFlight === 0) {
+      this.#drained?.();
+    }
+  }
+
+  /**
+   * A slot is free: dispatch at once rather than through the broker's pump
+   * (we run in a promise reaction, never inside a dispatch). The group asked
+   * first rotates, so a busy event type cannot starve the others.
+   */
+  #refill(): void {
+    const groups = this.#groups;
+    for (let i = 0; i < groups.length && this.hasRoom(); i++) {
+      const group = groups[(this.#nextGroup + i) % groups.length]!;
+      if (group.hasWork()) group.dispatch();
+    }
+    this.#nextGroup = (this.#nextGroup + 1) % groups.length;
+  }
+}
