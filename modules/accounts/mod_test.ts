@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { Redis } from "ioredis";
+import { createBus } from "../../bus/factory.ts";
+import type { Bus, Envelope } from "../../bus/types.ts";
+import { installErrorHandling } from "../../lib/http.ts";
+import { silentLogger } from "../../lib/logger.ts";
+import type { RunningModule, StoreKind } from "../../lib/module.ts";
+import { testSettings } from "../../lib/settings.ts";
+import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import { waitFor } from "../../testing/wait.ts";
+import { paymentRequested, refundRequested } from "../orders/events.ts";
+import { accountsEvents } from "./events.ts";
+import { accountsModule } from "./mod.ts";
+
+const ADMIN = "test-admin-token";
+const redisUrl = serviceUrl("REDIS_URL");
+
+interface Harness {
+  bus: Bus;
+  module: RunningModule;
+  app: Hono;
+  /** Every accounts event seen by a test group, in arrival order. */
+  seen: Envelope[];
+}
+
+/** Starts accounts on a private memory bus, with a test group listening to what it says. */
+async function withAccounts(store: StoreKind, body: (h: Harness) => Promise<void>) {
+  const bus = await createBus(`memory://${uniqueName("acc")}`, { source: "test" });
+  const redis = store === "redis" ? new Redis(redisUrl!) : null;
+  const keyPrefix = `${uniqueName("t")}:`;
+  const module = await accountsModule.start({
+    bus,
+    store,
+    redis,
+    keyPrefix,
+    settings: testSettings(),
+    log: silentLogger,
+  });
+  const seen: Envelope[] = [];
+  const listener = await bus.subscribe("observer", accountsEvents, (e) => void seen.push(e));
+  const app = new Hono();
+  installErrorHandling(app, (error) => {
+    throw error;
+  });
+  app.route("/", module.routes);
+  try {
+    await body({ bus, module, app, seen });
+  } finally {
+    await listener.close();
+    await module.stop();
+    await bus.close();
+    if (redis) {
+      // Only this run's keys (the Redis is shared), and all of them inside the module's keyspace.
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
+        assert.ok(keys.every((key) => key.startsWith(`${keyPrefix}accounts:`)), keys.join(", "));
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+      await redis.quit();
+    }
+  }
+}
+
+async function signUp(app: Hono, name: string, balance: number) {
+  const response = await app.request("/accounts/customers", {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, email: `${name}@example.com`, balance }),
+  });
+  assert.equal(response.status, 201);
+  return (await response.json()) as { id: string };
+}
+
+async function balanceOf(app: Hono, id: string): Promise<number> {
+  const response = await app.request(`/accounts/customers/${id}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  return ((await response.json()) as { balance: number }).balance;
+}
+
+async function payment(app: Hono, order: string) {
+  const response = await app.request(`/accounts/payments/${order}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  const json = await response.json();
+  return response.status === 200 ? json as { status: string } : null;
+}
+
+const answersFor = (seen: Envelope[], order: string) =>
+  seen.filter((e) => (e.data as { order_id?: string }).order_id === order)
+    .map((e) => {
+      const reason = (e.data as { reason?: string }).reason;
+      return reason ? `${e.type}:${reason}` : e.type;
+    });
+
+for (const store of ["memory", "redis"] as const) {
+  const test = (name: string, fn: (h: Harness) => Promise<void>) =>
+    Deno.test({
+      name: `accounts on a ${store} store: ${name}`,
+      ignore: store === "redis" && !redisUrl,
+      fn: () => withAccounts(store, fn),
+    });
+
+  test("sign-up announces accounts.customer_registered", async ({ app, seen }) => {
+    const { id } = await signUp(app, "ada", 0);
+    const event = await waitFor(() => seen.find((e) => e.type === "accounts.customer_registered"));
+    assert.deepEqual(event.data, { customer_id: id, name: "ada", email: "ada@example.com" });
+    assert.equal(event.source, "accounts");
+  });
+
+  test("order.payment_requested charges once and answers payment_succeeded", async (h) => {
+    const { id } = await signUp(h.app, "bob", 1000);
+    const request = { order_id: "ord-1", customer_id: id, amount: 300 };
+    const first = await h.bus.publish(paymentRequested, request);
+    await h.bus.publish(paymentRequested, request);
+    const answer = await waitFor(() => h.seen.find((e) => e.type === "accounts.payment_succeeded"));
+    assert.deepEqual(answer.data, request);
+    assert.equal(answer.causation_id, first.id, "the answer names the request that caused it");
+    assert.equal(answer.correlation_id, first.correlation_id);
+    // The duplicate is handled (its ack) without a second charge or answer.
+    await waitFor(async () => (await balanceOf(h.app, id)) === 700);
+    await h.bus.publish(paymentRequested, { ...request, order_id: "ord-marker", amount: 1 });
+    await waitFor(() => answersFor(h.seen, "ord-marker").length === 1);
+    assert.deepEqual(answersFor(h.seen, "ord-1"), ["accounts.payment_succeeded"]);
+    assert.equal(await balanceOf(h.app, id), 699);
+  });
+
+  test("payment requests fail for low funds and unknown customers", async (h) => {
+    const { id } = await signUp(h.app, "cy", 50);
+    await h.bus.publish(paymentRequested, { order_id: "ord-2", customer_id: id, amount: 51 });
+    await h.bus.publish(paymentRequested, { order_id: "ord-3", customer_id: "ghost", amount: 1 });
+    await waitFor(() => answersFor(h.seen, "ord-2").length && answersFor(h.seen, "ord-3").length);
+    assert.deepEqual(answersFor(h.seen, "ord-2"), ["accounts.payment_failed:insufficient_funds"]);
+    assert.deepEqual(answersFor(h.seen, "ord-3"), ["accounts.payment_failed:unknown_customer"]);
+    assert.equal(await balanceOf(h.app, id), 50);
+  });
+
+  test("order.refund_requested refunds a charge once", async (h) => {
+    const { id } = await signUp(h.app, "di", 500);
+    await h.bus.publish(paymentRequested, { order_id: "ord-4", customer_id: id, amount: 200 });
+    await waitFor(() => answersFor(h.seen, "ord-4").length === 1);
+    await h.bus.publish(refundRequested, { order_id: "ord-4", customer_id: id });
+    await h.bus.publish(refundRequested, { order_id: "ord-4", customer_id: id });
+    const refunded = await waitFor(() =>
+      h.seen.find((e) => e.type === "accounts.payment_refunded")
+    );
+    assert.deepEqual(refunded.data, { order_id: "ord-4", customer_id: id, amount: 200 });
+    await waitFor(async () => (await balanceOf(h.app, id)) === 500);
+    const ledger = await h.app.request(`/accounts/customers/${id}/ledger`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const items = ((await ledger.json()) as { items: { type: string; amount: number }[] }).items;
+    assert.deepEqual(items.map((e) => `${e.type}:${e.amount}`), [
+      "deposit:500",
+      "charge:200",
+      "refund:200",
+    ]);
+  });
+
+  test("a refund before the payment request voids the order", async (h) => {
+    const { id } = await signUp(h.app, "ed", 500);
+    await h.bus.publish(refundRequested, { order_id: "ord-5", customer_id: id });
+    // Events of two types are not ordered on the bus: let the refund land first.
+    await waitFor(async () => (await payment(h.app, "ord-5"))?.status === "voided");
+    await h.bus.publish(paymentRequested, { order_id: "ord-5", customer_id: id, amount: 100 });
+    await waitFor(() => answersFor(h.seen, "ord-5").length === 1);
+    assert.deepEqual(answersFor(h.seen, "ord-5"), ["accounts.payment_failed:voided"]);
+    assert.equal(await balanceOf(h.app, id), 500);
+  });
+
+  test("ready() answers while the store is reachable", async ({ module }) => {
+    await module.ready();
+  });
+}

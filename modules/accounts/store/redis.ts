@@ -1,0 +1,231 @@
+/**
+ * Accounts on Redis, every key under `<keyPrefix>accounts:`:
+ *
+ * - `customer:<id>` hash {id, name, email, balance, created_at}
+ * - `email:<lower-case email>` → customer id (uniqueness)
+ * - `ledger:<id>` list of JSON ledger lines, oldest first
+ * - `payment:<order id>` hash, the one payment record of an order
+ * - `outbox` stream read by the OutboxRelay
+ *
+ * Each change is one Lua script (`scripts.ts`) that also XADDs its events.
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import type { Envelope } from "../../../bus/types.ts";
+import { conflict } from "../../../lib/errors.ts";
+import { RedisOutbox } from "../../../lib/outbox.ts";
+import { auditLedger, emailKey } from "../domain/rules.ts";
+import {
+  createCustomerScript,
+  depositScript,
+  refundPaymentScript,
+  takePaymentScript,
+} from "./scripts.ts";
+import type {
+  AccountsStore,
+  Customer,
+  FailureReason,
+  LedgerEntry,
+  MoneyAudit,
+  NewCustomer,
+  PaymentEvents,
+  PaymentOutcome,
+  PaymentRecord,
+  PaymentRequest,
+  PaymentStatus,
+  RefundOutcome,
+} from "./types.ts";
+
+/** How often a refund re-reads a record that changed under it before giving up. */
+const REFUND_ATTEMPTS = 5;
+
+export class RedisAccountsStore implements AccountsStore {
+  readonly outbox: RedisOutbox;
+
+  /** `prefix` is `<keyPrefix>accounts:`. */
+  constructor(private readonly redis: Redis, private readonly prefix: string) {
+    this.outbox = new RedisOutbox(redis, `${prefix}outbox`);
+  }
+
+  async createCustomer(input: NewCustomer, registered: Envelope): Promise<Customer> {
+    const deposits = input.deposits.filter((amount) => amount > 0);
+    const balance = deposits.reduce((sum, amount) => sum + amount, 0);
+    const lines = deposits.map((amount) =>
+      JSON.stringify({ type: "deposit", amount, at: input.created_at } satisfies LedgerEntry)
+    );
+    const created = await createCustomerScript.run(
+      this.redis,
+      [this.#email(input.email), this.#customer(input.id), this.#ledger(input.id), this.outbox.key],
+      [
+        input.id,
+        input.name,
+        input.email,
+        input.created_at,
+        balance,
+        RedisOutbox.encode(registered),
+        ...lines,
+      ],
+    );
+    if (created !== 1) throw conflict(`A customer with email "${input.email}" already exists`);
+    return {
+      id: input.id,
+      name: input.name,
+      email: input.email,
+      balance,
+      created_at: input.created_at,
+    };
+  }
+
+  async customer(id: string): Promise<Customer | null> {
+    const hash = await this.redis.hgetall(this.#customer(id));
+    return hash.id ? customerFrom(hash) : null;
+  }
+
+  async deposit(id: string, amount: number, at: string): Promise<Customer | null> {
+    const line = JSON.stringify({ type: "deposit", amount, at } satisfies LedgerEntry);
+    const result = Number(
+      await depositScript.run(
+        this.redis,
+        [this.#customer(id), this.#ledger(id)],
+        [amount, line, Number.MAX_SAFE_INTEGER],
+      ),
+    );
+    if (result === -1) return null;
+    if (result === -2) throw conflict(`A deposit of ${amount} would overflow the balance`);
+    // Name and email never change, so only the balance must come from the script.
+    const customer = await this.customer(id);
+    return customer ? { ...customer, balance: result } : null;
+  }
+
+  async ledger(id: string): Promise<LedgerEntry[] | null> {
+    const [[, exists], [, lines]] = await this.redis.multi()
+      .exists(this.#customer(id))
+      .lrange(this.#ledger(id), 0, -1)
+      .exec() as [[unknown, number], [unknown, string[]]];
+    if (!exists) return null;
+    return lines.map((line) => JSON.parse(line) as LedgerEntry);
+  }
+
+  async takePayment(
+    request: PaymentRequest,
+    at: string,
+    events: PaymentEvents,
+  ): Promise<PaymentOutcome> {
+    const line = JSON.stringify(
+      {
+        type: "charge",
+        amount: request.amount,
+        order_id: request.order_id,
+        at,
+      } satisfies LedgerEntry,
+    );
+    const outcome = await takePaymentScript.run(
+      this.redis,
+      [
+        this.#payment(request.order_id),
+        this.#customer(request.customer_id),
+        this.#ledger(request.customer_id),
+        this.outbox.key,
+      ],
+      [
+        request.order_id,
+        request.customer_id,
+        request.amount,
+        at,
+        line,
+        RedisOutbox.encode(events.succeeded),
+        RedisOutbox.encode(events.insufficient_funds),
+        RedisOutbox.encode(events.unknown_customer),
+        RedisOutbox.encode(events.voided),
+      ],
+    );
+    return outcome as PaymentOutcome;
+  }
+
+  async refundPayment(
+    orderId: string,
+    customerId: string,
+    at: string,
+    refunded: (charge: PaymentRecord) => Envelope,
+  ): Promise<RefundOutcome> {
+    // Read, build the event from what was charged, then let the script check
+    // that the record is still what we read (optimistic; a charge and a
+    // refund racing for one order make us read again).
+    for (let attempt = 0; attempt < REFUND_ATTEMPTS; attempt++) {
+      const seen = await this.payment(orderId);
+      if (seen && seen.status !== "charged") return "nothing_to_refund";
+      const owner = seen?.customer_id ?? customerId;
+      const args = seen
+        ? [
+          "charged",
+          orderId,
+          owner,
+          at,
+          JSON.stringify(
+            { type: "refund", amount: seen.amount, order_id: orderId, at } satisfies LedgerEntry,
+          ),
+          RedisOutbox.encode(refunded(seen)),
+        ]
+        : ["none", orderId, owner, at, "", ""];
+      const outcome = await refundPaymentScript.run(
+        this.redis,
+        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.outbox.key],
+        args,
+      );
+      if (outcome !== "retry") return outcome as RefundOutcome;
+    }
+    throw new Error(`Payment record of order "${orderId}" kept changing during a refund`);
+  }
+
+  async payment(orderId: string): Promise<PaymentRecord | null> {
+    const hash = await this.redis.hgetall(this.#payment(orderId));
+    if (!hash.status) return null;
+    const record: PaymentRecord = {
+      order_id: hash.order_id ?? orderId,
+      customer_id: hash.customer_id ?? "",
+      amount: Number(hash.amount ?? 0),
+      status: hash.status as PaymentStatus,
+      at: hash.at ?? "",
+    };
+    if (hash.reason) record.reason = hash.reason as FailureReason;
+    if (hash.refunded_at) record.refunded_at = hash.refunded_at;
+    return record;
+  }
+
+  async audit(customerId: string): Promise<MoneyAudit | null> {
+    const [[, balance], [, lines]] = await this.redis.multi()
+      .hget(this.#customer(customerId), "balance")
+      .lrange(this.#ledger(customerId), 0, -1)
+      .exec() as [[unknown, string | null], [unknown, string[]]];
+    if (balance === null) return null;
+    return auditLedger(Number(balance), lines.map((line) => JSON.parse(line) as LedgerEntry));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  #customer(id: string): string {
+    return `${this.prefix}customer:${id}`;
+  }
+  #ledger(id: string): string {
+    return `${this.prefix}ledger:${id}`;
+  }
+  #email(email: string): string {
+    return `${this.prefix}email:${emailKey(email)}`;
+  }
+  #payment(orderId: string): string {
+    return `${this.prefix}payment:${orderId}`;
+  }
+}
+
+function customerFrom(hash: Record<string, string>): Customer {
+  return {
+    id: hash.id!,
+    name: hash.name ?? "",
+    email: hash.email ?? "",
+    balance: Number(hash.balance ?? 0),
+    created_at: hash.created_at ?? "",
+  };
+}

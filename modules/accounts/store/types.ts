@@ -1,0 +1,128 @@
+/**
+ * What the accounts module keeps, and the store contract that the memory and
+ * Redis stores both fulfil (checked by `conformance.ts`).
+ *
+ * Every method that changes state also appends the events it causes to the
+ * store's outbox in the same atomic step, so a crash can never keep one
+ * without the other.
+ *
+ * @module
+ */
+import type { Envelope } from "../../../bus/types.ts";
+import type { Outbox } from "../../../lib/outbox.ts";
+
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  /** Minor units. */
+  balance: number;
+  created_at: string;
+}
+
+export type LedgerType = "deposit" | "charge" | "refund";
+
+/** One line of a customer's append-only ledger. */
+export interface LedgerEntry {
+  type: LedgerType;
+  amount: number;
+  /** Set on charges and refunds. */
+  order_id?: string;
+  at: string;
+}
+
+export type FailureReason = "insufficient_funds" | "unknown_customer" | "voided";
+
+/**
+ * What happened to an order's payment. One record per order, ever: it is what
+ * makes "charged at most once" and "refunded at most once" hold.
+ *
+ * - `charged`: the amount was taken; may become `refunded`, nothing else.
+ * - `failed`: nothing was taken and nothing ever will be for this order.
+ * - `voided`: a refund came before any charge; later charges are refused.
+ * - `refunded`: final.
+ */
+export type PaymentStatus = "charged" | "refunded" | "failed" | "voided";
+
+export interface PaymentRecord {
+  order_id: string;
+  customer_id: string;
+  amount: number;
+  status: PaymentStatus;
+  /** Why a `failed` payment failed. */
+  reason?: FailureReason;
+  at: string;
+  refunded_at?: string;
+}
+
+export interface PaymentRequest {
+  order_id: string;
+  customer_id: string;
+  amount: number;
+}
+
+/** `duplicate`: the order already had a payment record, so nothing changed. */
+export type PaymentOutcome =
+  | "charged"
+  | "insufficient_funds"
+  | "unknown_customer"
+  | "voided"
+  | "duplicate";
+
+/** `voided`: nothing had been charged, a tombstone now refuses later charges. */
+export type RefundOutcome = "refunded" | "voided" | "nothing_to_refund";
+
+/**
+ * Every answer a payment request may give, built before the atomic step so
+ * that the step (a Lua script on Redis) only has to pick one.
+ */
+export interface PaymentEvents {
+  succeeded: Envelope;
+  insufficient_funds: Envelope;
+  unknown_customer: Envelope;
+  voided: Envelope;
+}
+
+export interface NewCustomer {
+  id: string;
+  name: string;
+  email: string;
+  created_at: string;
+  /** Opening deposits (initial balance, sign-up credit), each a ledger line; zeros are skipped. */
+  deposits: number[];
+}
+
+/** The money invariant's terms for one customer: deposits = balance + charges − refunds. */
+export interface MoneyAudit {
+  balance: number;
+  deposits: number;
+  charges: number;
+  refunds: number;
+}
+
+export interface AccountsStore {
+  readonly outbox: Outbox;
+  /** Throws a `conflict` AppError when the email (case-insensitive) is taken. */
+  createCustomer(customer: NewCustomer, registered: Envelope): Promise<Customer>;
+  customer(id: string): Promise<Customer | null>;
+  /**
+   * Null for an unknown customer; throws a `conflict` AppError when the balance
+   * would pass Number.MAX_SAFE_INTEGER.
+   */
+  deposit(id: string, amount: number, at: string): Promise<Customer | null>;
+  /** Oldest first; null for an unknown customer. */
+  ledger(id: string): Promise<LedgerEntry[] | null>;
+  takePayment(request: PaymentRequest, at: string, events: PaymentEvents): Promise<PaymentOutcome>;
+  /** `refunded` builds the event from the charge being refunded. */
+  refundPayment(
+    orderId: string,
+    customerId: string,
+    at: string,
+    refunded: (charge: PaymentRecord) => Envelope,
+  ): Promise<RefundOutcome>;
+  payment(orderId: string): Promise<PaymentRecord | null>;
+  /** Sums the ledger; null for an unknown customer. */
+  audit(customerId: string): Promise<MoneyAudit | null>;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { composeMessage, formatMoney } from "./text.ts";
+
+Deno.test("formatMoney() writes cents as units with two decimals", () => {
+  assert.equal(formatMoney(0), "0.00");
+  assert.equal(formatMoney(5), "0.05");
+  assert.equal(formatMoney(1999), "19.99");
+  assert.equal(formatMoney(123456789), "1,234,567.89");
+  assert.equal(formatMoney(Number.MAX_SAFE_INTEGER), "90,071,992,547,409.91");
+});
+
+Deno.test("composeMessage() greets by name when the customer is known", () => {
+  const contact = { customer_id: "c", name: "Ada", email: "ada@example.com" };
+  const facts = {
+    kind: "confirmed",
+    order_id: "o1",
+    total: 1010,
+    subtotal: 1000,
+    fee: 10,
+    lines: 2,
+  } as const;
+  const known = composeMessage(facts, contact);
+  assert.equal(known.subject, "Your order o1 is confirmed");
+  assert.match(known.body, /^Hello Ada,/);
+  assert.match(known.body, /charged 10\.10 .*10\.00 for the goods and a fee of 0\.10/);
+  assert.match(composeMessage(facts, null).body, /^Hello,/);
+});
+
+Deno.test("composeMessage() explains rejections, cancellations and refunds", () => {
+  const rejected = composeMessage(
+    { kind: "rejected", order_id: "o2", reason: "out_of_stock" },
+    null,
+  );
+  assert.match(rejected.body, /because an item in it is out of stock\. You have not been charged/);
+  const odd = composeMessage({ kind: "rejected", order_id: "o2", reason: "gremlins" }, null);
+  assert.match(odd.body, /because of "gremlins"/);
+  const cancelled = composeMessage({ kind: "cancelled", order_id: "o3", refund: true }, null);
+  assert.match(cancelled.body, /refunded to your balance/);
+  const refunded = composeMessage(
+    { kind: "refunded", order_id: "o4", amount: 250, reason: "product_unavailable" },
+    null,
+  );
+  assert.match(refunded.body, /refunded 2\.50 .* because a product in it is no longer available/);
+});

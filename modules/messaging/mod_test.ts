@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { Redis } from "ioredis";
+import { createBus } from "../../bus/factory.ts";
+import type { Bus, Envelope } from "../../bus/types.ts";
+import { installErrorHandling } from "../../lib/http.ts";
+import { createLogger } from "../../lib/logger.ts";
+import type { RunningModule, StoreKind } from "../../lib/module.ts";
+import { testSettings } from "../../lib/settings.ts";
+import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import { waitFor } from "../../testing/wait.ts";
+import { customerRegistered } from "../accounts/events.ts";
+import { orderCancelled, orderConfirmed, orderRefunded, orderRejected } from "../orders/events.ts";
+import { messagingEvents } from "./events.ts";
+import { messagingModule } from "./mod.ts";
+
+const ADMIN = { authorization: "Bearer test-admin-token" };
+const redisUrl = serviceUrl("REDIS_URL");
+
+interface Harness {
+  bus: Bus;
+  module: RunningModule;
+  app: Hono;
+  /** messaging.notification_created events seen by a test group. */
+  seen: Envelope[];
+  /** Structured log lines the module wrote. */
+  logs: Record<string, unknown>[];
+}
+
+async function withMessaging(store: StoreKind, body: (h: Harness) => Promise<void>) {
+  const bus = await createBus(`memory://${uniqueName("msg")}`, { source: "test" });
+  const redis = store === "redis" ? new Redis(redisUrl!) : null;
+  const keyPrefix = `${uniqueName("t")}:`;
+  const logs: Record<string, unknown>[] = [];
+  const module = await messagingModule.start({
+    bus,
+    store,
+    redis,
+    keyPrefix,
+    settings: testSettings(),
+    log: createLogger("info", {}, (line) => logs.push(JSON.parse(line))),
+  });
+  const seen: Envelope[] = [];
+  const listener = await bus.subscribe("observer", messagingEvents, (e) => void seen.push(e));
+  const app = new Hono();
+  installErrorHandling(app, (error) => {
+    throw error;
+  });
+  app.route("/", module.routes);
+  try {
+    await body({ bus, module, app, seen, logs });
+  } finally {
+    await listener.close();
+    await module.stop();
+    await bus.close();
+    if (redis) {
+      // Only this run's keys (the Redis is shared), and all of them inside the module's keyspace.
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
+        assert.ok(keys.every((key) => key.startsWith(`${keyPrefix}messaging:`)), keys.join(", "));
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+      await redis.quit();
+    }
+  }
+}
+
+type Listed = { items: { kind: string; status: string; subject: string; body: string }[] };
+
+async function notificationsOf(app: Hono, order: string): Promise<Listed["items"]> {
+  const response = await app.request(`/messaging/notifications?order_id=${order}`, {
+    headers: ADMIN,
+  });
+  assert.equal(response.status, 200);
+  return ((await response.json()) as Listed).items;
+}
+
+const confirmed = (order_id: string, customer_id = "cus-1") => ({
+  order_id,
+  customer_id,
+  items: [
+    { product_id: "p-1", quantity: 2, unit_price: 1250 },
+    { product_id: "p-2", quantity: 1, unit_price: 99 },
+  ],
+  subtotal: 2599,
+  fee: 26,
+  total: 2625,
+});
+
+for (const store of ["memory", "redis"] as const) {
+  const test = (name: string, fn: (h: Harness) => Promise<void>) =>
+    Deno.test({
+      name: `messaging on a ${store} store: ${name}`,
+      ignore: store === "redis" && !redisUrl,
+      fn: () => withMessaging(store, fn),
+    });
+
+  test("order.confirmed gives one notification, an invoice and a log delivery", async (h) => {
+    await h.bus.publish(customerRegistered, {
+      customer_id: "cus-1",
+      name: "Ada",
+      email: "ada@example.com",
+    });
+    // Registration and order travel on different streams: let the name land first.
+    await h.bus.publish(orderRejected, { order_id: "warm-up", customer_id: "cus-1", reason: "x" });
+    await waitFor(async () => (await notificationsOf(h.app, "warm-up")).length === 1);
+    const cause = await h.bus.publish(orderConfirmed, confirmed("ord-1"));
+    const created = await waitFor(() =>
+      h.seen.find((e) => (e.data as { order_id: string }).order_id === "ord-1")
+    );
+    assert.equal(created.causation_id, cause.id);
+    assert.equal((created.data as { kind: string }).kind, "confirmed");
+
+    const [sent] = await waitFor(async () => {
+      const items = await notificationsOf(h.app, "ord-1");
+      return items[0]?.status === "sent" ? items : null;
+    });
+    assert.equal(sent?.kind, "confirmed");
+    assert.match(sent!.body, /^Hello Ada,/);
+    assert.match(sent!.body, /26\.25/);
+    assert.ok(
+      h.logs.some((line) => line.message === "Notification sent" && line.order_id === "ord-1"),
+    );
+
+    const invoice = await h.app.request("/messaging/invoices/ord-1", { headers: ADMIN });
+    assert.equal(invoice.status, 200);
+    const json = await invoice.json();
+    assert.equal(json.number, "INV-000001");
+    assert.deepEqual(json.items.map((i: { amount: number }) => i.amount), [2500, 99]);
+    assert.deepEqual([json.customer_name, json.customer_email], ["Ada", "ada@example.com"]);
+  });
+
+  test("a duplicated or concurrent order.confirmed notifies exactly once", async (h) => {
+    const data = confirmed("ord-2");
+    const first = await h.bus.publish(orderConfirmed, data);
+    // The same envelope redelivered, and fresh copies published at once.
+    await Promise.all([
+      h.bus.publishEnvelope(first),
+      ...[1, 2, 3, 4].map(() => h.bus.publish(orderConfirmed, data)),
+    ]);
+    // A marker of the same type, published last, is handled after the copies
+    // (one stream, delivered in order; one store connection, commands in order).
+    await h.bus.publish(orderConfirmed, confirmed("marker"));
+    await waitFor(async () => (await notificationsOf(h.app, "marker")).length === 1);
+    await waitFor(() => h.seen.length >= 2);
+    assert.equal((await notificationsOf(h.app, "ord-2")).length, 1);
+    const created = h.seen.filter((e) => (e.data as { order_id: string }).order_id === "ord-2");
+    assert.equal(created.length, 1);
+    const invoice = await (await h.app.request("/messaging/invoices/ord-2", { headers: ADMIN }))
+      .json();
+    assert.equal(invoice.number, "INV-000001");
+  });
+
+  test("rejected, cancelled and refunded orders each get their notification", async (h) => {
+    await h.bus.publish(orderRejected, {
+      order_id: "ord-3",
+      customer_id: "cus-2",
+      reason: "insufficient_funds",
+    });
+    await h.bus.publish(orderCancelled, { order_id: "ord-4", customer_id: "cus-2", refund: false });
+    await h.bus.publish(orderRefunded, {
+      order_id: "ord-5",
+      customer_id: "cus-2",
+      amount: 1500,
+      reason: "product_unavailable",
+    });
+    const kinds = await waitFor(async () => {
+      const found = await Promise.all(
+        ["ord-3", "ord-4", "ord-5"].map((o) => notificationsOf(h.app, o)),
+      );
+      return found.every((items) => items.length === 1) ? found.map((items) => items[0]!) : null;
+    });
+    assert.deepEqual(kinds.map((n) => n.kind), ["rejected", "cancelled", "refunded"]);
+    assert.match(kinds[0]!.body, /balance was too low/);
+    assert.match(kinds[2]!.body, /refunded 15\.00/);
+    // No invoice without a confirmation.
+    const none = await h.app.request("/messaging/invoices/ord-3", { headers: ADMIN });
+    assert.equal(none.status, 404);
+    await none.body?.cancel();
+  });
+
+  test("ready() answers while the store is reachable", async ({ module }) => {
+    await module.ready();
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * Messaging on Redis, every key under `<keyPrefix>messaging:`:
+ *
+ * - `contact:<customer id>` hash {customer_id, name, email}
+ * - `once:<kind>:<order id>` → notification id (the exactly-once guard)
+ * - `notification:<id>` hash {doc: JSON of the fixed fields, status, attempts, last_error}
+ * - `notifications`, `notifications:customer:<id>`, `notifications:order:<id>`
+ *   sorted sets of notification ids by creation time
+ * - `invoice:<order id>` hash {doc, number}; `invoice_seq` counter
+ * - `deliveries` sorted set: notification id by when its next attempt may start
+ * - `outbox` stream read by the OutboxRelay
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import type { Envelope } from "../../../bus/types.ts";
+import { RedisOutbox } from "../../../lib/outbox.ts";
+import {
+  claimDeliveriesScript,
+  recordNotificationScript,
+  settleDeliveryScript,
+} from "./scripts.ts";
+import type {
+  Contact,
+  DeliveryResult,
+  DeliveryStatus,
+  Invoice,
+  MessagingStore,
+  NewInvoice,
+  Notification,
+  NotificationFilter,
+} from "./types.ts";
+
+type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
+
+export class RedisMessagingStore implements MessagingStore {
+  readonly outbox: RedisOutbox;
+
+  /** `prefix` is `<keyPrefix>messaging:`. */
+  constructor(private readonly redis: Redis, private readonly prefix: string) {
+    this.outbox = new RedisOutbox(redis, `${prefix}outbox`);
+  }
+
+  async saveContact(contact: Contact): Promise<void> {
+    await this.redis.hset(this.#key("contact", contact.customer_id), {
+      customer_id: contact.customer_id,
+      name: contact.name,
+      email: contact.email,
+    });
+  }
+
+  async contact(customerId: string): Promise<Contact | null> {
+    const hash = await this.redis.hgetall(this.#key("contact", customerId));
+    if (!hash.customer_id) return null;
+    return { customer_id: hash.customer_id, name: hash.name ?? "", email: hash.email ?? "" };
+  }
+
+  async recordNotification(
+    notification: Notification,
+    invoice: NewInvoice | null,
+    created: Envelope,
+  ): Promise<Notification | null> {
+    const { status, attempts: _attempts, last_error: _error, ...fixed } = notification;
+    const recorded = await recordNotificationScript.run(this.redis, [
+      this.#key(`once:${notification.kind}`, notification.order_id),
+      this.#key("notification", notification.id),
+      `${this.prefix}notifications`,
+      this.#key("notifications:customer", notification.customer_id),
+      this.#key("notifications:order", notification.order_id),
+      `${this.prefix}deliveries`,
+      this.#key("invoice", notification.order_id),
+      `${this.prefix}invoice_seq`,
+      this.outbox.key,
+    ], [
+      notification.id,
+      JSON.stringify(fixed satisfies FixedFields),
+      Date.parse(notification.created_at),
+      status,
+      invoice ? JSON.stringify(invoice) : "",
+      RedisOutbox.encode(created),
+    ]);
+    return recorded === 1 ? { ...notification, attempts: 0, last_error: null } : null;
+  }
+
+  async notification(id: string): Promise<Notification | null> {
+    const [found] = await this.#load([id]);
+    return found ?? null;
+  }
+
+  async notifications(filter: NotificationFilter): Promise<Notification[]> {
+    if (filter.order_id) {
+      // An order has a handful of notifications: read them all, then filter.
+      const ids = await this.redis.zrevrange(
+        this.#key("notifications:order", filter.order_id),
+        0,
+        -1,
+      );
+      const all = await this.#load(ids);
+      return all.filter((n) => !filter.customer_id || n.customer_id === filter.customer_id)
+        .slice(0, filter.limit);
+    }
+    const index = filter.customer_id
+      ? this.#key("notifications:customer", filter.customer_id)
+      : `${this.prefix}notifications`;
+    return await this.#load(await this.redis.zrevrange(index, 0, filter.limit - 1));
+  }
+
+  async invoice(orderId: string): Promise<Invoice | null> {
+    const hash = await this.redis.hgetall(this.#key("invoice", orderId));
+    if (!hash.doc || !hash.number) return null;
+    return { ...(JSON.parse(hash.doc) as NewInvoice), number: hash.number };
+  }
+
+  async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<Notification[]> {
+    const ids = await claimDeliveriesScript.run(
+      this.redis,
+      [`${this.prefix}deliveries`],
+      [now, leaseUntil, limit],
+    ) as string[];
+    return await this.#load(ids);
+  }
+
+  async nextDeliveryAt(): Promise<number | null> {
+    const [, score] = await this.redis.zrange(`${this.prefix}deliveries`, 0, 0, "WITHSCORES");
+    return score === undefined ? null : Number(score);
+  }
+
+  async settleDelivery(id: string, result: DeliveryResult): Promise<void> {
+    await settleDeliveryScript.run(
+      this.redis,
+      [`${this.prefix}deliveries`, this.#key("notification", id)],
+      [
+        id,
+        result.status,
+        result.attempts,
+        result.status === "sent" ? "" : result.error ?? "",
+        result.status === "pending" ? result.retry_at : 0,
+      ],
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /** The notifications of `ids`, in that order, skipping any that vanished. */
+  async #load(ids: string[]): Promise<Notification[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.#key("notification", id));
+    const rows = (await pipeline.exec()) ?? [];
+    const found: Notification[] = [];
+    for (const [error, hash] of rows) {
+      if (error) throw error;
+      const row = hash as Record<string, string>;
+      if (!row.doc) continue;
+      found.push({
+        ...(JSON.parse(row.doc) as FixedFields),
+        status: row.status as DeliveryStatus,
+        attempts: Number(row.attempts ?? 0),
+        last_error: row.last_error || null,
+      });
+    }
+    return found;
+  }
+
+  #key(kind: string, id: string): string {
+    return `${this.prefix}${kind}:${id}`;
+  }
+}
