@@ -1,0 +1,180 @@
+/**
+ * The NATS JetStream adapter.
+ *
+ * One events stream per namespace keeps every event type (and replays to one
+ * group); each group reads each event type through its own durable pull
+ * consumer (nats-server 2.9 filters a consumer on one subject only), which
+ * competing members of the group share. Publishing sets `Nats-Msg-Id` to the
+ * envelope id, so a re-publish within the stream's duplicate window is
+ * dropped by the server.
+ *
+ * @module
+ */
+import {
+  ErrorCode,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type NatsError,
+  type QueuedIterator,
+  type Status,
+} from "nats";
+import { BaseBus } from "../base.ts";
+import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "../defaults.ts";
+import { contractMap } from "../delivery.ts";
+import { encodeEnvelope } from "../envelope.ts";
+import type { BusConfig } from "../config.ts";
+import type { Envelope, EventContract, Handler, SubscribeOptions, Subscription } from "../types.ts";
+import { logNats } from "./_log.ts";
+import { connectNats } from "./connection.ts";
+import { NatsDeadLetters } from "./dead_letters.ts";
+import { DEFAULT_NAMESPACE, type NatsNames, natsNames } from "./names.ts";
+import { ensureStreams } from "./streams.ts";
+import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
+
+export { deleteNamespace } from "./streams.ts";
+
+const PING_TIMEOUT_MS = 2_000;
+const DRAIN_TIMEOUT_MS = 2_000;
+
+/** Rejects with `message` when `promise` takes longer than `ms`; leaves no timer behind. */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
+function watchConnection(nc: NatsConnection): { stop(): Promise<void> } {
+  // nats.js 2.x hands out a QueuedIterator here, and closing the connection does not end it.
+  const status = nc.status() as QueuedIterator<Status>;
+  const done = (async () => {
+    for await (const { type, data } of status) {
+      if (type === "disconnect" || type === "reconnect" || type === "error") {
+        logNats(`Connection ${type}: ${String(data)}`);
+      }
+    }
+  })().catch((error) => logNats("Watching the connection failed", error));
+  return {
+    stop: () => {
+      status.stop();
+      return done;
+    },
+  };
+}
+
+export class NatsBus extends BaseBus {
+  readonly kind = "nats";
+  readonly deadLetters: NatsDeadLetters;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #names: NatsNames;
+  readonly #retention: number;
+  readonly #watcher: { stop(): Promise<void> };
+  readonly #context: SubscriptionContext;
+
+  private constructor(
+    source: string,
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    names: NatsNames,
+    retention: number,
+  ) {
+    super(source);
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = jsm.jetstream();
+    this.#names = names;
+    this.#retention = retention;
+    this.deadLetters = new NatsDeadLetters(this.#js, jsm, names);
+    this.#watcher = watchConnection(nc);
+    this.#context = {
+      nc,
+      js: this.#js,
+      jsm,
+      names,
+      ensureStreams: () => this.#ensureStreams(),
+      storeDeadLetter: (record, msgId) => this.deadLetters.store(record, msgId),
+    };
+  }
+
+  /** Connects and creates (or updates) the namespace's streams. */
+  static async connect(url: string, config: BusConfig): Promise<NatsBus> {
+    const names = natsNames(config.namespace ?? DEFAULT_NAMESPACE);
+    const retention = config.retention ?? DEFAULT_RETENTION;
+    const nc = await connectNats(url, { name: `bazaar-${config.source}` });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await ensureStreams(jsm, names, retention);
+      return new NatsBus(config.source, nc, jsm, names, retention);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  protected async send(envelope: Envelope): Promise<void> {
+    if (!EVENT_TYPE.test(envelope.type)) {
+      throw new RangeError(`Event type "${envelope.type}" must match ${EVENT_TYPE}`);
+    }
+    const subject = this.#names.eventSubject(envelope.type);
+    const payload = encodeEnvelope(envelope);
+    try {
+      await this.#js.publish(subject, payload, { msgID: envelope.id });
+    } catch (error) {
+      if ((error as NatsError).code !== ErrorCode.NoResponders) throw error;
+      // No stream answers: the server lost it (restarted without its storage). Recreate once.
+      await this.#ensureStreams();
+      await this.#js.publish(subject, payload, { msgID: envelope.id });
+    }
+  }
+
+  protected async open(
+    group: string,
+    events: readonly EventContract[],
+    handler: Handler,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    assertGroupName(group);
+    if (events.length === 0) throw new RangeError(`Group "${group}" subscribed to no events`);
+    return await NatsSubscription.open(
+      this.#context,
+      group,
+      contractMap(events),
+      handler,
+      resolveOptions(options),
+    );
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await within(
+      this.#nc.flush(),
+      PING_TIMEOUT_MS,
+      `NATS did not answer within ${PING_TIMEOUT_MS} ms`,
+    );
+  }
+
+  protected async disconnect(): Promise<void> {
+    try {
+      // Drain rather than close: acks of handlers that just finished must reach the server.
+      await within(this.#nc.drain(), DRAIN_TIMEOUT_MS, "NATS drain timed out");
+    } catch (error) {
+      logNats("Closing without a drain", error);
+      await this.#nc.close();
+    }
+    await this.#nc.closed();
+    await this.#watcher.stop();
+  }
+
+  #ensureStreams(): Promise<void> {
+    return ensureStreams(this.#jsm, this.#names, this.#retention);
+  }
+}

@@ -1,0 +1,30 @@
+import { runBusConformance } from "../conformance.ts";
+import { serviceUrl } from "../../testing/services.ts";
+import { connectNats } from "./connection.ts";
+import { deleteNamespace, NatsBus } from "./bus.ts";
+import { natsNames } from "./names.ts";
+
+const url = serviceUrl("NATS_URL");
+const namespaces = new Set<string>();
+
+runBusConformance({
+  name: "nats",
+  available: url !== null,
+  create: (source, namespace) => {
+    namespaces.add(namespace);
+    return NatsBus.connect(url!, { source, namespace });
+  },
+  injectRaw: async (namespace, type, raw) => {
+    const nc = await connectNats(url!);
+    await nc.jetstream().publish(natsNames(namespace).eventSubject(type), raw);
+    await nc.close();
+  },
+});
+
+Deno.test({
+  name: "nats bus: the test namespaces are deleted",
+  ignore: url === null,
+  fn: async () => {
+    for (const namespace of namespaces) await deleteNamespace(url!, namespace);
+  },
+});

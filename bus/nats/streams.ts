@@ -1,0 +1,135 @@
+/**
+ * Creating (idempotently) the JetStream streams and durables the bus uses,
+ * and removing a namespace's streams for tests and benchmarks.
+ *
+ * @module
+ */
+import {
+  AckPolicy,
+  type ConsumerInfo,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  nanos,
+  type NatsError,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "nats";
+import { connectNats } from "./connection.ts";
+import { type NatsNames, natsNames } from "./names.ts";
+
+/** JetStream's error code for "stream name already in use with a different configuration". */
+const STREAM_NAME_IN_USE = 10058;
+const STREAM_NOT_FOUND = 10059;
+
+/**
+ * Unacknowledged messages one durable may have out across all members of its
+ * group. Each member holds at most maxInFlight running plus one pull batch, so
+ * this only bounds a runaway, it does not pace normal work.
+ */
+const MAX_ACK_PENDING = 20_000;
+
+export function apiErrorCode(error: unknown): number | undefined {
+  return (error as Partial<NatsError> | null)?.api_error?.err_code;
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string; subjects: string[] },
+): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+    return;
+  } catch (error) {
+    if (apiErrorCode(error) !== STREAM_NAME_IN_USE) throw error;
+  }
+  // Same name, other settings: adopt it only if it carries exactly our subjects,
+  // so two namespaces that differ only in case never share (or steal) a stream.
+  const existing = (await jsm.streams.info(config.name)).config;
+  const same = existing.subjects.length === config.subjects.length &&
+    config.subjects.every((subject) => existing.subjects.includes(subject));
+  if (!same) {
+    throw new Error(
+      `Stream "${config.name}" exists with subjects ${JSON.stringify(existing.subjects)}, ` +
+        `not ${JSON.stringify(config.subjects)}`,
+    );
+  }
+  if (existing.max_msgs_per_subject !== config.max_msgs_per_subject) {
+    await jsm.streams.update(config.name, {
+      ...existing,
+      max_msgs_per_subject: config.max_msgs_per_subject,
+    });
+  }
+}
+
+/** Creates or updates the events and dead-letter streams of a namespace. */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  names: NatsNames,
+  retention: number,
+): Promise<void> {
+  const common = {
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_msgs_per_subject: retention,
+  };
+  await ensureStream(jsm, {
+    ...common,
+    name: names.eventsStream,
+    subjects: [...names.eventsSubjects],
+  });
+  await ensureStream(jsm, { ...common, name: names.deadStream, subjects: [names.deadSubjects] });
+}
+
+export interface DurableSpec {
+  durable: string;
+  filterSubject: string;
+  ackDeadlineMs: number;
+}
+
+/**
+ * Creates the durable or brings its settings up to date; nats-server upserts
+ * a durable created again under the same name.
+ */
+export function ensureDurable(
+  jsm: JetStreamManager,
+  stream: string,
+  spec: DurableSpec,
+): Promise<ConsumerInfo> {
+  return jsm.consumers.add(stream, {
+    durable_name: spec.durable,
+    filter_subject: spec.filterSubject,
+    // A group that subscribes for the first time gets the retained history.
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(spec.ackDeadlineMs),
+    // The adapter counts deliveries and dead-letters itself, so the letter records the error.
+    max_deliver: -1,
+    max_ack_pending: MAX_ACK_PENDING,
+    replay_policy: ReplayPolicy.Instant,
+  });
+}
+
+/**
+ * Deletes the streams (and so the durables and dead letters) of one namespace.
+ * For tests and benchmarks that made a throwaway namespace on a shared server.
+ */
+export async function deleteNamespace(url: string, namespace: string): Promise<void> {
+  const names = natsNames(namespace);
+  const nc = await connectNats(url, { name: `bazaar-cleanup-${namespace}` });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [names.eventsStream, names.deadStream]) {
+      try {
+        await jsm.streams.delete(stream);
+      } catch (error) {
+        if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * One subscription on JetStream: a pull loop per durable (one per event type,
+ * one per event type for replays to the group), sharing one in-flight limit.
+ *
+ * @module
+ */
+import type {
+  ConsumerInfo,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+  NatsConnection,
+} from "nats";
+import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
+import { deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
+import type { CloseOptions, DeadLetter, EventContract, Handler, Subscription } from "../types.ts";
+import { logNats } from "./_log.ts";
+import { Slots } from "./_slots.ts";
+import type { NatsNames } from "./names.ts";
+import { type DurableSpec, ensureDurable } from "./streams.ts";
+
+/** How long a message waits before coming back when its dead letter could not be stored. */
+const DEAD_LETTER_RETRY_MS = 5_000;
+
+/** What a subscription needs from the bus that owns it. */
+export interface SubscriptionContext {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: NatsNames;
+  /** Recreates the streams, for a server that lost them. */
+  ensureStreams(): Promise<void>;
+  /** Stores a dead letter; false when the broker would not take it. */
+  storeDeadLetter(record: Omit<DeadLetter, "id">, msgId: string): Promise<boolean>;
+}
+
+function pauseAfterFailure(failures: number): number {
+  return Math.min(250 * 2 ** Math.min(failures, 6), 10_000);
+}
+
+/** Ack, nak and term only publish; a failure (connection gone) just means redelivery. */
+function settle(msg: JsMsg, action: (msg: JsMsg) => void): void {
+  try {
+    action(msg);
+  } catch (error) {
+    logNats(`Could not settle message ${msg.seq}; it will be redelivered`, error);
+  }
+}
+
+export class NatsSubscription implements Subscription {
+  readonly #ctx: SubscriptionContext;
+  readonly #contracts: ReadonlyMap<string, EventContract>;
+  readonly #handler: Handler;
+  readonly #options: ResolvedOptions;
+  readonly #slots: Slots;
+  readonly #live = new Set<ConsumerMessages>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #pumps: Promise<void>[] = [];
+  #stopping = false;
+  /** Past the close grace: outcomes of handlers still running are dropped, not acked. */
+  #abandoned = false;
+  #wake!: () => void;
+  readonly #stopped = new Promise<void>((resolve) => this.#wake = resolve);
+  #closing: Promise<void> | null = null;
+
+  private constructor(
+    ctx: SubscriptionContext,
+    readonly group: string,
+    contracts: ReadonlyMap<string, EventContract>,
+    handler: Handler,
+    options: ResolvedOptions,
+  ) {
+    this.#ctx = ctx;
+    this.#contracts = contracts;
+    this.#handler = handler;
+    this.#options = options;
+    this.#slots = new Slots(options.maxInFlight);
+  }
+
+  /** Creates the durables first, so a subscription that cannot work fails at subscribe(). */
+  static async open(
+    ctx: SubscriptionContext,
+    group: string,
+    contracts: ReadonlyMap<string, EventContract>,
+    handler: Handler,
+    options: ResolvedOptions,
+  ): Promise<NatsSubscription> {
+    const specs: DurableSpec[] = [...contracts.keys()].flatMap((type) => [
+      {
+        durable: ctx.names.eventDurable(group, type),
+        filterSubject: ctx.names.eventSubject(type),
+        ackDeadlineMs: options.ackDeadlineMs,
+      },
+      {
+        durable: ctx.names.directDurable(group, type),
+        filterSubject: ctx.names.directSubject(group, type),
+        ackDeadlineMs: options.ackDeadlineMs,
+      },
+    ]);
+    const infos = await Promise.all(
+      specs.map((spec) => ensureDurable(ctx.jsm, ctx.names.eventsStream, spec)),
+    );
+    const subscription = new NatsSubscription(ctx, group, contracts, handler, options);
+    specs.forEach((spec, i) => subscription.#pumps.push(subscription.#pump(spec, infos[i]!)));
+    return subscription;
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    return this.#closing;
+  }
+
+  /** Pulls from one durable until closed, starting over after any failure. */
+  async #pump(spec: DurableSpec, created: ConsumerInfo): Promise<void> {
+    let info: ConsumerInfo | null = created;
+    let failures = 0;
+    while (!this.#stopping && !this.#ctx.nc.isClosed()) {
+      try {
+        if (!info) {
+          await this.#ctx.ensureStreams();
+          info = await ensureDurable(this.#ctx.jsm, this.#ctx.names.eventsStream, spec);
+        }
+        if (this.#stopping) return;
+        const messages = await this.#ctx.js.consumers.getPullConsumerFor(info).consume({
+          max_messages: this.#options.maxInFlight,
+          // Ends the loop when the durable or stream is gone, so we recreate them.
+          abort_on_missing_resource: true,
+        });
+        if (await this.#take(messages) > 0) failures = 0;
+      } catch (error) {
+        if (this.#stopping || this.#ctx.nc.isClosed()) return;
+        logNats(`Pulling ${spec.durable} failed; retrying`, error);
+      }
+      info = null;
+      failures++;
+      await this.#pause(pauseAfterFailure(failures));
+    }
+  }
+
+  /** Hands messages to handlers as slots free up; returns how many it took. */
+  async #take(messages: ConsumerMessages): Promise<number> {
+    this.#live.add(messages);
+    if (this.#stopping) messages.stop();
+    let taken = 0;
+    try {
+      for await (const msg of messages) {
+        taken++;
+        // Waiting here (not in a buffer) is what keeps the next pull from going out.
+        if (!(await this.#slots.acquire())) {
+          settle(msg, (m) => m.nak());
+          continue;
+        }
+        if (this.#stopping) {
+          this.#slots.release();
+          settle(msg, (m) => m.nak());
+          continue;
+        }
+        const work: Promise<void> = this.#handle(msg)
+          .catch((error) => logNats(`Handling message ${msg.seq} failed`, error))
+          .finally(() => {
+            this.#slots.release();
+            this.#inFlight.delete(work);
+          });
+        this.#inFlight.add(work);
+      }
+    } finally {
+      this.#live.delete(messages);
+    }
+    return taken;
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    const attempt = msg.info.deliveryCount;
+    const message = msg.string();
+    const outcome = await deliver({
+      system: "nats",
+      group: this.group,
+      message,
+      attempt,
+      contracts: this.#contracts,
+      handler: this.#handler,
+      options: this.#options,
+    });
+    if (this.#abandoned) return;
+    switch (outcome.action) {
+      case "ack":
+        return settle(msg, (m) => m.ack());
+      case "retry":
+        return settle(msg, (m) => m.nak(outcome.delayMs));
+      case "dead":
+        return await this.#deadLetter(msg, message, attempt, outcome);
+    }
+  }
+
+  async #deadLetter(
+    msg: JsMsg,
+    message: string,
+    attempt: number,
+    outcome: Extract<Outcome, { action: "dead" }>,
+  ): Promise<void> {
+    // Past maxDeliver without an ack, the last delivery ran no handler.
+    const attempts = attempt > this.#options.maxDeliver ? attempt - 1 : attempt;
+    const record = deadLetterRecord(this.group, message, outcome, attempts);
+    // Keyed by stream sequence, so a letter stored twice (term lost, message back) is deduplicated.
+    const msgId = `dead:${this.group}:${msg.info.stream}:${msg.seq}`;
+    const stored = await this.#ctx.storeDeadLetter(record, msgId);
+    if (this.#abandoned) return;
+    if (stored) settle(msg, (m) => m.term());
+    else settle(msg, (m) => m.nak(DEAD_LETTER_RETRY_MS));
+  }
+
+  #pause(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+      this.#stopped,
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    this.#wake();
+    this.#slots.abort();
+    // Buffered, unstarted messages are nak'd by #take on the way out: handed back at once.
+    for (const messages of this.#live) messages.stop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = Promise.all([...this.#pumps, ...this.#inFlight]).then(() => true);
+    const expired = new Promise<boolean>((resolve) => timer = setTimeout(resolve, graceMs, false));
+    const finished = await Promise.race([settled, expired]);
+    clearTimeout(timer);
+    if (!finished) {
+      // As if the process had died: no ack, JetStream redelivers after ack_wait.
+      this.#abandoned = true;
+      if (this.#inFlight.size > 0) {
+        logNats(
+          `Closing ${this.group}: abandoned ${this.#inFlight.size} message(s) still in flight ` +
+            `after ${graceMs} ms`,
+        );
+      }
+    }
+  }
+}
