@@ -3,7 +3,9 @@
  * emits in one atomic step (a Redis MULTI with an XADD to `<module>:outbox`, or
  * one synchronous step in memory); the relay publishes them afterwards and only
  * then removes them. A crash between the write and the publish loses nothing:
- * the next relay run publishes what is left (at least once).
+ * the next relay run publishes what is left (at least once). Where several
+ * processes share one Redis outbox, a lease (`LeasedOutbox`) lets only one of
+ * them relay at a time, so each entry is published once while that one lives.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { traceparentOf } from "../bus/tracing.ts";
 import type { Bus, Envelope, EventContract } from "../bus/types.ts";
 import type { z } from "zod";
 import type { Logger } from "./logger.ts";
+import { LuaScript } from "./redis_script.ts";
 
 export interface OutboxEntry {
   key: string;
@@ -24,6 +27,10 @@ export interface Outbox {
   /** Oldest first. */
   peek(limit: number): Promise<OutboxEntry[]>;
   remove(keys: string[]): Promise<void>;
+  /** How often (ms) a relay should look for work it was not woken for; absent, its default. */
+  readonly relayIntervalMs?: number;
+  /** Lets go of what this process holds on the outbox (a lease); the relay calls it on stop. */
+  release?(): Promise<void>;
 }
 
 /**
@@ -104,13 +111,87 @@ export class RedisOutbox implements Outbox {
   }
 }
 
+/** How long a silent holder keeps an outbox lease; it renews on every look at the outbox. */
+export const LEASE_MS = 3_000;
+
+/** KEYS: lease. ARGV: owner, lease ms. 1 when `owner` holds the lease now. */
+const HOLD_LEASE = new LuaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** KEYS: lease. ARGV: owner. */
+const RELEASE_LEASE = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+export interface LeaseOptions {
+  /** Default: the stream's key with ":lease" added. */
+  leaseKey?: string;
+  leaseMs?: number;
+}
+
+/**
+ * One relay at a time per Redis outbox. Every process of a module shares the
+ * module's outbox stream; without a lease each process's relay would read the
+ * same entries and publish them all again (harmless to idempotent consumers,
+ * but every event twice or more). The process holding the lease relays; the
+ * others see an empty outbox until it lapses (the holder died) or is released
+ * (the holder's relay stopped).
+ */
+export class LeasedOutbox implements Outbox {
+  /** Only the holder relays, so the other processes' writes wait for its next look: keep it short. */
+  readonly relayIntervalMs = 50;
+  readonly leaseKey: string;
+  readonly #leaseMs: number;
+  readonly #owner = crypto.randomUUID();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly stream: RedisOutbox,
+    options: LeaseOptions = {},
+  ) {
+    this.leaseKey = options.leaseKey ?? `${stream.key}:lease`;
+    this.#leaseMs = options.leaseMs ?? LEASE_MS;
+  }
+
+  async peek(limit: number): Promise<OutboxEntry[]> {
+    const held = await HOLD_LEASE.run(this.redis, [this.leaseKey], [this.#owner, this.#leaseMs]);
+    return held === 1 ? await this.stream.peek(limit) : [];
+  }
+
+  remove(keys: string[]): Promise<void> {
+    return this.stream.remove(keys);
+  }
+
+  /** Hands the lease on at once, so another process relays without waiting for it to lapse. */
+  async release(): Promise<void> {
+    await RELEASE_LEASE.run(this.redis, [this.leaseKey], [this.#owner]);
+  }
+}
+
 export interface RelayOptions {
-  /** How often the relay looks for work it was not woken for (other processes' writes). */
+  /**
+   * How often the relay looks for work it was not woken for (other processes'
+   * writes). Default: what the outbox asks for, else 250.
+   */
   intervalMs?: number;
   batch?: number;
 }
 
-/** Publishes outbox entries in order, removing each only once the bus has it. */
+/**
+ * Publishes outbox entries in order, removing each only once the bus has it.
+ * On stop it lets go of the outbox (a lease), so another process takes over.
+ */
 export class OutboxRelay {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running: Promise<void> | null = null;
@@ -121,11 +202,11 @@ export class OutboxRelay {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly bus: Bus,
+    private readonly bus: Pick<Bus, "publishEnvelope">,
     private readonly log: Logger,
     options: RelayOptions = {},
   ) {
-    this.#intervalMs = options.intervalMs ?? 250;
+    this.#intervalMs = options.intervalMs ?? outbox.relayIntervalMs ?? 250;
     this.#batch = options.batch ?? 200;
   }
 
@@ -150,13 +231,19 @@ export class OutboxRelay {
     });
   }
 
-  /** Publishes what is left, then stops. */
+  /** Publishes what is left, lets go of the outbox, then stops. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
     await this.#drain().catch(() => {});
+    try {
+      await this.outbox.release?.();
+    } catch (error) {
+      // Not handed on, a lease still lapses on its own; stopping must not fail for it.
+      this.log.warn("Outbox relay could not release its outbox", { error });
+    }
   }
 
   #schedule(): void {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import { Redis } from "ioredis";
-import { createBus } from "../../bus/factory.ts";
-import type { Bus, Envelope } from "../../bus/types.ts";
-import { installErrorHandling } from "../../lib/http.ts";
-import { silentLogger } from "../../lib/logger.ts";
-import type { RunningModule, StoreKind } from "../../lib/module.ts";
-import { testSettings } from "../../lib/settings.ts";
-import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import type { Hono } from "hono";
+import type { Envelope } from "../../bus/types.ts";
+import type { StoreKind } from "../../lib/module.ts";
+import { type ModuleHarness, withModule } from "../../testing/module_harness.ts";
+import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { paymentRequested, refundRequested } from "../orders/events.ts";
 import { accountsEvents } from "./events.ts";
@@ -16,52 +12,12 @@ import { accountsModule } from "./mod.ts";
 const ADMIN = "test-admin-token";
 const redisUrl = serviceUrl("REDIS_URL");
 
-interface Harness {
-  bus: Bus;
-  module: RunningModule;
-  app: Hono;
-  /** Every accounts event seen by a test group, in arrival order. */
-  seen: Envelope[];
-}
-
-/** Starts accounts on a private memory bus, with a test group listening to what it says. */
-async function withAccounts(store: StoreKind, body: (h: Harness) => Promise<void>) {
-  const bus = await createBus(`memory://${uniqueName("acc")}`, { source: "test" });
-  const redis = store === "redis" ? new Redis(redisUrl!) : null;
-  const keyPrefix = `${uniqueName("t")}:`;
-  const module = await accountsModule.start({
-    bus,
-    store,
-    redis,
-    keyPrefix,
-    settings: testSettings(),
-    log: silentLogger,
-  });
-  const seen: Envelope[] = [];
-  const listener = await bus.subscribe("observer", accountsEvents, (e) => void seen.push(e));
-  const app = new Hono();
-  installErrorHandling(app, (error) => {
-    throw error;
-  });
-  app.route("/", module.routes);
-  try {
-    await body({ bus, module, app, seen });
-  } finally {
-    await listener.close();
-    await module.stop();
-    await bus.close();
-    if (redis) {
-      // Only this run's keys (the Redis is shared), and all of them inside the module's keyspace.
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
-        assert.ok(keys.every((key) => key.startsWith(`${keyPrefix}accounts:`)), keys.join(", "));
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
-      await redis.quit();
-    }
-  }
+/**
+ * Accounts on a private memory bus, with a test group listening to what it
+ * says (`seen`); stopping checks every Redis key it wrote is in its keyspace.
+ */
+function withAccounts(store: StoreKind, body: (h: ModuleHarness) => Promise<void>) {
+  return withModule(accountsModule, { store, redisUrl, observe: accountsEvents }, body);
 }
 
 async function signUp(app: Hono, name: string, balance: number) {
@@ -97,7 +53,7 @@ const answersFor = (seen: Envelope[], order: string) =>
     });
 
 for (const store of ["memory", "redis"] as const) {
-  const test = (name: string, fn: (h: Harness) => Promise<void>) =>
+  const test = (name: string, fn: (h: ModuleHarness) => Promise<void>) =>
     Deno.test({
       name: `accounts on a ${store} store: ${name}`,
       ignore: store === "redis" && !redisUrl,

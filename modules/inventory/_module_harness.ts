@@ -1,20 +1,13 @@
 /**
  * For tests: the inventory module started on a memory bus (memory or Redis
- * store), its routes on a root app with the process's error handling, and an
- * observer that records every inventory event the module publishes.
+ * store), with a small admin client for its routes and an observer that
+ * records every inventory event the module publishes.
  *
  * @module
  */
-import assert from "node:assert/strict";
-import { Hono } from "hono";
-import { Redis } from "ioredis";
-import { createBus } from "../../bus/factory.ts";
-import type { Envelope } from "../../bus/types.ts";
-import { installErrorHandling } from "../../lib/http.ts";
-import { silentLogger } from "../../lib/logger.ts";
 import type { StoreKind } from "../../lib/module.ts";
 import { testSettings } from "../../lib/settings.ts";
-import { uniqueName } from "../../testing/services.ts";
+import { startModule } from "../../testing/module_harness.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { inventoryEvents } from "./events.ts";
 import { inventoryModule } from "./mod.ts";
@@ -25,27 +18,17 @@ export async function startInventory(
   store: StoreKind,
   redisUrl: string | null = null,
   /** Reuse a keyspace, as a restarted process would. */
-  keyPrefix = `${uniqueName("test")}:`,
+  keyPrefix?: string,
 ) {
-  const bus = await createBus(`memory://${uniqueName("inv")}`, { source: "orders" });
-  const redis = store === "redis" ? new Redis(redisUrl!, { lazyConnect: true }) : null;
-  await redis?.connect();
-  const published: Envelope[] = [];
-  await bus.subscribe("observer", inventoryEvents, (envelope) => {
-    published.push(envelope);
-  });
-  const running = await inventoryModule.start({
-    bus,
+  const harness = await startModule(inventoryModule, {
     store,
-    redis,
+    redisUrl,
     keyPrefix,
     settings,
-    log: silentLogger,
+    observe: inventoryEvents,
+    source: "orders",
   });
-  const app = new Hono();
-  const unexpected: unknown[] = [];
-  installErrorHandling(app, (error) => unexpected.push(error));
-  app.route("/", running.routes);
+  const { bus, module: running, app, seen: published } = harness;
 
   async function call(method: string, path: string, body?: unknown) {
     const response = await app.request(path, {
@@ -72,19 +55,5 @@ export async function startInventory(
   const forOrder = (orderId: string) => (data: Record<string, unknown>) =>
     data.order_id === orderId;
 
-  async function stop() {
-    try {
-      await running.stop();
-      await bus.close({ graceMs: 200 });
-      assert.deepEqual(unexpected, []);
-    } finally {
-      if (redis) {
-        const keys = await redis.keys(`${keyPrefix}inventory:*`);
-        if (keys.length) await redis.del(...keys);
-        await redis.quit();
-      }
-    }
-  }
-
-  return { bus, running, call, published, answer, forOrder, stop };
+  return { bus, running, call, published, answer, forOrder, stop: harness.stop };
 }

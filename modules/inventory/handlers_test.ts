@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { openApiDocument } from "../../lib/openapi.ts";
+import { connectRedis } from "../../testing/redis.ts";
 import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { orderPlaced, stockCommitRequested, stockReleaseRequested } from "../orders/events.ts";
-import { Redis } from "ioredis";
 import { RedisInventoryStore } from "./store/redis.ts";
 import { startInventory } from "./_module_harness.ts";
 
@@ -172,8 +172,7 @@ Deno.test({
   ignore: redisUrl === null,
   fn: async () => {
     const keyPrefix = `${uniqueName("test")}:`;
-    const redis = new Redis(redisUrl!, { lazyConnect: true });
-    await redis.connect();
+    const redis = await connectRedis(redisUrl!);
     // The "crashed" process: its state change and event reached Redis, the bus never saw it.
     const store = new RedisInventoryStore(redis, keyPrefix);
     const a = await store.createProduct({ name: "A", price: 5, stock: 3 });

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import { Redis } from "ioredis";
-import { createBus } from "../../bus/factory.ts";
-import type { Bus, Envelope } from "../../bus/types.ts";
-import { installErrorHandling } from "../../lib/http.ts";
+import type { Hono } from "hono";
 import { createLogger } from "../../lib/logger.ts";
-import type { RunningModule, StoreKind } from "../../lib/module.ts";
-import { testSettings } from "../../lib/settings.ts";
-import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import type { StoreKind } from "../../lib/module.ts";
+import { type ModuleHarness, withModule } from "../../testing/module_harness.ts";
+import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { customerRegistered } from "../accounts/events.ts";
 import { orderCancelled, orderConfirmed, orderRefunded, orderRejected } from "../orders/events.ts";
@@ -17,54 +13,24 @@ import { messagingModule } from "./mod.ts";
 const ADMIN = { authorization: "Bearer test-admin-token" };
 const redisUrl = serviceUrl("REDIS_URL");
 
-interface Harness {
-  bus: Bus;
-  module: RunningModule;
-  app: Hono;
-  /** messaging.notification_created events seen by a test group. */
-  seen: Envelope[];
+interface Harness extends ModuleHarness {
   /** Structured log lines the module wrote. */
   logs: Record<string, unknown>[];
 }
 
-async function withMessaging(store: StoreKind, body: (h: Harness) => Promise<void>) {
-  const bus = await createBus(`memory://${uniqueName("msg")}`, { source: "test" });
-  const redis = store === "redis" ? new Redis(redisUrl!) : null;
-  const keyPrefix = `${uniqueName("t")}:`;
+/**
+ * Messaging on a private memory bus, with a test group recording its
+ * messaging.notification_created events (`seen`); stopping checks every Redis
+ * key it wrote is in its keyspace.
+ */
+function withMessaging(store: StoreKind, body: (h: Harness) => Promise<void>) {
   const logs: Record<string, unknown>[] = [];
-  const module = await messagingModule.start({
-    bus,
-    store,
-    redis,
-    keyPrefix,
-    settings: testSettings(),
-    log: createLogger("info", {}, (line) => logs.push(JSON.parse(line))),
-  });
-  const seen: Envelope[] = [];
-  const listener = await bus.subscribe("observer", messagingEvents, (e) => void seen.push(e));
-  const app = new Hono();
-  installErrorHandling(app, (error) => {
-    throw error;
-  });
-  app.route("/", module.routes);
-  try {
-    await body({ bus, module, app, seen, logs });
-  } finally {
-    await listener.close();
-    await module.stop();
-    await bus.close();
-    if (redis) {
-      // Only this run's keys (the Redis is shared), and all of them inside the module's keyspace.
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
-        assert.ok(keys.every((key) => key.startsWith(`${keyPrefix}messaging:`)), keys.join(", "));
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
-      await redis.quit();
-    }
-  }
+  const log = createLogger("info", {}, (line) => logs.push(JSON.parse(line)));
+  return withModule(
+    messagingModule,
+    { store, redisUrl, observe: messagingEvents, log },
+    (h) => body({ ...h, logs }),
+  );
 }
 
 type Listed = { items: { kind: string; status: string; subject: string; body: string }[] };

@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { Hono } from "hono";
-import { Redis } from "ioredis";
-import { deleteKeys } from "./store/_redis_cleanup.ts";
+import type { Hono } from "hono";
+import type { Redis } from "ioredis";
 import { createBus } from "../../bus/factory.ts";
 import type { Bus } from "../../bus/types.ts";
 import { signCustomerToken } from "../../lib/auth.ts";
-import { installErrorHandling } from "../../lib/http.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import type { RunningModule } from "../../lib/module.ts";
 import { type Settings, testSettings } from "../../lib/settings.ts";
+import { connectRedis, deleteKeys } from "../../testing/redis.ts";
+import { routedApp } from "../../testing/routed_app.ts";
 import { uniqueName } from "../../testing/services.ts";
 import { playOtherModules, type World, world as newWorld } from "./_fakes.ts";
 import { ordersModule } from "./mod.ts";
@@ -46,12 +46,11 @@ export async function withSystem(
 ): Promise<void> {
   const settings = testSettings(options.settings);
   const bus = await createBus(`memory://${uniqueName("orders")}`, { source: "test" });
-  const redis = options.redisUrl ? new Redis(options.redisUrl, { lazyConnect: true }) : null;
+  let redis: Redis | null = null;
   const keyPrefix = `${uniqueName("test")}:`;
   const modules: RunningModule[] = [];
-  const unexpected: unknown[] = [];
   try {
-    await redis?.connect();
+    if (options.redisUrl) redis = await connectRedis(options.redisUrl);
     for (let i = 0; i < (options.processes ?? 1); i++) {
       modules.push(
         await ordersModule.start({
@@ -66,9 +65,7 @@ export async function withSystem(
     }
     const w = newWorld(options.world);
     await playOtherModules(bus, w);
-    const app = new Hono();
-    installErrorHandling(app, (error) => unexpected.push(error));
-    app.route("/", modules[0]!.routes);
+    const { app, unexpected } = routedApp(modules[0]!.routes);
     const token = `Bearer ${await signCustomerToken(settings.authSecret, "cus_1")}`;
     const admin = `Bearer ${settings.adminToken}`;
     const json = { "content-type": "application/json", authorization: token };

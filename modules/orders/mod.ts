@@ -25,11 +25,8 @@ function openStore(ctx: ModuleContext): OrderStore {
 async function start(ctx: ModuleContext): Promise<RunningModule> {
   const log = ctx.log.child({ module: "orders" });
   const store = openStore(ctx);
-  // Only one process relays a Redis outbox (a lease), so the others' writes wait for its next
-  // look: keep that short.
-  const relay = new OutboxRelay(store.outbox, ctx.bus, log, {
-    intervalMs: ctx.store === "redis" ? 50 : 250,
-  });
+  // A Redis outbox is relayed by one process at a time (a lease, which asks for short looks).
+  const relay = new OutboxRelay(store.outbox, ctx.bus, log);
   const service = new OrderService(store, ctx.settings, log, { onEmit: () => relay.wake() });
   const sweeper = new DeadlineSweeper(
     (limit) => service.sweep(limit),

@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { createEnvelope } from "../../bus/envelope.ts";
 import type { Envelope } from "../../bus/types.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import { testSettings } from "../../lib/settings.ts";
-import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import { serviceUrl } from "../../testing/services.ts";
+import {
+  memoryStoreHarness,
+  type OpenedStore,
+  redisStoreHarness,
+  storeCase,
+  type StoreHarness,
+} from "../../testing/store_suite.ts";
 import { stockReserved } from "../inventory/events.ts";
 import { sagaHandler } from "./handlers.ts";
 import type { SagaInput } from "./saga/decision.ts";
 import { OrderService } from "./service.ts";
 import { MemoryOrderStore } from "./store/memory.ts";
-import { deleteKeys } from "./store/_redis_cleanup.ts";
 import { RedisOrderStore } from "./store/redis.ts";
 import type { OrderStore } from "./store/types.ts";
 
@@ -32,24 +37,18 @@ async function drain(store: OrderStore): Promise<Envelope[]> {
   return entries.map((entry) => entry.envelope);
 }
 
+const harnesses: StoreHarness<OpenedStore<OrderStore>>[] = [
+  memoryStoreHarness(() => new MemoryOrderStore()),
+  redisStoreHarness(redisUrl, ({ redis, keyPrefix }) => ({
+    store: new RedisOrderStore(redis, keyPrefix),
+  })),
+];
+
 /** Runs `body` with a memory store and, when Redis is configured, a Redis one. */
 function storeTest(name: string, body: (store: OrderStore) => Promise<void>): void {
-  Deno.test(`memory: ${name}`, () => body(new MemoryOrderStore()));
-  Deno.test({
-    name: `redis: ${name}`,
-    ignore: redisUrl === null,
-    fn: async () => {
-      const redis = new Redis(redisUrl!, { lazyConnect: true });
-      await redis.connect();
-      const prefix = `${uniqueName("test")}:`;
-      try {
-        await body(new RedisOrderStore(redis, prefix));
-      } finally {
-        await deleteKeys(redis, prefix);
-        await redis.quit();
-      }
-    },
-  });
+  for (const harness of harnesses) {
+    storeCase(harness, `${harness.name}: ${name}`, ({ store }) => body(store));
+  }
 }
 
 storeTest("one event handled by two processes at once is applied once", async (store) => {

@@ -9,21 +9,11 @@ import type { Envelope } from "../../../bus/types.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import { customerRegistered, paymentFailed, paymentRefunded, paymentSucceeded } from "../events.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import { moneyAddsUp } from "../domain/rules.ts";
 import type { AccountsStore, PaymentEvents, PaymentRecord } from "./types.ts";
 
-export interface OpenedStore {
-  store: AccountsStore;
-  /** Removes everything the store wrote and closes its connections. */
-  close(): Promise<void>;
-}
-
-export interface AccountsStoreHarness {
-  name: string;
-  /** False skips the suite (its server is not configured). */
-  available: boolean;
-  open(): Promise<OpenedStore>;
-}
+export type AccountsStoreHarness = StoreHarness<OpenedStore<AccountsStore>>;
 
 const AT = "2030-01-01T00:00:00.000Z";
 let counter = 0;
@@ -90,18 +80,7 @@ async function assertMoneyAddsUp(store: AccountsStore, customer: string) {
 
 export function runAccountsStoreConformance(harness: AccountsStoreHarness): void {
   const test = (name: string, fn: (store: AccountsStore) => Promise<void>) =>
-    Deno.test({
-      name: `${harness.name} accounts store: ${name}`,
-      ignore: !harness.available,
-      async fn() {
-        const opened = await harness.open();
-        try {
-          await fn(opened.store);
-        } finally {
-          await opened.close();
-        }
-      },
-    });
+    storeCase(harness, `${harness.name} accounts store: ${name}`, ({ store }) => fn(store));
 
   test("createCustomer() records opening deposits and the registered event", async (store) => {
     const id = await newCustomer(store, 500, 0, 25);

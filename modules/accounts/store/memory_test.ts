@@ -1,8 +1,5 @@
+import { memoryStoreHarness } from "../../../testing/store_suite.ts";
 import { runAccountsStoreConformance } from "./conformance.ts";
 import { MemoryAccountsStore } from "./memory.ts";
 
-runAccountsStoreConformance({
-  name: "memory",
-  available: true,
-  open: () => Promise.resolve({ store: new MemoryAccountsStore(), close: () => Promise.resolve() }),
-});
+runAccountsStoreConformance(memoryStoreHarness(() => new MemoryAccountsStore()));

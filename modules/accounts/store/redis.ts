@@ -6,6 +6,7 @@
  * - `ledger:<id>` list of JSON ledger lines, oldest first
  * - `payment:<order id>` hash, the one payment record of an order
  * - `outbox` stream read by the OutboxRelay
+ * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`)
  *
  * Each change is one Lua script (`scripts.ts`) that also XADDs its events.
  *
@@ -14,7 +15,7 @@
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
 import { conflict } from "../../../lib/errors.ts";
-import { RedisOutbox } from "../../../lib/outbox.ts";
+import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { auditLedger, emailKey } from "../domain/rules.ts";
 import {
   createCustomerScript,
@@ -41,11 +42,15 @@ import type {
 const REFUND_ATTEMPTS = 5;
 
 export class RedisAccountsStore implements AccountsStore {
-  readonly outbox: RedisOutbox;
+  /** What the scripts append to. */
+  readonly stream: RedisOutbox;
+  /** What the relay reads: the stream, one process at a time. */
+  readonly outbox: LeasedOutbox;
 
   /** `prefix` is `<keyPrefix>accounts:`. */
   constructor(private readonly redis: Redis, private readonly prefix: string) {
-    this.outbox = new RedisOutbox(redis, `${prefix}outbox`);
+    this.stream = new RedisOutbox(redis, `${prefix}outbox`);
+    this.outbox = new LeasedOutbox(redis, this.stream);
   }
 
   async createCustomer(input: NewCustomer, registered: Envelope): Promise<Customer> {
@@ -56,7 +61,7 @@ export class RedisAccountsStore implements AccountsStore {
     );
     const created = await createCustomerScript.run(
       this.redis,
-      [this.#email(input.email), this.#customer(input.id), this.#ledger(input.id), this.outbox.key],
+      [this.#email(input.email), this.#customer(input.id), this.#ledger(input.id), this.stream.key],
       [
         input.id,
         input.name,
@@ -126,7 +131,7 @@ export class RedisAccountsStore implements AccountsStore {
         this.#payment(request.order_id),
         this.#customer(request.customer_id),
         this.#ledger(request.customer_id),
-        this.outbox.key,
+        this.stream.key,
       ],
       [
         request.order_id,
@@ -170,7 +175,7 @@ export class RedisAccountsStore implements AccountsStore {
         : ["none", orderId, owner, at, "", ""];
       const outcome = await refundPaymentScript.run(
         this.redis,
-        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.outbox.key],
+        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.stream.key],
         args,
       );
       if (outcome !== "retry") return outcome as RefundOutcome;

@@ -1,50 +1,29 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { serviceUrl, uniqueName } from "../../../testing/services.ts";
+import { openKeyspace } from "../../../testing/redis.ts";
+import { serviceUrl } from "../../../testing/services.ts";
+import { redisStoreHarness } from "../../../testing/store_suite.ts";
 import { customerRegistered, paymentFailed, paymentSucceeded } from "../events.ts";
 import { runAccountsStoreConformance } from "./conformance.ts";
 import { RedisAccountsStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
 
-/** Deletes this run's keys only: the Redis is shared, never FLUSHDB it. */
-async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-}
-
-runAccountsStoreConformance({
-  name: "redis",
-  available: url !== null,
-  async open() {
-    const redis = new Redis(url!, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    const keyPrefix = `${uniqueName("t")}:`;
-    return {
-      store: new RedisAccountsStore(redis, `${keyPrefix}accounts:`),
-      async close() {
-        await deleteKeys(redis, keyPrefix);
-        await redis.quit();
-      },
-    };
-  },
-});
+runAccountsStoreConformance(
+  redisStoreHarness(url, ({ redis, keyPrefix }) => ({
+    store: new RedisAccountsStore(redis, `${keyPrefix}accounts:`),
+  })),
+);
 
 Deno.test({
   name: "redis accounts store: two processes charging one balance never overdraw it",
   ignore: url === null,
   async fn() {
-    const keyPrefix = `${uniqueName("t")}:`;
-    const connections = [new Redis(url!), new Redis(url!)];
-    const [a, b] = connections.map((redis) =>
-      new RedisAccountsStore(redis, `${keyPrefix}accounts:`)
-    ) as [RedisAccountsStore, RedisAccountsStore];
+    const keyspace = await openKeyspace(url!);
     try {
+      const [a, b] = [keyspace.redis, await keyspace.connect()].map((redis) =>
+        new RedisAccountsStore(redis, `${keyspace.keyPrefix}accounts:`)
+      ) as [RedisAccountsStore, RedisAccountsStore];
       const at = new Date().toISOString();
       const registered = outboxEvent("accounts", customerRegistered, {
         customer_id: "cus-1",
@@ -86,8 +65,7 @@ Deno.test({
       const audit = await b.audit("cus-1");
       assert.deepEqual(audit, { balance: 0, deposits: 500, charges: 500, refunds: 0 });
     } finally {
-      await deleteKeys(connections[0]!, keyPrefix);
-      await Promise.all(connections.map((redis) => redis.quit()));
+      await keyspace.close();
     }
   },
 });

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { LuaScript } from "./lua.ts";
+import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
  * KEYS: email index, customer hash, ledger list, outbox stream.

@@ -5,10 +5,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Hono } from "hono";
 import { Guard, signCustomerToken } from "../../../lib/auth.ts";
-import { installErrorHandling } from "../../../lib/http.ts";
 import { testSettings } from "../../../lib/settings.ts";
+import { routedApp } from "../../../testing/routed_app.ts";
 import { InventoryService } from "../service.ts";
 import { MemoryInventoryStore } from "../store/memory.ts";
 import { inventoryRoutes } from "./routes.ts";
@@ -36,10 +35,9 @@ export interface Reply {
 
 export function startApi() {
   const store = new MemoryInventoryStore();
-  const unexpected: unknown[] = [];
-  const app = new Hono();
-  installErrorHandling(app, (error) => unexpected.push(error));
-  app.route("/", inventoryRoutes(new InventoryService(store), new Guard(settings)));
+  const { app, unexpected } = routedApp(
+    inventoryRoutes(new InventoryService(store), new Guard(settings)),
+  );
 
   async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...options.headers };

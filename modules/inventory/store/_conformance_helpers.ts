@@ -6,19 +6,17 @@
  */
 import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
+import type { OpenedStore as Opened } from "../../../testing/store_suite.ts";
 import type { NewProduct, Product } from "../domain/product.ts";
 import type { InventoryStore } from "./types.ts";
 
-export interface OpenedStore {
-  store: InventoryStore;
+export interface OpenedStore extends Opened<InventoryStore> {
   /**
    * Another handle on the same data, as a second process would have; absent
    * when the store cannot be shared (memory), and the concurrency cases then
    * race on the one handle instead.
    */
   peer?: () => Promise<InventoryStore>;
-  /** Closes connections and deletes every key the test wrote. */
-  close(): Promise<void>;
 }
 
 export type StoreCase = (opened: OpenedStore) => Promise<void>;

@@ -5,33 +5,15 @@
  *
  * @module
  */
+import { storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import type { OpenedStore } from "./_conformance_helpers.ts";
 import { catalogCases } from "./conformance_catalog.ts";
 import { reservationCases } from "./conformance_reservations.ts";
 
 export type { OpenedStore } from "./_conformance_helpers.ts";
 
-export interface StoreHarness {
-  name: string;
-  /** False skips the suite (its server is not configured; the harness says so loudly). */
-  available: boolean;
-  /** A new, empty store. */
-  open(): Promise<OpenedStore>;
-}
-
-export function runStoreConformance(harness: StoreHarness): void {
+export function runStoreConformance(harness: StoreHarness<OpenedStore>): void {
   for (const [name, body] of [...catalogCases, ...reservationCases]) {
-    Deno.test({
-      name: `${harness.name} store: ${name}`,
-      ignore: !harness.available,
-      fn: async () => {
-        const opened = await harness.open();
-        try {
-          await body(opened);
-        } finally {
-          await opened.close();
-        }
-      },
-    });
+    storeCase(harness, `${harness.name} store: ${name}`, body);
   }
 }

@@ -1,11 +1,5 @@
-import { MemoryInventoryStore } from "./memory.ts";
+import { memoryStoreHarness } from "../../../testing/store_suite.ts";
 import { runStoreConformance } from "./conformance.ts";
+import { MemoryInventoryStore } from "./memory.ts";
 
-runStoreConformance({
-  name: "memory",
-  available: true,
-  open: () => {
-    const store = new MemoryInventoryStore();
-    return Promise.resolve({ store, close: () => Promise.resolve() });
-  },
-});
+runStoreConformance(memoryStoreHarness(() => new MemoryInventoryStore()));

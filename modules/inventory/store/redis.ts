@@ -2,13 +2,15 @@
  * The Redis inventory store. Every write is one Lua script (state, counters
  * and the outbox XADD together), so concurrent processes sharing the keyspace
  * cannot oversell, and a crash never separates a change from its events.
- * Keys: `<keyPrefix>inventory:…` only.
+ * Keys: `<keyPrefix>inventory:…` only; `outbox:lease` names the one process
+ * that relays the outbox now (`LeasedOutbox`).
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
-import { RedisOutbox } from "../../../lib/outbox.ts";
+import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
+import { LuaScript } from "../../../lib/redis_script.ts";
 import {
   applyPatch,
   createProductRecord,
@@ -40,14 +42,7 @@ import {
 } from "../events.ts";
 import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./lua_catalog.ts";
 import { COMMIT, RELEASE, RESERVE } from "./lua_reservations.ts";
-import {
-  docOf,
-  eventStub,
-  hashFrom,
-  LuaScript,
-  productFrom,
-  reservationFrom,
-} from "./redis_codec.ts";
+import { docOf, eventStub, hashFrom, productFrom, reservationFrom } from "./redis_codec.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
 const scripts = {
@@ -65,21 +60,26 @@ const scripts = {
 const MAX_PATCH_ATTEMPTS = 20;
 
 export class RedisInventoryStore implements InventoryStore {
-  readonly outbox: RedisOutbox;
+  /** What the scripts append to (`<prefix>outbox`). */
+  readonly stream: RedisOutbox;
+  /** What the relay reads: the stream, one process at a time. */
+  readonly outbox: LeasedOutbox;
   /** `<keyPrefix>inventory:` */
   readonly prefix: string;
 
   constructor(private readonly redis: Redis, keyPrefix = "") {
     this.prefix = `${keyPrefix}inventory:`;
-    this.outbox = new RedisOutbox(redis, `${this.prefix}outbox`);
+    this.stream = new RedisOutbox(redis, `${this.prefix}outbox`);
+    this.outbox = new LeasedOutbox(redis, this.stream);
   }
 
   #key(...parts: string[]): string {
     return this.prefix + parts.join(":");
   }
 
+  /** The scripts build their key names from the prefix (ARGV[1]), so they take no KEYS. */
   #run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
-    return script.run(this.redis, [this.prefix, ...args]);
+    return script.run(this.redis, [], [this.prefix, ...args]);
   }
 
   async createProduct(input: NewProduct): Promise<Product> {

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { defineEvent, type EventContract } from "../../../bus/types.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
@@ -95,27 +94,4 @@ export function eventStub(event: EventContract, cause: Cause): EventStub {
   if (!contract) anyData.set(event.type, contract = defineEvent(event.type, z.unknown()));
   const { id, data: _data, ...rest } = outboxEvent(SOURCE, contract, null, cause);
   return { id, head: JSON.stringify(rest).slice(1, -1) };
-}
-
-/** A Lua script run by its SHA, loaded again when the server has forgotten it. */
-export class LuaScript {
-  #sha: Promise<string> | null = null;
-
-  constructor(readonly source: string) {}
-
-  async run(redis: Redis, args: (string | number)[]): Promise<unknown> {
-    this.#sha ??= sha1(this.source);
-    const sha = await this.#sha;
-    try {
-      return await redis.evalsha(sha, 0, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
-      return await redis.eval(this.source, 0, ...args);
-    }
-  }
-}
-
-async function sha1(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

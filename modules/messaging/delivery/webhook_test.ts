@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import { createBus } from "../../../bus/factory.ts";
 import type { Bus, Envelope } from "../../../bus/types.ts";
-import { installErrorHandling } from "../../../lib/http.ts";
-import { silentLogger } from "../../../lib/logger.ts";
 import { testSettings } from "../../../lib/settings.ts";
-import { uniqueName } from "../../../testing/services.ts";
+import { startModule, withModule } from "../../../testing/module_harness.ts";
 import { waitFor } from "../../../testing/wait.ts";
 import { orderRejected } from "../../orders/events.ts";
 import { messagingEvents } from "../events.ts";
@@ -14,41 +10,26 @@ import type { Notification } from "../store/types.ts";
 import { assertSigned, receiver, SECRET } from "./_receiver.ts";
 
 /** Messaging with WEBHOOK_URL set to `url`, on a private memory bus. */
-async function withWebhookMessaging(
+function withWebhookMessaging(
   url: string,
   body: (
     h: { bus: Bus; list: (order: string) => Promise<Notification[]>; seen: Envelope[] },
   ) => Promise<void>,
 ) {
-  const bus = await createBus(`memory://${uniqueName("hook")}`, { source: "test" });
-  const module = await messagingModule.start({
-    bus,
-    store: "memory",
-    redis: null,
-    keyPrefix: "",
-    settings: testSettings({ webhookUrl: url, webhookSecret: SECRET }),
-    log: silentLogger,
-  });
-  const seen: Envelope[] = [];
-  const listener = await bus.subscribe("observer", messagingEvents, (e) => void seen.push(e));
-  const app = new Hono();
-  installErrorHandling(app, (error) => {
-    throw error;
-  });
-  app.route("/", module.routes);
-  const list = async (order: string) => {
-    const response = await app.request(`/messaging/notifications?order_id=${order}`, {
-      headers: { authorization: "Bearer test-admin-token" },
-    });
-    return (await response.json()).items as Notification[];
-  };
-  try {
-    await body({ bus, list, seen });
-  } finally {
-    await listener.close();
-    await module.stop();
-    await bus.close();
-  }
+  const settings = testSettings({ webhookUrl: url, webhookSecret: SECRET });
+  return withModule(
+    messagingModule,
+    { observe: messagingEvents, settings },
+    ({ bus, app, seen }) => {
+      const list = async (order: string) => {
+        const response = await app.request(`/messaging/notifications?order_id=${order}`, {
+          headers: { authorization: "Bearer test-admin-token" },
+        });
+        return (await response.json()).items as Notification[];
+      };
+      return body({ bus, list, seen });
+    },
+  );
 }
 
 const rejected = (order_id: string) => ({ order_id, customer_id: "cus-9", reason: "out_of_stock" });
@@ -106,20 +87,11 @@ Deno.test("a hanging webhook holds up neither the bus handler nor other deliveri
 });
 
 Deno.test("messaging refuses to start with a webhook URL but no secret", async () => {
-  const bus = await createBus(`memory://${uniqueName("hook")}`, { source: "test" });
-  try {
-    await assert.rejects(
-      messagingModule.start({
-        bus,
-        store: "memory",
-        redis: null,
-        keyPrefix: "",
-        settings: testSettings({ webhookUrl: "http://127.0.0.1:9/hook", webhookSecret: null }),
-        log: silentLogger,
-      }),
-      /WEBHOOK_SECRET/,
-    );
-  } finally {
-    await bus.close();
-  }
+  // startModule closes the bus it opened when the module fails to start.
+  await assert.rejects(
+    startModule(messagingModule, {
+      settings: testSettings({ webhookUrl: "http://127.0.0.1:9/hook", webhookSecret: null }),
+    }),
+    /WEBHOOK_SECRET/,
+  );
 });

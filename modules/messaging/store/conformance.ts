@@ -8,20 +8,10 @@ import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import { notificationCreated } from "../events.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import type { MessagingStore, NewInvoice, Notification, NotificationKind } from "./types.ts";
 
-export interface OpenedStore {
-  store: MessagingStore;
-  /** Removes everything the store wrote and closes its connections. */
-  close(): Promise<void>;
-}
-
-export interface MessagingStoreHarness {
-  name: string;
-  /** False skips the suite (its server is not configured). */
-  available: boolean;
-  open(): Promise<OpenedStore>;
-}
+export type MessagingStoreHarness = StoreHarness<OpenedStore<MessagingStore>>;
 
 const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 let counter = 0;
@@ -78,18 +68,7 @@ async function record(store: MessagingStore, n: Notification, withInvoice = fals
 
 export function runMessagingStoreConformance(harness: MessagingStoreHarness): void {
   const test = (name: string, fn: (store: MessagingStore) => Promise<void>) =>
-    Deno.test({
-      name: `${harness.name} messaging store: ${name}`,
-      ignore: !harness.available,
-      async fn() {
-        const opened = await harness.open();
-        try {
-          await fn(opened.store);
-        } finally {
-          await opened.close();
-        }
-      },
-    });
+    storeCase(harness, `${harness.name} messaging store: ${name}`, ({ store }) => fn(store));
 
   test("saveContact() keeps the latest name and address of a customer", async (store) => {
     assert.equal(await store.contact("cus-9"), null);

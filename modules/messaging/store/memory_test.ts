@@ -1,9 +1,5 @@
+import { memoryStoreHarness } from "../../../testing/store_suite.ts";
 import { runMessagingStoreConformance } from "./conformance.ts";
 import { MemoryMessagingStore } from "./memory.ts";
 
-runMessagingStoreConformance({
-  name: "memory",
-  available: true,
-  open: () =>
-    Promise.resolve({ store: new MemoryMessagingStore(), close: () => Promise.resolve() }),
-});
+runMessagingStoreConformance(memoryStoreHarness(() => new MemoryMessagingStore()));

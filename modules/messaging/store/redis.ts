@@ -9,12 +9,13 @@
  * - `invoice:<order id>` hash {doc, number}; `invoice_seq` counter
  * - `deliveries` sorted set: notification id by when its next attempt may start
  * - `outbox` stream read by the OutboxRelay
+ * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`)
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
-import { RedisOutbox } from "../../../lib/outbox.ts";
+import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import {
   claimDeliveriesScript,
   recordNotificationScript,
@@ -34,11 +35,15 @@ import type {
 type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
 
 export class RedisMessagingStore implements MessagingStore {
-  readonly outbox: RedisOutbox;
+  /** What the scripts append to. */
+  readonly stream: RedisOutbox;
+  /** What the relay reads: the stream, one process at a time. */
+  readonly outbox: LeasedOutbox;
 
   /** `prefix` is `<keyPrefix>messaging:`. */
   constructor(private readonly redis: Redis, private readonly prefix: string) {
-    this.outbox = new RedisOutbox(redis, `${prefix}outbox`);
+    this.stream = new RedisOutbox(redis, `${prefix}outbox`);
+    this.outbox = new LeasedOutbox(redis, this.stream);
   }
 
   async saveContact(contact: Contact): Promise<void> {
@@ -70,7 +75,7 @@ export class RedisMessagingStore implements MessagingStore {
       `${this.prefix}deliveries`,
       this.#key("invoice", notification.order_id),
       `${this.prefix}invoice_seq`,
-      this.outbox.key,
+      this.stream.key,
     ], [
       notification.id,
       JSON.stringify(fixed satisfies FixedFields),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { serviceUrl, uniqueName } from "../../../testing/services.ts";
+import { openKeyspace } from "../../../testing/redis.ts";
+import { serviceUrl } from "../../../testing/services.ts";
+import { redisStoreHarness } from "../../../testing/store_suite.ts";
 import { notificationCreated } from "../events.ts";
 import { runMessagingStoreConformance } from "./conformance.ts";
 import { RedisMessagingStore } from "./redis.ts";
@@ -9,43 +10,22 @@ import type { Notification } from "./types.ts";
 
 const url = serviceUrl("REDIS_URL");
 
-/** Deletes this run's keys only: the Redis is shared, never FLUSHDB it. */
-async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-}
-
-runMessagingStoreConformance({
-  name: "redis",
-  available: url !== null,
-  async open() {
-    const redis = new Redis(url!, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    const keyPrefix = `${uniqueName("t")}:`;
-    return {
-      store: new RedisMessagingStore(redis, `${keyPrefix}messaging:`),
-      async close() {
-        await deleteKeys(redis, keyPrefix);
-        await redis.quit();
-      },
-    };
-  },
-});
+runMessagingStoreConformance(
+  redisStoreHarness(url, ({ redis, keyPrefix }) => ({
+    store: new RedisMessagingStore(redis, `${keyPrefix}messaging:`),
+  })),
+);
 
 Deno.test({
   name: "redis messaging store: two processes recording one outcome keep exactly one",
   ignore: url === null,
   async fn() {
-    const keyPrefix = `${uniqueName("t")}:`;
-    const connections = [new Redis(url!), new Redis(url!), new Redis(url!)];
-    const stores = connections.map((redis) =>
-      new RedisMessagingStore(redis, `${keyPrefix}messaging:`)
-    );
+    const keyspace = await openKeyspace(url!);
     try {
+      const connections = [keyspace.redis, await keyspace.connect(), await keyspace.connect()];
+      const stores = connections.map((redis) =>
+        new RedisMessagingStore(redis, `${keyspace.keyPrefix}messaging:`)
+      );
       const attempt = (store: RedisMessagingStore, i: number) => {
         const notification: Notification = {
           id: `ntf-${i}`,
@@ -96,8 +76,7 @@ Deno.test({
       );
       assert.equal(claims.flat().length, 1);
     } finally {
-      await deleteKeys(connections[0]!, keyPrefix);
-      await Promise.all(connections.map((redis) => redis.quit()));
+      await keyspace.close();
     }
   },
 });

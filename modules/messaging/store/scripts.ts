@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { LuaScript } from "./lua.ts";
+import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
  * KEYS: once guard, notification hash, all index, customer index, order index,

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { Guard, signCustomerToken } from "../../../lib/auth.ts";
-import { installErrorHandling } from "../../../lib/http.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { testSettings } from "../../../lib/settings.ts";
+import { routedApp } from "../../../testing/routed_app.ts";
 import { OrderService } from "../service.ts";
 import { MemoryOrderStore } from "../store/memory.ts";
 import { orderRoutes } from "./routes.ts";
@@ -36,10 +36,7 @@ export const ORDER = { customer_id: "cus_1", items: [{ product_id: "p1", quantit
 export async function harness(): Promise<Harness> {
   const store = new MemoryOrderStore();
   const service = new OrderService(store, settings, silentLogger, { pollMs: 5 });
-  const app = new Hono();
-  const unexpected: unknown[] = [];
-  installErrorHandling(app, (error) => unexpected.push(error));
-  app.route("/", orderRoutes(service, new Guard(settings)));
+  const { app, unexpected } = routedApp(orderRoutes(service, new Guard(settings)));
   const token = await customer("cus_1");
   const request = async (path: string, init?: RequestInit) => await app.request(path, init);
   return {

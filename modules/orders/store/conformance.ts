@@ -10,15 +10,10 @@ import type { Envelope } from "../../../bus/types.ts";
 import { orderPlaced, stockReleaseRequested } from "../events.ts";
 import type { Order, OrderStatus } from "../saga/order.ts";
 import { newOrder } from "../saga/place.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import type { OrderStore } from "./types.ts";
 
-export interface OrderStoreHarness {
-  name: string;
-  /** False skips the suite (its server is not configured). */
-  available: boolean;
-  /** A fresh, empty store and how to remove everything it wrote. */
-  open(): Promise<{ store: OrderStore; cleanup(): Promise<void> }>;
-}
+export type OrderStoreHarness = StoreHarness<OpenedStore<OrderStore>>;
 
 const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 let sequence = 0;
@@ -59,18 +54,7 @@ async function drain(store: OrderStore): Promise<Envelope[]> {
 
 export function runOrderStoreConformance(harness: OrderStoreHarness): void {
   const test = (name: string, fn: (store: OrderStore) => Promise<void>) =>
-    Deno.test({
-      name: `${harness.name} order store: ${name}`,
-      ignore: !harness.available,
-      fn: async () => {
-        const { store, cleanup } = await harness.open();
-        try {
-          await fn(store);
-        } finally {
-          await cleanup();
-        }
-      },
-    });
+    storeCase(harness, `${harness.name} order store: ${name}`, ({ store }) => fn(store));
 
   test("create() stores the order with its events; get() reads it back", async (store) => {
     const order = anOrder();

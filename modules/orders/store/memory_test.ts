@@ -1,8 +1,5 @@
+import { memoryStoreHarness } from "../../../testing/store_suite.ts";
 import { runOrderStoreConformance } from "./conformance.ts";
 import { MemoryOrderStore } from "./memory.ts";
 
-runOrderStoreConformance({
-  name: "memory",
-  available: true,
-  open: () => Promise.resolve({ store: new MemoryOrderStore(), cleanup: () => Promise.resolve() }),
-});
+runOrderStoreConformance(memoryStoreHarness(() => new MemoryOrderStore()));

@@ -7,15 +7,14 @@
  * - `idem:<customer id>:<key>`: the order an Idempotency-Key made, expiring after a day
  * - `counts`: hash of orders per status
  * - `outbox`: the stream of events waiting for the relay
- * - `outbox:lease`: which process relays the outbox now (store/outbox_lease.ts)
+ * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`, lib/outbox.ts)
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
-import { RedisOutbox } from "../../../lib/outbox.ts";
+import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
-import { LeasedOutbox } from "./outbox_lease.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
 import {
   type CreateResult,
@@ -39,7 +38,7 @@ export class RedisOrderStore implements OrderStore {
   constructor(private readonly redis: Redis, keyPrefix: string) {
     this.#prefix = `${keyPrefix}orders:`;
     this.stream = new RedisOutbox(redis, this.#key("outbox"));
-    this.outbox = new LeasedOutbox(redis, this.stream, this.#key("outbox:lease"));
+    this.outbox = new LeasedOutbox(redis, this.stream);
   }
 
   #key(suffix: string): string {

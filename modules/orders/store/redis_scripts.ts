@@ -6,30 +6,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
-
-/** A script sent once and then run by its SHA1 (re-sent if the server forgot it). */
-export class LuaScript {
-  #sha: Promise<string> | null = null;
-
-  constructor(readonly source: string) {}
-
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    this.#sha ??= sha1Hex(this.source);
-    const sha = await this.#sha;
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
-      return await redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
  * KEYS: order, customer index, recent index, deadlines, outbox, counts[, idempotency key]

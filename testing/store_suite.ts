@@ -1,0 +1,79 @@
+/**
+ * The frame of every store conformance suite (one per module, run by its
+ * memory and its Redis store alike): a test per case, each on a new, empty
+ * store that is closed and emptied however the case ends, and skipped when
+ * the store's server is not configured.
+ *
+ * @module
+ */
+import { openKeyspace, type TestKeyspace } from "./redis.ts";
+
+export interface OpenedStore<S> {
+  store: S;
+  /** Closes the store's connections and deletes everything it wrote. */
+  close(): Promise<void>;
+}
+
+export interface StoreHarness<O extends OpenedStore<unknown>> {
+  /** Names the implementation in every test name ("memory", "redis"). */
+  name: string;
+  /** False skips the suite (its server is not configured; `serviceUrl` said so loudly). */
+  available: boolean;
+  /** A new, empty store. */
+  open(): Promise<O>;
+}
+
+/** Registers one case as the test `name` (which should name the harness). */
+export function storeCase<O extends OpenedStore<unknown>>(
+  harness: StoreHarness<O>,
+  name: string,
+  body: (opened: O) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: !harness.available,
+    async fn() {
+      const opened = await harness.open();
+      try {
+        await body(opened);
+      } finally {
+        await opened.close();
+      }
+    },
+  });
+}
+
+/** Every case gets a store of its own from `make`; there is nothing to delete. */
+export function memoryStoreHarness<S>(make: () => S): StoreHarness<OpenedStore<S>> {
+  return {
+    name: "memory",
+    available: true,
+    open: () => Promise.resolve({ store: make(), close: () => Promise.resolve() }),
+  };
+}
+
+/**
+ * Every case gets a keyspace of its own on the Redis at `url` (null skips the
+ * suite) and the store `make` builds in it; closing deletes the keyspace.
+ */
+export function redisStoreHarness<T extends { store: unknown }>(
+  url: string | null,
+  make: (keyspace: TestKeyspace) => T | Promise<T>,
+): StoreHarness<T & OpenedStore<T["store"]>> {
+  return {
+    name: "redis",
+    available: url !== null,
+    async open() {
+      const keyspace = await openKeyspace(url!);
+      const close = async () => {
+        await keyspace.close();
+      };
+      try {
+        return { ...await make(keyspace), close };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+  };
+}
