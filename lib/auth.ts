@@ -35,11 +35,14 @@ function toBase64Url(bytes: Uint8Array): string {
     .replace(/=+$/, "");
 }
 
+/** Decodes base64url, refusing any text but the one canonical encoding of its bytes. */
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    // Unused low bits of the last character would otherwise make several tokens valid.
+    return toBase64Url(bytes) === text ? bytes : null;
   } catch {
     return null;
   }
