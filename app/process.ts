@@ -14,9 +14,11 @@ import type { Logger } from "../lib/logger.ts";
 import type { ModuleName, RunningModule, StoreKind } from "../lib/module.ts";
 import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
 import type { Settings } from "../lib/settings.ts";
+import type { Gauge } from "../lib/metrics.ts";
 import { VERSION } from "./config.ts";
 import { docsPage } from "./docs.ts";
 import { MODULES } from "./modules.ts";
+import { observability } from "./observe.ts";
 
 export interface ProcessOptions {
   modules: readonly ModuleName[];
@@ -71,7 +73,9 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     source: "bazaar",
     namespace: options.namespace,
   });
-  const bus = options.wrapBus ? options.wrapBus(connected) : connected;
+  const observe = observability(log.child({ part: "observe" }));
+  const instrumented = observe.instrument(connected);
+  const bus = options.wrapBus ? options.wrapBus(instrumented) : instrumented;
   const modules: RunningModule[] = [];
   try {
     for (const name of options.modules) {
@@ -95,6 +99,32 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
 
   const app = new Hono();
   installErrorHandling(app, (error) => log.error("Unhandled error in a request", { error }));
+  app.use("*", observe.http);
+  const deadLetters = observe.registry.gauge(
+    "bus_dead_letters",
+    "Dead-lettered messages waiting for a replay, by group",
+  );
+  observe.registry.collect(async () => {
+    const counts = new Map<string, number>();
+    for (const letter of await bus.deadLetters.list(undefined, 10_000)) {
+      counts.set(letter.group, (counts.get(letter.group) ?? 0) + 1);
+    }
+    deadLetters.set([...counts].map(([group, value]) => ({ labels: { group }, value })));
+  });
+  for (const module of modules) {
+    if (!module.gauges) continue;
+    const gauges = new Map<string, Gauge>();
+    observe.registry.collect(async () => {
+      for (const reading of await module.gauges!()) {
+        let gauge = gauges.get(reading.name);
+        if (!gauge) {
+          gauge = observe.registry.gauge(reading.name, reading.help);
+          gauges.set(reading.name, gauge);
+        }
+        gauge.set(reading.samples);
+      }
+    });
+  }
   const names = modules.map((m) => m.name);
   const docs: RouteDoc[] = modules.flatMap((m) => m.docs);
 
@@ -117,6 +147,10 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     const ready = Object.values(checks).every((v) => v === "ok");
     return c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503);
   });
+  app.get("/metrics", async (c) =>
+    c.text(await observe.registry.render(), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(docs, VERSION)));
   app.get("/docs", (c) => c.html(docsPage(docs, VERSION)));
   for (const module of modules) app.route("/", module.routes);

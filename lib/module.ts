@@ -5,6 +5,7 @@
  * @module
  */
 import type { Hono } from "hono";
+import type { Labels } from "./metrics.ts";
 import type { Redis } from "ioredis";
 import type { Bus } from "../bus/types.ts";
 import type { Logger } from "./logger.ts";
@@ -39,6 +40,14 @@ export interface RunningModule {
   ready(): Promise<void>;
   /** Stops handlers, timers and the outbox relay; the caller closes the bus and Redis. */
   stop(): Promise<void>;
+  /** Gauges the module can tell about its own state (orders by status, say), read at scrape time. */
+  gauges?(): Promise<ModuleGauge[]>;
+}
+
+export interface ModuleGauge {
+  name: string;
+  help: string;
+  samples: { labels: Labels; value: number }[];
 }
 
 export interface ModuleDefinition {

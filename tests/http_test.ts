@@ -258,3 +258,32 @@ Deno.test("/health, /ready, /openapi.json and /docs answer", async () => {
     assertErrorBody(unknown, 404);
   });
 });
+
+Deno.test("/metrics counts requests, handled messages and orders by status", async () => {
+  await withSystem(async (system, shop) => {
+    const product = await shop.product(5, 100);
+    const buyer = await shop.customer(1_000);
+    await shop.order(buyer, [{ product_id: product, quantity: 1 }]);
+    const reply = await system.process.app.request("/metrics");
+    assert.equal(reply.status, 200);
+    assert.match(reply.headers.get("content-type") ?? "", /text\/plain/);
+    const text = await reply.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? "NaN");
+    assert.equal(
+      value(/^http_requests_total\{method="POST",route="\/orders",status="202"\} (\d+)$/m),
+      1,
+    );
+    assert.match(
+      text,
+      /^http_request_duration_seconds_bucket\{method="POST",route="\/orders",le="\+Inf"\} 1$/m,
+    );
+    assert.ok(
+      value(
+        /^bus_messages_total\{group="inventory",type="order.placed",outcome="handled"\} (\d+)$/m,
+      ) >= 1,
+      text,
+    );
+    assert.equal(value(/^orders_by_status\{status="confirmed"\} (\d+)$/m), 1);
+    assert.equal(value(/^orders_by_status\{status="pending"\} (\d+)$/m), 0);
+  });
+});

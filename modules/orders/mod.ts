@@ -47,6 +47,14 @@ async function start(ctx: ModuleContext): Promise<RunningModule> {
     routes: orderRoutes(service, new Guard(ctx.settings)),
     docs: orderDocs,
     ready: () => store.ping(),
+    gauges: async () => [{
+      name: "orders_by_status",
+      help: "Orders in the store by status",
+      samples: Object.entries(await store.countByStatus()).map(([status, value]) => ({
+        labels: { status },
+        value,
+      })),
+    }],
     stop: async () => {
       await sweeper.stop();
       await subscription.close();

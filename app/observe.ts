@@ -1,0 +1,92 @@
+/**
+ * What a process tells its operators: Prometheus metrics for HTTP and the bus,
+ * and one structured log line per request and per failed message, each with
+ * the trace id so logs, metrics and traces meet.
+ *
+ * @module
+ */
+import { trace } from "@opentelemetry/api";
+import type { MiddlewareHandler } from "hono";
+import { resolveOptions } from "../bus/defaults.ts";
+import type { Bus } from "../bus/types.ts";
+import type { Logger } from "../lib/logger.ts";
+import { Registry } from "../lib/metrics.ts";
+
+export interface Observability {
+  registry: Registry;
+  /** Hono middleware: counts, times and logs every request. */
+  http: MiddlewareHandler;
+  /** Wraps a bus so every handled message is counted and every failure logged. */
+  instrument(bus: Bus): Bus;
+}
+
+function traceIdOf(traceparent: string | null | undefined): string | undefined {
+  return traceparent?.split("-")[1];
+}
+
+export function observability(log: Logger): Observability {
+  const registry = new Registry();
+  const requests = registry.counter("http_requests_total", "HTTP requests by route and status");
+  const latency = registry.histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by route",
+  );
+  const messages = registry.counter(
+    "bus_messages_total",
+    "Messages handled by group, event type and outcome (handled, failed, retried, dead_lettered)",
+  );
+
+  const http: MiddlewareHandler = async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    // The route pattern, not the path: ids would make every series unique.
+    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
+    const status = String(c.res.status);
+    requests.inc({ method: c.req.method, route, status });
+    latency.observe({ method: c.req.method, route }, seconds);
+    const span = trace.getActiveSpan()?.spanContext();
+    log.debug("HTTP request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(seconds * 1000),
+      trace_id: span && trace.isSpanContextValid(span) ? span.traceId : undefined,
+    });
+  };
+
+  const instrument = (bus: Bus): Bus => ({
+    kind: bus.kind,
+    deadLetters: bus.deadLetters,
+    publish: (event, data, options) => bus.publish(event, data, options),
+    publishEnvelope: (envelope) => bus.publishEnvelope(envelope),
+    ping: () => bus.ping(),
+    close: (options) => bus.close(options),
+    subscribe: (group, events, handler, options) => {
+      const { maxDeliver } = resolveOptions(options);
+      return bus.subscribe(group, events, async (envelope, info) => {
+        const labels = { group, type: envelope.type };
+        try {
+          await handler(envelope, info);
+          messages.inc({ ...labels, outcome: "handled" });
+        } catch (error) {
+          const last = info.attempt >= maxDeliver;
+          messages.inc({ ...labels, outcome: "failed" });
+          messages.inc({ ...labels, outcome: last ? "dead_lettered" : "retried" });
+          log[last ? "error" : "warn"]("Message handler failed", {
+            group,
+            event_type: envelope.type,
+            event_id: envelope.id,
+            correlation_id: envelope.correlation_id,
+            trace_id: traceIdOf(envelope.traceparent),
+            attempt: info.attempt,
+            error,
+          });
+          throw error;
+        }
+      }, options);
+    },
+  });
+
+  return { registry, http, instrument };
+}
