@@ -5,21 +5,12 @@
  * @module
  */
 import type { Bus } from "./types.ts";
+import type { BusConfig } from "./config.ts";
 import { MemoryBus } from "./memory/bus.ts";
 import { RedisBus } from "./redis/bus.ts";
 import { NatsBus } from "./nats/bus.ts";
 
-export interface BusConfig {
-  /** Names the publisher in every envelope. */
-  source: string;
-  /**
-   * Keeps several independent systems (or test runs) apart on one broker:
-   * Redis keys start `bus:<namespace>:`, NATS streams and subjects carry it.
-   */
-  namespace?: string;
-  /** Messages kept per event type (Redis MAXLEN ~, NATS max_msgs_per_subject). */
-  retention?: number;
-}
+export type { BusConfig } from "./config.ts";
 
 export const BUS_KINDS = ["memory", "redis", "nats"] as const;
 export type BusKind = typeof BUS_KINDS[number];

@@ -1,0 +1,142 @@
+/**
+ * Bus throughput and latency per adapter, next to bare-client baselines
+ * measured in the same run: `deno task bench:bus`.
+ *
+ * Each run publishes COUNT messages (at most PUBLISH_WINDOW unconfirmed at
+ * once) to one subscription handling up to IN_FLIGHT at a time, on a fresh
+ * namespace that is deleted afterwards. A short warm-up run comes first so the
+ * numbers are of JIT-compiled code. REDIS_URL and NATS_URL override the local
+ * defaults; an unreachable server leaves its rows with a note.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { createBus } from "../bus/factory.ts";
+import { deleteNamespace } from "../bus/nats/bus.ts";
+import { deleteKeys } from "../bus/redis/cleanup.ts";
+import { RedisKeys } from "../bus/redis/keys.ts";
+import { defineEvent } from "../bus/types.ts";
+import { type BenchResult, publishWindowed, summarize } from "./_result.ts";
+import { rawNatsBaseline } from "./raw_nats.ts";
+import { PUBLISH_WINDOW, rawRedisBaseline } from "./raw_redis.ts";
+
+const COUNT = 20_000;
+const IN_FLIGHT = 100;
+const WARMUP = 2_000;
+const TIMEOUT_MS = 120_000;
+
+const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
+const NATS_URL = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
+
+const benchSent = defineEvent(
+  "bench.sent",
+  z.object({ n: z.number().int().nonnegative(), sent_at: z.number() }),
+);
+
+interface Row {
+  name: string;
+  /** The e2e rate the adapter should reach; none for baselines. */
+  target?: number;
+  run: () => Promise<BenchResult>;
+}
+
+async function deleteNamespaceOf(url: string, namespace: string): Promise<void> {
+  if (url.startsWith("redis")) await deleteKeys(url, [new RedisKeys(namespace).prefix]);
+  if (url.startsWith("nats")) await deleteNamespace(url, namespace);
+}
+
+async function benchBus(url: string, count: number): Promise<BenchResult> {
+  const namespace = `bench${crypto.randomUUID().slice(0, 8)}`;
+  const bus = await createBus(url, { source: "bench", namespace });
+  try {
+    const latencies = new Float64Array(count);
+    // Counted by message, so a redelivery cannot end the run early.
+    const seen = new Uint8Array(count);
+    let handled = 0;
+    let allHandled!: () => void;
+    const done = new Promise<void>((resolve) => allHandled = resolve);
+    const subscription = await bus.subscribe("bench", [benchSent], (envelope) => {
+      const { n, sent_at } = envelope.data as z.output<typeof benchSent.schema>;
+      if (seen[n]) return;
+      seen[n] = 1;
+      latencies[handled++] = performance.now() - sent_at;
+      if (handled === count) allHandled();
+    }, { maxInFlight: IN_FLIGHT });
+    const startedAt = performance.now();
+    await publishWindowed(
+      count,
+      PUBLISH_WINDOW,
+      (n) => bus.publish(benchSent, { n, sent_at: performance.now() }),
+    );
+    const publishedAt = performance.now();
+    await done;
+    // Closing flushes the last batch of acks: the run ends when all are acked.
+    await subscription.close();
+    const ackedAt = performance.now();
+    return summarize({ count, startedAt, publishedAt, ackedAt, latencies });
+  } finally {
+    await bus.close({ graceMs: 0 });
+    await deleteNamespaceOf(url, namespace);
+  }
+}
+
+async function withDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`took over ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const rows: Row[] = [
+  { name: "memory", target: 500_000, run: () => benchBus("memory:", COUNT) },
+  { name: "redis", target: 40_000, run: () => benchBus(REDIS_URL, COUNT) },
+  { name: "redis, raw ioredis", run: () => rawRedisBaseline(REDIS_URL, COUNT, IN_FLIGHT) },
+  { name: "nats", target: 15_000, run: () => benchBus(NATS_URL, COUNT) },
+  { name: "nats, raw nats.js", run: () => rawNatsBaseline(NATS_URL, COUNT, IN_FLIGHT) },
+];
+
+const warmups: Record<string, () => Promise<unknown>> = {
+  memory: () => benchBus("memory:", WARMUP),
+  redis: () => benchBus(REDIS_URL, WARMUP),
+  nats: () => benchBus(NATS_URL, WARMUP),
+};
+
+const rate = (value: number) => Math.round(value).toLocaleString("en-US");
+const ms = (value: number) => value.toFixed(2);
+
+console.log(
+  `${COUNT.toLocaleString("en-US")} messages, ${IN_FLIGHT} in flight, ` +
+    `≤ ${PUBLISH_WINDOW} publishes outstanding; Deno ${Deno.version.deno}, ` +
+    `${navigator.hardwareConcurrency} CPUs\n`,
+);
+console.log("| bus | publish msg/s | e2e msg/s | p50 ms | p99 ms | target e2e msg/s | |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+const notes: string[] = [];
+let timedOut = false;
+for (const row of rows) {
+  const target = row.target ? `≥ ${rate(row.target)}` : "baseline";
+  let result: BenchResult;
+  try {
+    await withDeadline(warmups[row.name]?.() ?? Promise.resolve());
+    result = await withDeadline(row.run());
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    timedOut ||= reason.startsWith("took over");
+    notes.push(`- ${row.name}: skipped, ${reason}`);
+    console.log(`| ${row.name} | – | – | – | – | ${target} | skipped |`);
+    continue;
+  }
+  const verdict = row.target === undefined ? "" : result.e2eRate >= row.target ? "met" : "MISSED";
+  console.log(
+    `| ${row.name} | ${rate(result.publishRate)} | ${rate(result.e2eRate)} | ` +
+      `${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${target} | ${verdict} |`,
+  );
+}
+if (notes.length > 0) console.log(`\n${notes.join("\n")}`);
+// A run that timed out may still hold connections open; do not wait for them.
+if (timedOut) Deno.exit(1);

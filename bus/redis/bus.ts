@@ -1,0 +1,125 @@
+/**
+ * The Redis Streams adapter. One stream per event type; a consumer group per
+ * bus group, whose members compete for its messages; the group's pending list
+ * is what makes delivery at-least-once (XAUTOCLAIM after the ack deadline).
+ *
+ * Keys, all under `bus:<namespace>:` — `stream:<type>` (events, trimmed to
+ * about `retention`), `direct:<group>` (replays for one group), `dead` (dead
+ * letters).
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import { BaseBus } from "../base.ts";
+import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "../defaults.ts";
+import { encodeEnvelope } from "../envelope.ts";
+import type { BusConfig } from "../config.ts";
+import type { Envelope, EventContract, Handler, SubscribeOptions, Subscription } from "../types.ts";
+import { closeConnection, openConnection, redactUrl } from "./connection.ts";
+import { RedisDeadLetters } from "./dead_letters.ts";
+import { RedisKeys } from "./keys.ts";
+import { StreamPublisher } from "./publisher.ts";
+import { RedisSubscription } from "./subscription.ts";
+import { withTimeout } from "./timers.ts";
+
+const PING_TIMEOUT_MS = 2_000;
+
+/** Unique per subscription instance, and readable in XINFO CONSUMERS: host, process, random. */
+function consumerName(): string {
+  let host = "host";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // No --allow-sys: the random part alone keeps it unique.
+  }
+  return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export class RedisBus extends BaseBus {
+  readonly kind = "redis";
+  readonly deadLetters: RedisDeadLetters;
+  readonly #url: string;
+  readonly #commands: Redis;
+  readonly #keys: RedisKeys;
+  readonly #retention: number;
+  readonly #publisher: StreamPublisher;
+
+  private constructor(url: string, config: BusConfig, commands: Redis) {
+    super(config.source);
+    this.#url = url;
+    this.#commands = commands;
+    this.#keys = new RedisKeys(config.namespace);
+    this.#retention = config.retention ?? DEFAULT_RETENTION;
+    this.#publisher = new StreamPublisher(commands, this.#retention);
+    this.deadLetters = new RedisDeadLetters(commands, this.#keys, this.#retention);
+  }
+
+  /** Connects (and fails here when Redis is unreachable). */
+  static async connect(url: string, config: BusConfig): Promise<RedisBus> {
+    const keys = new RedisKeys(config.namespace);
+    const retention = config.retention ?? DEFAULT_RETENTION;
+    if (!Number.isInteger(retention) || retention < 1) {
+      throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
+    }
+    // Auto-pipelining sends every command issued in one tick as one write:
+    // concurrent publishes and acks batch without the callers doing anything.
+    const commands = await openConnection(url, `${keys.prefix}commands`, {
+      enableAutoPipelining: true,
+    });
+    return new RedisBus(url, config, commands);
+  }
+
+  // Not async: on the publish hot path, one promise fewer per message.
+  protected send(envelope: Envelope): Promise<void> {
+    // The type becomes part of a key; publishEnvelope skips the contract that vouches for it.
+    if (!EVENT_TYPE.test(envelope.type)) {
+      return Promise.reject(
+        new RangeError(`Event type "${envelope.type}" must match ${EVENT_TYPE}`),
+      );
+    }
+    return this.#publisher.add(this.#keys.stream(envelope.type), encodeEnvelope(envelope));
+  }
+
+  protected async open(
+    group: string,
+    events: readonly EventContract[],
+    handler: Handler,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    assertGroupName(group);
+    const resolved = resolveOptions(options);
+    const consumer = consumerName();
+    // Its own connection: a blocking read would hold up every other command queued behind it.
+    const reader = await openConnection(this.#url, `${this.#keys.prefix}${group}:${consumer}`, {
+      enableAutoPipelining: false,
+    });
+    const streams = [
+      ...new Set(events.map((event) => this.#keys.stream(event.type))),
+      this.#keys.direct(group),
+    ];
+    try {
+      return await RedisSubscription.start(group, events, handler, resolved, {
+        commands: this.#commands,
+        reader,
+        deadLetters: this.deadLetters,
+        streams,
+        consumer,
+      });
+    } catch (error) {
+      await closeConnection(reader);
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(
+      this.#commands.ping(),
+      PING_TIMEOUT_MS,
+      `Redis at ${redactUrl(this.#url)} did not answer PING within ${PING_TIMEOUT_MS} ms`,
+    );
+  }
+
+  protected async disconnect(): Promise<void> {
+    await closeConnection(this.#commands);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Opening and closing ioredis connections the same way everywhere: fail fast
+ * on a bad URL, log connection trouble (throttled) instead of crashing, and
+ * leave no socket or timer behind on close.
+ *
+ * @module
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "./timers.ts";
+
+/** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
+const ERROR_LOG_INTERVAL_MS = 5_000;
+
+/** The URL with its password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparsable URL>";
+  }
+}
+
+export function logError(context: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`[bus:redis] ${context}: ${message}`);
+}
+
+function watchErrors(redis: Redis, name: string): void {
+  let lastLogged = 0;
+  redis.on("error", (error: unknown) => {
+    const now = Date.now();
+    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = now;
+    logError(`connection ${name}`, error);
+  });
+}
+
+/** Connects before resolving, so a wrong URL fails here and not at the first command. */
+export async function openConnection(
+  url: string,
+  name: string,
+  options: RedisOptions,
+): Promise<Redis> {
+  const redis = new Redis(url, { ...options, connectionName: name, lazyConnect: true });
+  watchErrors(redis, name);
+  try {
+    await redis.connect();
+  } catch (error) {
+    // Without this ioredis would go on reconnecting in the background forever.
+    redis.disconnect();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot connect to Redis at ${redactUrl(url)}: ${reason}`);
+  }
+  return redis;
+}
+
+/** A server that stopped answering (not gone: no socket error) must not hold up a close. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/** QUIT when the server answers (pending replies arrive first), else drop the socket. */
+export async function closeConnection(redis: Redis): Promise<void> {
+  if (redis.status === "end") return;
+  if (redis.status !== "ready") {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await withTimeout(redis.quit(), QUIT_TIMEOUT_MS, "QUIT timed out");
+  } catch {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The read side of a subscription: a loop of blocking XREADGROUP calls on a
+ * connection of its own, across the subscription's streams, asking for as
+ * many new messages as there is room for. It survives errors (logged, backed
+ * off, groups re-created after NOGROUP) and stops promptly on close without
+ * dropping a read that Redis has already answered.
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import { closeConnection, logError } from "./connection.ts";
+import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
+import { settlesWithin, Sleeper, type Timer } from "./timers.ts";
+
+/** A blocked read returns this often even if stop() could not unblock it. */
+const READ_BLOCK_MS = 2_000;
+/** How long stop() keeps trying CLIENT UNBLOCK before it drops the socket. */
+const UNBLOCK_PATIENCE_MS = 500;
+const MAX_BACKOFF_MS = 5_000;
+
+export interface ReaderTarget {
+  /** How many messages may be read now; the loop parks at 0 until wake(). */
+  room(): number;
+  take(stream: string, entries: readonly StreamEntry[]): void;
+  /** After NOGROUP: the server lost the streams (a restart without data). */
+  recreateGroups(): Promise<void>;
+}
+
+export class StreamReader {
+  #connectionId: number | null = null;
+  #loop: Promise<void> = Promise.resolve();
+  #parked: (() => void) | null = null;
+  #wakeTimer: Timer | undefined;
+  readonly #sleeper = new Sleeper();
+  #stopping = false;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly commands: Redis,
+    private readonly group: string,
+    private readonly consumer: string,
+    private readonly streams: readonly string[],
+    /** A read of fewer is put off to the next macrotask, in case more room frees up. */
+    private readonly batch: number,
+    private readonly target: ReaderTarget,
+  ) {
+    // A reconnected socket is a new client with a new id.
+    connection.on("close", () => this.#connectionId = null);
+  }
+
+  start(): void {
+    this.#loop = this.#run();
+  }
+
+  /** Room was freed. */
+  wake(): void {
+    if (!this.#parked) return;
+    // Batches, not trickles: a burst of handlers finishing in one go is all
+    // counted by the next macrotask.
+    if (this.target.room() >= this.batch / 2) this.#unpark();
+    else this.#wakeTimer ??= setTimeout(() => this.#unpark(), 0);
+  }
+
+  /** Ends the loop: unblocks the pending read (which then returns empty) and closes the connection. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#sleeper.stop();
+    this.#unpark();
+    const deadline = Date.now() + UNBLOCK_PATIENCE_MS;
+    let ended = false;
+    while (!ended && Date.now() < deadline) {
+      if (this.#connectionId !== null) {
+        await settlesWithin(this.commands.client("UNBLOCK", this.#connectionId), 50);
+      }
+      ended = await settlesWithin(this.#loop, 20);
+    }
+    if (!ended) {
+      // What the dropped read had taken stays pending and is claimed after the ack deadline.
+      this.connection.disconnect();
+      await this.#loop;
+    }
+    await closeConnection(this.connection);
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      const room = this.target.room();
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.#parked = resolve);
+        continue;
+      }
+      try {
+        this.#connectionId ??= Number(await this.connection.client("ID"));
+        if (this.#stopping) break;
+        const reply = await this.connection.xreadgroup(
+          "GROUP",
+          this.group,
+          this.consumer,
+          "COUNT",
+          room,
+          "BLOCK",
+          READ_BLOCK_MS,
+          "STREAMS",
+          ...this.streams,
+          ...this.streams.map(() => ">"),
+        );
+        failures = 0;
+        for (const { key, entries } of parseReadReply(reply)) this.target.take(key, entries);
+      } catch (error) {
+        if (this.#stopping) break;
+        failures++;
+        await this.#recover(error, failures);
+      }
+    }
+  }
+
+  async #recover(error: unknown, failures: number): Promise<void> {
+    logError(`${this.group} read failed (attempt ${failures})`, error);
+    if (isNoGroup(error)) {
+      await this.target.recreateGroups().catch((cause) =>
+        logError(`${this.group} could not recreate its groups`, cause)
+      );
+    }
+    await this.#sleeper.sleep(Math.min(100 * 2 ** (failures - 1), MAX_BACKOFF_MS));
+  }
+
+  #unpark(): void {
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    const parked = this.#parked;
+    this.#parked = null;
+    parked?.();
+  }
+}

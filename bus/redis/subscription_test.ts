@@ -1,0 +1,111 @@
+/**
+ * What only the Redis adapter does, beyond the shared conformance suite.
+ */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { pinged } from "../conformance.ts";
+import { serviceUrl, uniqueName } from "../../testing/services.ts";
+import { waitFor } from "../../testing/wait.ts";
+import { RedisBus } from "./bus.ts";
+import { deleteKeys } from "./cleanup.ts";
+import { RedisKeys } from "./keys.ts";
+
+const url = serviceUrl("REDIS_URL");
+
+/** A bus and a plain client on a fresh namespace, both closed and the keys deleted afterwards. */
+async function withRedisBus(
+  body: (bus: RedisBus, redis: Redis, keys: RedisKeys) => Promise<void>,
+): Promise<void> {
+  const namespace = uniqueName("ns");
+  const keys = new RedisKeys(namespace);
+  const bus = await RedisBus.connect(url!, { source: "test", namespace });
+  const redis = new Redis(url!);
+  try {
+    await body(bus, redis, keys);
+  } finally {
+    await bus.close({ graceMs: 0 });
+    await redis.quit();
+    await deleteKeys(url!, [keys.prefix]);
+  }
+}
+
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name: `RedisBus ${name}`, ignore: url === null, fn });
+
+test("dead-letters a stream entry without an envelope field as raw text", async () => {
+  await withRedisBus(async (bus, redis, keys) => {
+    const seen: number[] = [];
+    await bus.subscribe("strict", [pinged], (e) => {
+      seen.push((e.data as { n: number }).n);
+    });
+    await redis.xadd(keys.stream(pinged.type), "*", "body", "hello");
+    await bus.publish(pinged, { n: 1 });
+    const [dead] = await waitFor(async () => {
+      const list = await bus.deadLetters.list("strict");
+      return list.length === 1 ? list : null;
+    });
+    assert.equal(dead!.envelope, null);
+    assert.equal(dead!.raw, '["body","hello"]');
+    assert.match(dead!.error, /no "e" field/);
+    await waitFor(() => seen.length === 1);
+  });
+});
+
+test("recreates its group when the stream vanished (a Redis restart without data)", async () => {
+  await withRedisBus(async (bus, redis, keys) => {
+    const seen: number[] = [];
+    await bus.subscribe("phoenix", [pinged], (e) => {
+      seen.push((e.data as { n: number }).n);
+    });
+    await bus.publish(pinged, { n: 1 });
+    await waitFor(() => seen.length === 1);
+    await redis.del(keys.stream(pinged.type), keys.direct("phoenix"));
+    await bus.publish(pinged, { n: 2 });
+    await waitFor(() => seen.length === 2, { message: "delivery after the group was recreated" });
+    assert.deepEqual(seen, [1, 2]);
+  });
+});
+
+test("close() hands a message waiting for its retry back to the group at once", async () => {
+  await withRedisBus(async (bus) => {
+    const failed: number[] = [];
+    const holder = await bus.subscribe("relay", [pinged], (_e, info) => {
+      failed.push(info.attempt);
+      throw new Error("not now");
+    }, { backoff: () => 60_000 });
+    await bus.publish(pinged, { n: 1 });
+    await waitFor(() => failed.length === 1);
+    await holder.close({ graceMs: 0 });
+    const taken: number[] = [];
+    await bus.subscribe("relay", [pinged], (_e, info) => {
+      taken.push(info.attempt);
+    }, { ackDeadlineMs: 60_000 });
+    await waitFor(() => taken.length === 1, {
+      timeoutMs: 2_000,
+      message: "the handed-back message was taken long before its ack deadline",
+    });
+    assert.deepEqual(taken, [2], "the failed attempt still counts");
+  });
+});
+
+test("close() removes its consumer from the group when it holds nothing", async () => {
+  await withRedisBus(async (bus, redis, keys) => {
+    const subscription = await bus.subscribe("tidy", [pinged], () => {});
+    await bus.publish(pinged, { n: 1 });
+    await waitFor(async () => (await pendingCount(keys, "tidy")) === 0);
+    const consumers = () => redis.xinfo("CONSUMERS", keys.stream(pinged.type), "tidy");
+    assert.equal((await consumers() as unknown[]).length, 1);
+    await subscription.close();
+    assert.deepEqual(await consumers(), []);
+  });
+});
+
+async function pendingCount(keys: RedisKeys, group: string): Promise<number> {
+  const redis = new Redis(url!);
+  try {
+    const [count] = await redis.xpending(keys.stream(pinged.type), group) as [number];
+    return count;
+  } finally {
+    await redis.quit();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The ack deadline: every subscription sweeps its streams' pending lists now
+ * and then and claims what nobody acked within the deadline — from consumers
+ * that died, hang, or are this very one (a handler stuck past the deadline
+ * gets the message again, as its next attempt).
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import { type Claimed, claimIdle } from "./claims.ts";
+import { logError } from "./connection.ts";
+import type { Timer } from "./timers.ts";
+
+const MIN_INTERVAL_MS = 50;
+/** Claims come at most this late after the deadline, however long the deadline is. */
+const MAX_INTERVAL_MS = 5_000;
+/** XAUTOCLAIM pages per stream per sweep, so a huge pending list cannot stall a sweep. */
+const PAGES = 10;
+
+export interface SweepTarget {
+  /** How many messages may be claimed now; a sweep stops at 0. */
+  room(): number;
+  take(stream: string, claimed: readonly Claimed[]): void;
+  /** Pending ids whose entries were trimmed or deleted: nothing left to deliver. */
+  drop(stream: string, ids: readonly string[]): void;
+}
+
+export class Sweeper {
+  readonly #interval: number;
+  /** Where each stream's next scan starts, so a long pending list is covered over several sweeps. */
+  readonly #cursors = new Map<string, string>();
+  #timer: Timer | undefined;
+  #sweeping: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    private readonly commands: Redis,
+    private readonly group: string,
+    private readonly consumer: string,
+    private readonly streams: readonly string[],
+    private readonly ackDeadlineMs: number,
+    private readonly target: SweepTarget,
+  ) {
+    this.#interval = Math.min(Math.max(ackDeadlineMs / 2, MIN_INTERVAL_MS), MAX_INTERVAL_MS);
+  }
+
+  /** Sweeps at once (orphans of a consumer that died before we started), then every interval. */
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** No sweep starts after this; resolves when the running one has finished. */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    return this.#sweeping;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#sweeping = this.#sweep()
+        .catch((error) => logError(`${this.group} ack-deadline sweep failed`, error))
+        .finally(() => this.#schedule(this.#interval));
+    }, delayMs);
+  }
+
+  async #sweep(): Promise<void> {
+    for (const stream of this.streams) {
+      for (let page = 0; page < PAGES; page++) {
+        const room = this.target.room();
+        if (this.#stopped || room <= 0) return;
+        const { cursor, claimed, deleted } = await claimIdle(
+          this.commands,
+          stream,
+          this.group,
+          this.consumer,
+          this.ackDeadlineMs,
+          this.#cursors.get(stream) ?? "0-0",
+          room,
+        );
+        this.#cursors.set(stream, cursor);
+        if (deleted.length > 0) this.target.drop(stream, deleted);
+        // Taken even when stopping: the subscription then hands them back on close.
+        if (claimed.length > 0) this.target.take(stream, claimed);
+        if (cursor === "0-0") break;
+      }
+    }
+  }
+}
