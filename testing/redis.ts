@@ -7,6 +7,7 @@
  */
 import { Redis } from "ioredis";
 import { uniqueName } from "./services.ts";
+import { deleteKeysWith } from "../bus/redis/cleanup.ts";
 
 /** A connection that is open when this resolves (or rejects). */
 export async function connectRedis(url: string): Promise<Redis> {
@@ -17,15 +18,7 @@ export async function connectRedis(url: string): Promise<Redis> {
 
 /** Deletes every key that starts with `prefix`; returns their names. */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<string[]> {
-  const deleted: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-    if (keys.length) await redis.del(...keys);
-    deleted.push(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  return deleted;
+  return await deleteKeysWith(redis, prefix);
 }
 
 export interface TestKeyspace {

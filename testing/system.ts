@@ -11,6 +11,8 @@ import { MODULE_NAMES, type ModuleName } from "../lib/module.ts";
 import { type Settings, testSettings } from "../lib/settings.ts";
 import { type BazaarProcess, startProcess } from "../app/process.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
+import { deleteKeys } from "../bus/redis/cleanup.ts";
+import { deleteNamespace } from "../bus/nats/bus.ts";
 
 export type Setup = "memory" | "redis" | "nats";
 
@@ -55,12 +57,16 @@ export async function startSystem(
     wrapBus?: (bus: Bus) => Bus;
     namespace?: string;
     keyPrefix?: string;
+    /** Another Redis than REDIS_URL (a database of the test's own, say). */
+    redisUrl?: string;
+    /** Leave the keys and streams behind (a test that inspects them cleans up itself). */
+    keep?: boolean;
   } = {},
 ): Promise<TestSystem> {
   const settings = testSettings(options.settings);
   const namespace = options.namespace ?? uniqueName("ns");
   const keyPrefix = options.keyPrefix ?? (setup === "memory" ? "" : `${uniqueName("k")}:`);
-  const redisUrl = setup === "memory" ? null : serviceUrl("REDIS_URL");
+  const redisUrl = setup === "memory" ? null : options.redisUrl ?? serviceUrl("REDIS_URL");
   const busUrl = setup === "memory"
     ? `memory://${namespace}`
     : setup === "redis"
@@ -103,6 +109,13 @@ export async function startSystem(
     keyPrefix,
     namespace,
     call,
-    stop: () => process.stop(2_000),
+    stop: async () => {
+      await process.stop(2_000);
+      if (options.keep) return;
+      if (redisUrl) {
+        await deleteKeys(redisUrl, [`bus:${namespace}:`, ...(keyPrefix ? [keyPrefix] : [])]);
+      }
+      if (setup === "nats") await deleteNamespace(busUrl, namespace);
+    },
   };
 }

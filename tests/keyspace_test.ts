@@ -1,0 +1,68 @@
+/**
+ * Each module owns its keyspace: after a saga on Redis (bus and stores), every
+ * key in the database belongs to exactly one module's prefix, or to the bus's.
+ * The test has a Redis database of its own, so nothing else writes there and
+ * the module prefixes are the production ones (no test key prefix).
+ */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { MODULE_NAMES } from "../lib/module.ts";
+import { serviceUrl, uniqueName } from "../testing/services.ts";
+import { Shop } from "../testing/shop.ts";
+import { startSystem } from "../testing/system.ts";
+import { deleteKeysWith } from "../bus/redis/cleanup.ts";
+
+const base = serviceUrl("REDIS_URL");
+const KEYSPACE_DB = "13";
+
+Deno.test({
+  name: "every key the saga writes on Redis belongs to exactly one module (or the bus)",
+  ignore: base === null,
+  async fn() {
+    const url = new URL(base!);
+    url.pathname = `/${KEYSPACE_DB}`;
+    const namespace = uniqueName("ks");
+    const system = await startSystem("redis", {
+      redisUrl: url.href,
+      keyPrefix: "",
+      namespace,
+      keep: true,
+    });
+    const redis = new Redis(url.href);
+    try {
+      const shop = new Shop(system);
+      const product = await shop.product(5, 100);
+      const rich = await shop.customer(10_000);
+      const poor = await shop.customer(10);
+      const confirmed = await shop.order(rich, [{ product_id: product, quantity: 2 }]);
+      assert.equal(confirmed.status, "confirmed");
+      assert.equal(
+        (await shop.order(poor, [{ product_id: product, quantity: 1 }])).status,
+        "rejected",
+      );
+      await system.call("POST", `/orders/${confirmed.id}/cancel`, { token: rich.token });
+      await system.call("POST", `/inventory/products/${product}/likes`, { token: rich.token });
+      await shop.assertInvariants();
+
+      const owners = [...MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`];
+      const keys: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, batch] = await redis.scan(cursor, "COUNT", 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== "0");
+      const stray = keys.filter((key) => owners.filter((p) => key.startsWith(p)).length !== 1);
+      assert.deepEqual(stray, [], `keys outside every module's prefix: ${stray.join(", ")}`);
+      for (const module of MODULE_NAMES) {
+        assert.ok(keys.some((k) => k.startsWith(`${module}:`)), `${module} wrote keys`);
+      }
+    } finally {
+      await system.stop();
+      for (const prefix of [...MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`]) {
+        await deleteKeysWith(redis, prefix);
+      }
+      await redis.quit();
+    }
+  },
+});
