@@ -29,6 +29,9 @@ export interface ProcessConfig {
   logLevel: LogLevel;
   /** Keeps systems apart on one broker: bus keys and streams carry it. */
   namespace: string;
+  /** Empty when unset. */
+  adminToken: string;
+  authSecret: string;
   seedDemo: boolean;
   /** Development defaults for ADMIN_TOKEN and AUTH_SECRET when they are unset. */
   dev: boolean;
@@ -67,6 +70,16 @@ export const OPTIONS = {
     help: "bus namespace (Redis key and NATS stream prefix)",
     fallback: "bazaar",
   },
+  "admin-token": {
+    env: "ADMIN_TOKEN",
+    help: "admin bearer token (prefer the variable: flags show in ps)",
+    fallback: "",
+  },
+  "auth-secret": {
+    env: "AUTH_SECRET",
+    help: "secret that signs customer tokens (prefer the variable)",
+    fallback: "",
+  },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -93,7 +106,7 @@ export function usage(): string {
     "  --help         print this and exit",
     "  --version      print the version and exit",
     "",
-    "Secrets come only from the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
+    "Secrets belong in the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
     "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL.",
   );
   return lines.join("\n");
@@ -197,6 +210,8 @@ export function parseConfig(
     natsUrl: checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]),
     logLevel: logLevel as LogLevel,
     namespace,
+    adminToken: pick("admin-token"),
+    authSecret: pick("auth-secret"),
     seedDemo: values["seed-demo"] === true,
     dev: values.dev === true,
     help: values.help === true,

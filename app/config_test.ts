@@ -58,3 +58,13 @@ for (const [args, message] of BAD) {
     });
   });
 }
+
+Deno.test("parseConfig() takes --admin-token and --auth-secret over their variables", () => {
+  const config = parse(["--admin-token", "flag-token"], {
+    ADMIN_TOKEN: "env-token",
+    AUTH_SECRET: "env-secret",
+  });
+  assert.equal(config.adminToken, "flag-token");
+  assert.equal(config.authSecret, "env-secret");
+  assert.equal(parse([]).adminToken, "");
+});

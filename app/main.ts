@@ -39,6 +39,9 @@ export async function main(args: string[]): Promise<void> {
     console.log(`bazaar ${VERSION}`);
     return;
   }
+  // A flag wins over its variable, like every other option.
+  if (config.adminToken) env.ADMIN_TOKEN = config.adminToken;
+  if (config.authSecret) env.AUTH_SECRET = config.authSecret;
   if (config.dev) {
     env.ADMIN_TOKEN ||= DEV_ADMIN_TOKEN;
     env.AUTH_SECRET ||= DEV_AUTH_SECRET;
