@@ -107,7 +107,9 @@ export function usage(): string {
     "  --version      print the version and exit",
     "",
     "Secrets belong in the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
-    "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL.",
+    "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL, and",
+    "BUS_ACK_DEADLINE_MS: how long (ms, default 30000) a message may go unacknowledged",
+    "before another process of its module takes it over.",
   );
   return lines.join("\n");
 }

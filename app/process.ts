@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { Redis } from "ioredis";
 import { createBus } from "../bus/factory.ts";
-import type { Bus } from "../bus/types.ts";
+import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { installErrorHandling } from "../lib/http.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ModuleName, RunningModule, StoreKind } from "../lib/module.ts";
@@ -64,6 +64,20 @@ function connectRedis(url: string, log: Logger): Redis {
   return redis;
 }
 
+/** Subscriptions get the process's defaults (its ack deadline) unless they ask for their own. */
+function withSubscribeDefaults(bus: Bus, defaults: SubscribeOptions): Bus {
+  return {
+    kind: bus.kind,
+    deadLetters: bus.deadLetters,
+    publish: (event, data, options) => bus.publish(event, data, options),
+    publishEnvelope: (envelope) => bus.publishEnvelope(envelope),
+    ping: () => bus.ping(),
+    close: (options) => bus.close(options),
+    subscribe: (group, events, handler, options) =>
+      bus.subscribe(group, events, handler, { ...defaults, ...options }),
+  };
+}
+
 export async function startProcess(options: ProcessOptions): Promise<BazaarProcess> {
   const { log, settings } = options;
   const redis = options.store === "redis"
@@ -74,7 +88,9 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     namespace: options.namespace,
   });
   const observe = observability(log.child({ part: "observe" }));
-  const instrumented = observe.instrument(connected);
+  const instrumented = observe.instrument(
+    withSubscribeDefaults(connected, { ackDeadlineMs: settings.busAckDeadlineMs }),
+  );
   const bus = options.wrapBus ? options.wrapBus(instrumented) : instrumented;
   const modules: RunningModule[] = [];
   try {

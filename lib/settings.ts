@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { DEFAULT_ACK_DEADLINE_MS } from "../bus/defaults.ts";
 
 const minorUnits = z.coerce.number().int().nonnegative();
 
@@ -19,6 +20,11 @@ export const settingsSchema = z.object({
   signupCredit: minorUnits,
   /** How long (ms) a saga step may wait for its answer before the order is compensated. */
   sagaStepTimeoutMs: z.coerce.number().int().positive(),
+  /**
+   * How long (ms) a message may go unacknowledged before another member of
+   * its group takes it over: how soon the work of a process that died is redone.
+   */
+  busAckDeadlineMs: z.coerce.number().int().positive(),
   webhookUrl: z.string().url().nullable(),
   webhookSecret: z.string().min(1).nullable(),
 });
@@ -33,6 +39,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     feeBps: env.FEE_BPS ?? 0,
     signupCredit: env.SIGNUP_CREDIT ?? 0,
     sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
+    busAckDeadlineMs: env.BUS_ACK_DEADLINE_MS ?? DEFAULT_ACK_DEADLINE_MS,
     webhookUrl: env.WEBHOOK_URL || null,
     webhookSecret: env.WEBHOOK_SECRET || null,
   });
@@ -57,6 +64,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     feeBps: 0,
     signupCredit: 0,
     sagaStepTimeoutMs: 30_000,
+    busAckDeadlineMs: DEFAULT_ACK_DEADLINE_MS,
     webhookUrl: null,
     webhookSecret: null,
     ...overrides,
