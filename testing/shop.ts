@@ -1,12 +1,13 @@
 /**
  * A shopper's view of a running system, for the end-to-end tests: create
  * products and customers, place orders and wait for them, and check the
- * SPEC invariants over the HTTP API only.
+ * SPEC invariants over the HTTP API only — of a system in this process, or
+ * of real processes (`remoteCaller`).
  *
  * @module
  */
 import assert from "node:assert/strict";
-import type { TestSystem } from "./system.ts";
+import type { Call } from "./http_client.ts";
 import { waitFor } from "./wait.ts";
 
 export const TERMINAL = ["confirmed", "rejected", "cancelled", "refunded"];
@@ -16,12 +17,28 @@ export interface Customer {
   token: string;
 }
 
+/** What a shop talks to: a `TestSystem`, or `{call: remoteCaller(url), admin}`. */
+export interface ShopTarget {
+  call: Call;
+  /** The admin token. */
+  admin: string;
+}
+
+export interface InvariantOptions {
+  /** How long the checks may keep failing while compensations land; default 20 s. */
+  timeoutMs?: number;
+  /** Also: one notification per order and terminal outcome (messaging must be running). */
+  notifications?: boolean;
+}
+
 export class Shop {
   /** Initial stock plus restocks, per product: the left side of the stock invariant. */
   readonly stockIn = new Map<string, number>();
   readonly customers: Customer[] = [];
+  /** Every order the API accepted (202 or 200) through `place`: none may go missing. */
+  readonly accepted = new Set<string>();
 
-  constructor(readonly system: TestSystem) {}
+  constructor(readonly system: ShopTarget) {}
 
   async product(stock: number, price: number, name = "Widget"): Promise<string> {
     const reply = await this.system.call("POST", "/inventory/products", {
@@ -54,16 +71,20 @@ export class Shop {
   }
 
   /** Places an order; the reply is the 202 (or 200 with `wait`). */
-  place(
+  async place(
     customer: Customer,
     items: { product_id: string; quantity: number }[],
     headers: Record<string, string> = {},
   ) {
-    return this.system.call("POST", "/orders", {
+    const reply = await this.system.call("POST", "/orders", {
       token: customer.token,
       body: { customer_id: customer.id, items },
       headers,
     });
+    if ((reply.status === 202 || reply.status === 200) && reply.body?.id) {
+      this.accepted.add(reply.body.id);
+    }
+    return reply;
   }
 
   /** Places an order and waits until it is terminal. */
@@ -116,54 +137,94 @@ export class Shop {
    * The SPEC invariants, once every order has settled and the compensations
    * have landed (they are asynchronous, so this polls until they hold):
    * stock in = stock + reserved + sold and not returned; deposits = balance +
-   * charges − refunds; no order charged twice; every order terminal.
+   * charges − refunds; no order charged twice; a confirmed order charged its
+   * total once and never refunded, any other order charged nothing in the end;
+   * every order terminal and no accepted order missing.
    */
-  async assertInvariants(): Promise<void> {
-    await waitFor(async () => (await this.invariantProblems()).length === 0, {
-      timeoutMs: 20_000,
+  async assertInvariants(options: InvariantOptions = {}): Promise<void> {
+    await waitFor(async () => (await this.invariantProblems(options)).length === 0, {
+      timeoutMs: options.timeoutMs ?? 20_000,
+      intervalMs: 100,
       message: "SPEC invariants",
     }).catch(async (error) => {
-      throw new Error(`${error.message}: ${(await this.invariantProblems()).join("; ")}`);
+      throw new Error(`${error.message}: ${(await this.invariantProblems(options)).join("; ")}`);
     });
   }
 
-  async invariantProblems(): Promise<string[]> {
+  async invariantProblems(options: InvariantOptions = {}): Promise<string[]> {
     const problems: string[] = [];
     const sold = new Map<string, number>();
+    const listed = new Set<string>();
     for (const customer of this.customers) {
-      const orders = await this.system.call("GET", `/orders?customer_id=${customer.id}`, {
-        token: customer.token,
-      });
-      for (const order of orders.body.items ?? []) {
-        if (!TERMINAL.includes(order.status)) problems.push(`order ${order.id} is ${order.status}`);
-        if (order.status !== "confirmed") continue;
-        for (const item of order.items) {
-          sold.set(item.product_id, (sold.get(item.product_id) ?? 0) + item.quantity);
-        }
+      const orders = await this.system.call(
+        "GET",
+        `/orders?customer_id=${customer.id}&limit=100`,
+        { token: customer.token },
+      );
+      if (orders.status !== 200) {
+        problems.push(`orders of ${customer.id}: HTTP ${orders.status}`);
+        continue;
       }
       const { balance, ledger } = await this.account(customer);
+      const net = new Map<string, { charges: number; charged: number; refunded: number }>();
       let deposits = 0, charges = 0, refunds = 0;
-      const charged = new Map<string, number>();
       for (const entry of ledger) {
         if (entry.type === "deposit") deposits += entry.amount;
+        if (entry.type === "deposit" || !entry.order_id) continue;
+        const line = net.get(entry.order_id) ?? { charges: 0, charged: 0, refunded: 0 };
         if (entry.type === "charge") {
           charges += entry.amount;
-          charged.set(entry.order_id, (charged.get(entry.order_id) ?? 0) + 1);
+          line.charges++;
+          line.charged += entry.amount;
         }
-        if (entry.type === "refund") refunds += entry.amount;
+        if (entry.type === "refund") {
+          refunds += entry.amount;
+          line.refunded += entry.amount;
+        }
+        net.set(entry.order_id, line);
       }
       if (deposits !== balance + charges - refunds) {
         problems.push(
           `customer ${customer.id}: deposits ${deposits} != ${balance} + ${charges} - ${refunds}`,
         );
       }
-      for (const [orderId, count] of charged) {
-        if (count > 1) problems.push(`order ${orderId} charged ${count} times`);
+      for (const [orderId, line] of net) {
+        if (line.charges > 1) problems.push(`order ${orderId} charged ${line.charges} times`);
+      }
+      for (const order of orders.body.items ?? []) {
+        listed.add(order.id);
+        if (!TERMINAL.includes(order.status)) problems.push(`order ${order.id} is ${order.status}`);
+        const line = net.get(order.id) ?? { charges: 0, charged: 0, refunded: 0 };
+        if (order.status === "confirmed") {
+          if (line.charged !== order.total || line.refunded !== 0) {
+            problems.push(
+              `confirmed order ${order.id} (total ${order.total}): charged ${line.charged}, refunded ${line.refunded}`,
+            );
+          }
+          for (const item of order.items) {
+            sold.set(item.product_id, (sold.get(item.product_id) ?? 0) + item.quantity);
+          }
+        } else if (TERMINAL.includes(order.status) && line.charged !== line.refunded) {
+          problems.push(
+            `${order.status} order ${order.id}: charged ${line.charged}, refunded ${line.refunded}`,
+          );
+        }
+        if (options.notifications && TERMINAL.includes(order.status)) {
+          problems.push(...await this.#notificationProblems(order.id, order.status));
+        }
       }
     }
+    for (const id of this.accepted) {
+      if (!listed.has(id)) problems.push(`accepted order ${id} is missing`);
+    }
     for (const [productId, stockIn] of this.stockIn) {
-      const product = await this.productState(productId);
-      if (!product?.id) continue; // deleted
+      const reply = await this.system.call("GET", `/inventory/products/${productId}`);
+      if (reply.status === 404) continue; // deleted
+      if (reply.status !== 200) {
+        problems.push(`product ${productId}: HTTP ${reply.status}`);
+        continue;
+      }
+      const product = reply.body;
       const out = product.stock + product.reserved + (sold.get(productId) ?? 0);
       if (stockIn !== out) {
         problems.push(
@@ -172,6 +233,17 @@ export class Shop {
           } sold`,
         );
       }
+    }
+    return problems;
+  }
+
+  /** Exactly one notification of the order's outcome, and none twice. */
+  async #notificationProblems(orderId: string, status: string): Promise<string[]> {
+    const kinds = (await this.notifications(orderId)).map((n) => n.kind as string);
+    const problems: string[] = [];
+    if (!kinds.includes(status)) problems.push(`order ${orderId} is ${status} but not notified`);
+    if (new Set(kinds).size !== kinds.length) {
+      problems.push(`order ${orderId} notified twice: ${kinds.join(", ")}`);
     }
     return problems;
   }

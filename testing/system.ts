@@ -13,23 +13,11 @@ import { type BazaarProcess, startProcess } from "../app/process.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
 import { deleteKeys } from "../bus/redis/cleanup.ts";
 import { deleteNamespace } from "../bus/nats/bus.ts";
+import { type Call, httpCaller } from "./http_client.ts";
+
+export type { Reply, RequestOptions } from "./http_client.ts";
 
 export type Setup = "memory" | "redis" | "nats";
-
-export interface Reply {
-  status: number;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-  headers: Headers;
-}
-
-export interface RequestOptions {
-  token?: string | null;
-  body?: unknown;
-  /** Sent as-is, instead of JSON of `body`. */
-  raw?: string;
-  headers?: Record<string, string>;
-}
 
 export interface TestSystem {
   setup: Setup;
@@ -38,7 +26,7 @@ export interface TestSystem {
   admin: string;
   keyPrefix: string;
   namespace: string;
-  call(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  call: Call;
   stop(): Promise<void>;
 }
 
@@ -84,23 +72,7 @@ export async function startSystem(
     log: debug ? createLogger("debug") : silentLogger,
     wrapBus: options.wrapBus,
   });
-  const call = async (method: string, path: string, request: RequestOptions = {}) => {
-    const headers: Record<string, string> = { ...request.headers };
-    if (request.token) headers.authorization = `Bearer ${request.token}`;
-    let body: string | undefined;
-    if (request.raw !== undefined) body = request.raw;
-    else if (request.body !== undefined) body = JSON.stringify(request.body);
-    if (body !== undefined) headers["content-type"] ??= "application/json";
-    const response = await process.app.request(path, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON (HTML, say): keep the text
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
-  };
+  const call = httpCaller((path, init) => process.app.request(path, init));
   return {
     setup,
     process,
