@@ -29,6 +29,8 @@ export interface ProcessConfig {
   logLevel: LogLevel;
   /** Keeps systems apart on one broker: bus keys and streams carry it. */
   namespace: string;
+  /** Prepended to every store key (KEY_PREFIX), so several systems can share one Redis. */
+  keyPrefix: string;
   /** Empty when unset. */
   adminToken: string;
   authSecret: string;
@@ -110,6 +112,8 @@ export function usage(): string {
     "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL, and",
     "BUS_ACK_DEADLINE_MS: how long (ms, default 30000) a message may go unacknowledged",
     "before another process of its module takes it over.",
+    'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
+    "share one Redis; use it with --namespace (default: none).",
   );
   return lines.join("\n");
 }
@@ -201,6 +205,12 @@ export function parseConfig(
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
     throw new UsageError(`--namespace "${namespace}" must be 1-32 letters, digits, _ or -`);
   }
+  const keyPrefix = (env.KEY_PREFIX ?? "").trim();
+  if (!/^[A-Za-z0-9_:.-]{0,64}$/.test(keyPrefix)) {
+    throw new UsageError(
+      `KEY_PREFIX "${keyPrefix}" must be at most 64 letters, digits, _, -, . or :`,
+    );
+  }
 
   return {
     modules: modules as ModuleName[],
@@ -212,6 +222,7 @@ export function parseConfig(
     natsUrl: checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]),
     logLevel: logLevel as LogLevel,
     namespace,
+    keyPrefix,
     adminToken: pick("admin-token"),
     authSecret: pick("auth-secret"),
     seedDemo: values["seed-demo"] === true,

@@ -68,3 +68,12 @@ Deno.test("parseConfig() takes --admin-token and --auth-secret over their variab
   assert.equal(config.authSecret, "env-secret");
   assert.equal(parse([]).adminToken, "");
 });
+
+Deno.test("parseConfig() reads KEY_PREFIX for the stores and refuses a strange one", () => {
+  assert.equal(parse([]).keyPrefix, "");
+  assert.equal(parse([], { KEY_PREFIX: "shop1:" }).keyPrefix, "shop1:");
+  assert.throws(
+    () => parse([], { KEY_PREFIX: "a b*" }),
+    (error: unknown) => error instanceof UsageError && /KEY_PREFIX "a b\*"/.test(error.message),
+  );
+});

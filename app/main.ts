@@ -69,6 +69,7 @@ export async function main(args: string[]): Promise<void> {
     namespace: config.namespace,
     store: config.store,
     redisUrl: config.redisUrl,
+    keyPrefix: config.keyPrefix,
     settings,
     log,
   });
