@@ -1,0 +1,186 @@
+/**
+ * The split deployment of compose.yaml, for real, on this machine: one
+ * `deno run -A mod.ts --modules <m>` child process per member (orders twice,
+ * competing in one consumer group) on Redis Streams or NATS JetStream with
+ * Redis stores, behind an nginx gateway that includes the real
+ * deploy/nginx/routes.conf.
+ *
+ * A cluster has a bus namespace and a store key prefix (`KEY_PREFIX`) of its
+ * own, so it shares REDIS_URL and NATS_URL with other test runs; `stop()`
+ * stops nginx, sends every process SIGTERM, and deletes the cluster's keys
+ * and streams.
+ *
+ * @module
+ */
+import { deleteNamespace } from "../bus/nats/bus.ts";
+import { deleteKeys } from "../bus/redis/cleanup.ts";
+import type { ModuleName } from "../lib/module.ts";
+import { type Call, remoteCaller } from "./http_client.ts";
+import { Gateway, nginxAvailable } from "./gateway.ts";
+import { type Sample, scrapeMetrics } from "./metrics.ts";
+import { serviceUrl, uniqueName } from "./services.ts";
+import { BazaarServer } from "./spawn.ts";
+import { setupAvailable } from "./system.ts";
+
+export type ClusterBus = "redis" | "nats";
+
+export interface MemberSpec {
+  /** Unique in the cluster: "orders-2", say. */
+  name: string;
+  modules: readonly ModuleName[];
+}
+
+/** compose.yaml's layout: one process per module, and a second orders. */
+export const SPLIT: readonly MemberSpec[] = [
+  { name: "inventory", modules: ["inventory"] },
+  { name: "accounts", modules: ["accounts"] },
+  { name: "orders-1", modules: ["orders"] },
+  { name: "orders-2", modules: ["orders"] },
+  { name: "messaging", modules: ["messaging"] },
+];
+
+export interface ClusterOptions {
+  bus: ClusterBus;
+  members?: readonly MemberSpec[];
+  /** More environment for every process (FEE_BPS, SAGA_STEP_TIMEOUT_MS, …). */
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface Member extends MemberSpec {
+  server: BazaarServer;
+  /** This process directly, past the gateway. */
+  url: string;
+  call: Call;
+  metrics(): Promise<Sample[]>;
+}
+
+export interface StoppedMember {
+  name: string;
+  code: number;
+  logs: string;
+}
+
+export interface Cluster {
+  bus: ClusterBus;
+  namespace: string;
+  keyPrefix: string;
+  /** The admin token every process shares. */
+  admin: string;
+  gateway: Gateway;
+  /** Through the gateway, as a client of compose's deployment would call. */
+  call: Call;
+  members: readonly Member[];
+  member(name: string): Member;
+  /** The members that run `module`. */
+  serving(module: ModuleName): Member[];
+  /** Every member's log, for a failure message. */
+  logs(): string;
+  /** Stops the gateway and the processes (SIGTERM), deletes keys and streams; exit codes. */
+  stop(): Promise<StoppedMember[]>;
+}
+
+/** Whether a cluster on `bus` can start here: Redis (and NATS) configured, nginx installed. */
+export function clusterAvailable(bus: ClusterBus): boolean {
+  return setupAvailable(bus) && nginxAvailable();
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const members = options.members ?? SPLIT;
+  const redisUrl = serviceUrl("REDIS_URL");
+  const natsUrl = options.bus === "nats" ? serviceUrl("NATS_URL") : null;
+  if (!redisUrl || (options.bus === "nats" && !natsUrl)) {
+    throw new Error(`A cluster on ${options.bus} needs REDIS_URL${natsUrl ? "" : " and NATS_URL"}`);
+  }
+  const namespace = uniqueName("cl");
+  const keyPrefix = `${uniqueName("k")}:`;
+  const admin = `admin-${crypto.randomUUID()}`;
+  const env = {
+    ...options.env,
+    ADMIN_TOKEN: admin,
+    AUTH_SECRET: `secret-${crypto.randomUUID()}`,
+    KEY_PREFIX: keyPrefix,
+    // Warnings and errors are what a failure message needs; TEST_LOG=1 tells everything.
+    LOG_LEVEL: Deno.env.get("TEST_LOG") === "1" ? "debug" : "warn",
+  };
+  const flags = [
+    "--bus",
+    options.bus,
+    "--store",
+    "redis",
+    "--redis-url",
+    redisUrl,
+    ...(natsUrl ? ["--nats-url", natsUrl] : []),
+    "--namespace",
+    namespace,
+  ];
+
+  const cleanUp = async () => {
+    await deleteKeys(redisUrl, [`bus:${namespace}:`, keyPrefix]);
+    if (natsUrl) await deleteNamespace(natsUrl, namespace);
+  };
+  const started = await Promise.allSettled(
+    members.map((spec) =>
+      BazaarServer.start(["--modules", spec.modules.join(","), ...flags], env).then((server) => ({
+        ...spec,
+        server,
+      }))
+    ),
+  );
+  const running = started.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  const failed = started.find((result) => result.status === "rejected");
+  let gateway: Gateway | null = null;
+  try {
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const upstreams: Record<string, number[]> = {};
+    for (const member of running) {
+      for (const module of member.modules) (upstreams[module] ??= []).push(member.server.port);
+    }
+    gateway = await Gateway.start(upstreams);
+  } catch (error) {
+    await Promise.all(running.map((member) => member.server.kill("SIGKILL")));
+    await cleanUp();
+    throw error;
+  }
+
+  const all: Member[] = running.map((member) => ({
+    ...member,
+    url: member.server.url,
+    call: remoteCaller(member.server.url),
+    metrics: () => scrapeMetrics(member.server.url),
+  }));
+  const gate = gateway;
+  let stopped: Promise<StoppedMember[]> | null = null;
+  return {
+    bus: options.bus,
+    namespace,
+    keyPrefix,
+    admin,
+    gateway: gate,
+    call: remoteCaller(gate.url),
+    members: all,
+    member(name) {
+      const found = all.find((member) => member.name === name);
+      if (!found) throw new Error(`No member "${name}" in this cluster`);
+      return found;
+    },
+    serving: (module) => all.filter((member) => member.modules.includes(module)),
+    logs: () =>
+      [
+        ...all.map((member) => `--- ${member.name}:\n${member.server.logs()}`),
+        `--- nginx:\n${gate.logs()}`,
+      ].join("\n"),
+    stop() {
+      stopped ??= (async () => {
+        await gate.stop();
+        const codes = await Promise.all(all.map(async (member) => ({
+          name: member.name,
+          code: await member.server.kill("SIGTERM"),
+          logs: member.server.logs(),
+        })));
+        await cleanUp();
+        return codes;
+      })();
+      return stopped;
+    },
+  };
+}
