@@ -24,6 +24,12 @@ function traceIdOf(traceparent: string | null | undefined): string | undefined {
   return traceparent?.split("-")[1];
 }
 
+/** The trace id of the active span, if there is one (OTEL_DENO=true gives every request one). */
+function activeTraceId(): string | undefined {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && trace.isSpanContextValid(span) ? span.traceId : undefined;
+}
+
 export function observability(log: Logger): Observability {
   const registry = new Registry();
   const requests = registry.counter("http_requests_total", "HTTP requests by route and status");
@@ -38,6 +44,9 @@ export function observability(log: Logger): Observability {
 
   const http: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
+    // Deno.serve's server span (OTEL_DENO=true), named by the method alone: only the router
+    // knows the route, so the span gets it here, as Deno's OpenTelemetry docs advise.
+    const server = trace.getActiveSpan();
     await next();
     const seconds = (performance.now() - started) / 1000;
     // The route pattern, not the path: ids would make every series unique.
@@ -45,13 +54,17 @@ export function observability(log: Logger): Observability {
     const status = String(c.res.status);
     requests.inc({ method: c.req.method, route, status });
     latency.observe({ method: c.req.method, route }, seconds);
-    const span = trace.getActiveSpan()?.spanContext();
+    if (server?.isRecording() && route !== "unmatched") {
+      server.setAttribute("http.route", route);
+      server.updateName(`${c.req.method} ${route}`);
+    }
     log.debug("HTTP request", {
       method: c.req.method,
       path: c.req.path,
+      route,
       status: c.res.status,
       ms: Math.round(seconds * 1000),
-      trace_id: span && trace.isSpanContextValid(span) ? span.traceId : undefined,
+      trace_id: activeTraceId(),
     });
   };
 
@@ -78,7 +91,8 @@ export function observability(log: Logger): Observability {
             event_type: envelope.type,
             event_id: envelope.id,
             correlation_id: envelope.correlation_id,
-            trace_id: traceIdOf(envelope.traceparent),
+            // The consumer span's trace, which continues the envelope's; with tracing off, no span.
+            trace_id: activeTraceId() ?? traceIdOf(envelope.traceparent),
             attempt: info.attempt,
             error,
           });

@@ -69,21 +69,27 @@ function messagingAttributes(system: string, destination: string, envelope?: Env
   };
 }
 
-/** Runs `publish` inside a PRODUCER span, handing it the traceparent to put in the envelope. */
+/**
+ * Runs `publish` inside a PRODUCER span, handing it the traceparent to put in the envelope.
+ * An envelope built earlier (`relayed`: an outbox entry) is published as a child of its own
+ * traceparent, the span that made the state change, however late and wherever the relay runs.
+ */
 export function withPublishSpan<T>(
   system: string,
   eventType: string,
   publish: (traceparent: string) => Promise<T>,
+  relayed?: Envelope,
 ): Promise<T> {
   return tracer().startActiveSpan(
     `publish ${eventType}`,
     {
       kind: SpanKind.PRODUCER,
       attributes: {
-        ...messagingAttributes(system, eventType),
+        ...messagingAttributes(system, eventType, relayed),
         "messaging.operation.type": "publish",
       },
     },
+    relayed ? contextFrom(relayed.traceparent) : context.active(),
     async (span) => {
       try {
         return await publish(traceparentOf(span));

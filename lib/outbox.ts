@@ -12,7 +12,7 @@
 import { INVALID_SPAN_CONTEXT, trace } from "@opentelemetry/api";
 import type { ChainableCommander, Redis } from "ioredis";
 import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../bus/envelope.ts";
-import { traceparentOf } from "../bus/tracing.ts";
+import { traceparentOf, withPublishSpan } from "../bus/tracing.ts";
 import type { Bus, Envelope, EventContract } from "../bus/types.ts";
 import type { z } from "zod";
 import type { Logger } from "./logger.ts";
@@ -191,6 +191,12 @@ export interface RelayOptions {
 /**
  * Publishes outbox entries in order, removing each only once the bus has it.
  * On stop it lets go of the outbox (a lease), so another process takes over.
+ *
+ * Each entry is published in a PRODUCER span whose parent is the traceparent
+ * the entry got at write time (the request or handler span that made the state
+ * change), and goes out carrying that producer span's traceparent: consumers
+ * are children of the publish, and the trace goes on whichever process relays,
+ * whenever. With tracing off an entry's valid traceparent goes out unchanged.
  */
 export class OutboxRelay {
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -202,7 +208,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly bus: Pick<Bus, "publishEnvelope">,
+    private readonly bus: Pick<Bus, "publishEnvelope" | "kind">,
     private readonly log: Logger,
     options: RelayOptions = {},
   ) {
@@ -255,12 +261,22 @@ export class OutboxRelay {
     }, this.#intervalMs);
   }
 
+  #publish(envelope: Envelope): Promise<void> {
+    // A copy: the entry keeps its own traceparent should this publish fail and be retried.
+    return withPublishSpan(
+      this.bus.kind,
+      envelope.type,
+      (traceparent) => this.bus.publishEnvelope({ ...envelope, traceparent }),
+      envelope,
+    );
+  }
+
   async #drain(): Promise<void> {
     try {
       while (true) {
         const entries = await this.outbox.peek(this.#batch);
         if (entries.length === 0) return;
-        await Promise.all(entries.map((entry) => this.bus.publishEnvelope(entry.envelope)));
+        await Promise.all(entries.map((entry) => this.#publish(entry.envelope)));
         await this.outbox.remove(entries.map((entry) => entry.key));
         if (entries.length < this.#batch) return;
       }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { createEnvelope } from "../bus/envelope.ts";
@@ -32,6 +33,7 @@ function recordingBus() {
   const published: Envelope[] = [];
   let refused = 0;
   const bus = {
+    kind: "recording",
     down: false,
     publishEnvelope(envelope: Envelope): Promise<void> {
       if (bus.down) {
@@ -43,7 +45,7 @@ function recordingBus() {
     },
     published,
     refused: () => refused,
-  } satisfies Pick<Bus, "publishEnvelope"> & Record<string, unknown>;
+  } satisfies Pick<Bus, "publishEnvelope" | "kind"> & Record<string, unknown>;
   return bus;
 }
 
@@ -194,4 +196,29 @@ Deno.test({
       await keyspace.close();
     }
   },
+});
+
+Deno.test("OutboxRelay sends an entry on in the trace it was written in", async () => {
+  const outbox = new MemoryOutbox();
+  const bus = recordingBus();
+  const relay = new OutboxRelay(outbox, bus, silentLogger, { intervalMs: NEVER });
+  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const written = createEnvelope("test", numbered, { n: 1 }, {}, traceparent);
+  outbox.append(written);
+  relay.start();
+  try {
+    relay.wake();
+    await waitFor(() => bus.published.length === 1, { message: "one publish" });
+    const [sent] = bus.published;
+    assert.equal(sent!.id, written.id);
+    assert.equal(sent!.traceparent?.split("-")[1], "0af7651916cd43dd8448eb211c80319c");
+    const probe = trace.getTracer("test").startSpan("probe");
+    const traced = probe.isRecording();
+    probe.end();
+    // Traced (OTEL_DENO=true), the sent one names the relay's publish span; else nothing changes.
+    if (!traced) assert.equal(sent!.traceparent, traceparent);
+    assert.equal(written.traceparent, traceparent, "the outbox entry keeps its own");
+  } finally {
+    await relay.stop();
+  }
 });
