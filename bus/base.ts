@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import { createEnvelope } from "./envelope.ts";
-import { withPublishSpan } from "./tracing.ts";
+import { untracedTraceparent, withPublishSpan } from "./tracing.ts";
 import type {
   Bus,
   CloseOptions,
@@ -30,8 +30,11 @@ export abstract class BaseBus implements Bus {
   /** `source` names the publisher in every envelope (a module name, usually). */
   constructor(readonly source: string) {}
 
-  /** Puts one envelope on the broker; resolves once the broker has it. */
-  protected abstract send(envelope: Envelope): Promise<void>;
+  /**
+   * Puts one envelope on the broker; resolves once the broker has it, or
+   * returns nothing when it took it at once (no promise to wait for).
+   */
+  protected abstract send(envelope: Envelope): Promise<void> | void;
   protected abstract open(
     group: string,
     events: readonly EventContract[],
@@ -50,6 +53,14 @@ export abstract class BaseBus implements Bus {
     this.assertOpen();
     // Built before the span so a bad payload throws its ZodError at the caller.
     const envelope = createEnvelope(this.source, event, data, options);
+    // Tracing off (no provider): no span to open, only a traceparent to write.
+    const untraced = untracedTraceparent();
+    if (untraced !== null) {
+      envelope.traceparent = untraced;
+      const sent = this.send(envelope);
+      if (sent) await sent;
+      return envelope;
+    }
     return await withPublishSpan(this.kind, event.type, async (traceparent) => {
       envelope.traceparent = traceparent;
       await this.send(envelope);

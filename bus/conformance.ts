@@ -34,6 +34,12 @@ export const ponged = defineEvent(
   z.object({ n: z.number().int().nonnegative(), note: z.string() }),
 );
 
+/** `extra` passes through zod as is (no copy), so only the adapter can keep deliveries apart. */
+export const tagged = defineEvent(
+  "test.tagged",
+  z.object({ tags: z.array(z.string()), extra: z.unknown() }),
+);
+
 const fastRetry = { backoff: () => 20 };
 
 /** Opens buses on a fresh namespace and closes them all after the test body. */
@@ -148,6 +154,69 @@ export function runBusConformance(harness: BusHarness): void {
       assert.equal(all.length, 200, "no message handled twice");
       assert.deepEqual(new Set(all), new Set(ids));
       assert.ok(handled.one!.length > 0 && handled.two!.length > 0, "both instances worked");
+    });
+  });
+
+  test("every delivery gets its own copy: no handler sees another's mutations, nor the publisher's", async () => {
+    await withBuses(harness, async (open) => {
+      const bus = await open("origin");
+      const seen: unknown[] = [];
+      const mutate = (e: Envelope) => {
+        const data = e.data as { tags: string[]; extra: { x: number } };
+        data.tags.push("mutated");
+        data.extra.x = 99;
+        e.source = "mutated";
+      };
+      // Mutates, then fails its first attempt: the retry must see the message as sent.
+      await bus.subscribe("mutator", [tagged], (e, info) => {
+        seen.push(["mutator", info.attempt, e.source, structuredClone(e.data)]);
+        mutate(e);
+        if (info.attempt === 1) throw new Error("again");
+      }, fastRetry);
+      await bus.subscribe("reader", [tagged], (e) => {
+        seen.push(["reader", 1, e.source, structuredClone(e.data)]);
+        mutate(e);
+      });
+      const input = { tags: ["a"], extra: { x: 1 } };
+      const sent = await bus.publish(tagged, input);
+      // The publisher's own objects, changed after the publish resolved.
+      input.tags.push("late");
+      input.extra.x = 7;
+      (sent.data as typeof input).extra.x = 8;
+      await waitFor(() => seen.length === 3);
+      await delay(50);
+      const pristine = { tags: ["a"], extra: { x: 1 } };
+      assert.deepEqual(
+        seen.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        [
+          ["mutator", 1, "origin", pristine],
+          ["mutator", 2, "origin", pristine],
+          ["reader", 1, "origin", pristine],
+        ],
+      );
+    });
+  });
+
+  test("consumers get the data as JSON carries it; what JSON cannot carry is refused at publish", async () => {
+    await withBuses(harness, async (open) => {
+      const bus = await open();
+      const received: unknown[] = [];
+      await bus.subscribe("json", [tagged], (e) => {
+        received.push(e.data);
+      });
+      await bus.publish(tagged, {
+        tags: [],
+        extra: { at: new Date(0), gone: undefined, list: [undefined, 1], zero: -0 },
+      });
+      await waitFor(() => received.length === 1);
+      assert.deepEqual(received[0], {
+        tags: [],
+        extra: { at: "1970-01-01T00:00:00.000Z", list: [null, 1], zero: 0 },
+      });
+      await assert.rejects(bus.publish(tagged, { tags: [], extra: 1n }), TypeError);
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      await assert.rejects(bus.publish(tagged, { tags: [], extra: cycle }), TypeError);
     });
   });
 

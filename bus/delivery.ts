@@ -7,7 +7,7 @@
  */
 import type { ResolvedOptions } from "./defaults.ts";
 import { decodeEnvelope, PoisonMessageError, validateData } from "./envelope.ts";
-import { withConsumeSpan } from "./tracing.ts";
+import { runConsumer } from "./tracing.ts";
 import type { DeadLetter, Envelope, EventContract, Handler } from "./types.ts";
 
 export type Outcome =
@@ -18,7 +18,11 @@ export type Outcome =
 export interface DeliveryRequest {
   system: string;
   group: string;
-  /** The message as it came off the wire (text), or an envelope the adapter already holds. */
+  /**
+   * The message as it came off the wire (text), or an envelope the adapter
+   * already decoded and checked and keeps (the memory bus): it is never
+   * handed out, each delivery gets its own copy.
+   */
   message: string | Envelope;
   /** 1-based: how many times this message has now been delivered to the group. */
   attempt: number;
@@ -36,13 +40,41 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** Never throws: every failure becomes an outcome. */
-export async function deliver(request: DeliveryRequest): Promise<Outcome> {
+/** What a failure means: a message that can never be handled dies, others retry until maxDeliver. */
+function failed(
+  envelope: Envelope | null,
+  error: unknown,
+  attempt: number,
+  options: ResolvedOptions,
+): Outcome {
+  if (error instanceof PoisonMessageError || envelope === null || attempt >= options.maxDeliver) {
+    return { action: "dead", envelope, error: describe(error) };
+  }
+  return { action: "retry", envelope, error: describe(error), delayMs: options.backoff(attempt) };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/**
+ * Never throws: every failure becomes an outcome. The outcome is synchronous
+ * when the handler is (no promise, no microtask per message): callers must
+ * accept both.
+ */
+export function deliver(request: DeliveryRequest): Outcome | Promise<Outcome> {
   const { system, group, message, attempt, contracts, handler, options } = request;
   let envelope: Envelope | null = null;
+  let result: unknown;
   try {
-    envelope = typeof message === "string" ? decodeEnvelope(message) : message;
-    const checked = validateData(envelope, contracts);
+    let checked: Envelope;
+    if (typeof message === "string") {
+      envelope = decodeEnvelope(message);
+      checked = validateData(envelope, contracts);
+    } else {
+      envelope = message;
+      checked = validateData(envelope, contracts, true);
+    }
     if (attempt > options.maxDeliver) {
       return {
         action: "dead",
@@ -50,27 +82,16 @@ export async function deliver(request: DeliveryRequest): Promise<Outcome> {
         error: `Delivered ${attempt - 1} times without an ack (max ${options.maxDeliver})`,
       };
     }
-    await withConsumeSpan(
-      system,
-      group,
-      checked,
-      () => Promise.resolve(handler(checked, { attempt, group })),
-    );
-    return { action: "ack", envelope };
+    result = runConsumer(system, group, checked, handler, { attempt, group });
   } catch (error) {
-    if (error instanceof PoisonMessageError || envelope === null) {
-      return { action: "dead", envelope, error: describe(error) };
-    }
-    if (attempt >= options.maxDeliver) {
-      return { action: "dead", envelope, error: describe(error) };
-    }
-    return {
-      action: "retry",
-      envelope,
-      error: describe(error),
-      delayMs: options.backoff(attempt),
-    };
+    return failed(envelope, error, attempt, options);
   }
+  const acked: Outcome = { action: "ack", envelope };
+  if (!isThenable(result)) return acked;
+  return Promise.resolve(result).then(
+    () => acked,
+    (error: unknown) => failed(envelope, error, attempt, options),
+  );
 }
 
 /** The dead-letter record every adapter stores (its `id` is given by the store). */

@@ -52,6 +52,9 @@ class Lane {
   }
 }
 
+/** Messages one dispatch hands out before the group yields its turn. */
+const DISPATCH_TURN = 256;
+
 interface Redelivery {
   message: Message;
   attempt: number;
@@ -93,9 +96,18 @@ export class ConsumerGroup {
     return this.#redeliveries.length > 0 || this.#cursor < this.log.end;
   }
 
-  /** Hands out messages while there are some and a member has room. */
+  /**
+   * Hands out messages while there are some and a member has room. Handlers
+   * that return at once leave their member room for the next, so a turn is
+   * bounded: past DISPATCH_TURN messages the group queues for the broker's
+   * next pump, and other groups (and the publishers) get theirs in between.
+   */
   dispatch(): void {
-    while (this.hasWork()) {
+    for (let turn = 0; this.hasWork(); turn++) {
+      if (turn === DISPATCH_TURN) {
+        this.broker.schedule(this);
+        return;
+      }
       const member = this.#memberWithRoom();
       if (!member) return;
       const redelivery = this.#redeliveries.shift();
@@ -128,7 +140,11 @@ export class ConsumerGroup {
   settle(pending: Pending, outcome: Outcome, options: ResolvedOptions): void {
     if (!pending.lane) return;
     pending.lane.remove(pending);
-    const { message, attempt } = pending;
+    this.conclude(pending.message, pending.attempt, outcome, options);
+  }
+
+  /** Does what the outcome of a delivery that was never held (it ended at once) says. */
+  conclude(message: Message, attempt: number, outcome: Outcome, options: ResolvedOptions): void {
     if (outcome.action === "retry") {
       this.broker.retryLater(this, message, attempt + 1, outcome.delayMs);
     } else if (outcome.action === "dead") {

@@ -45,10 +45,16 @@ export class Member implements Subscription {
     return this.#state === "open" && this.#inFlight < this.options.maxInFlight;
   }
 
+  /**
+   * Runs one delivery. Called from a group's dispatch loop: a handler that
+   * returns at once is concluded here and the loop goes on (no refill, and no
+   * ack deadline to keep: nothing else runs meanwhile). One that returns a
+   * promise is held — its ack deadline runs from then — and settled when the
+   * promise does, which then refills.
+   */
   take(group: ConsumerGroup, message: Message, attempt: number): void {
     this.#inFlight++;
-    const pending = group.hold(message, attempt, this.options.ackDeadlineMs);
-    deliver({
+    const outcome = deliver({
       system: "memory",
       group: this.group,
       message,
@@ -56,7 +62,21 @@ export class Member implements Subscription {
       contracts: this.contracts,
       handler: this.handler,
       options: this.options,
-    }).then((outcome) => this.#settle(group, pending, outcome));
+    });
+    if (outcome instanceof Promise) {
+      const pending = group.hold(message, attempt, this.options.ackDeadlineMs);
+      outcome.then((settled) => this.#settle(group, pending, settled));
+      return;
+    }
+    this.#inFlight--;
+    if (this.#state === "abandoned") {
+      // The handler closed its own subscription with no grace: as for any
+      // abandoned message, the group gets it again after the ack deadline.
+      group.hold(message, attempt, this.options.ackDeadlineMs);
+      return;
+    }
+    group.conclude(message, attempt, outcome, this.options);
+    if (this.#state !== "open" && this.#inFlight === 0) this.#drained?.();
   }
 
   close(options: CloseOptions = {}): Promise<void> {

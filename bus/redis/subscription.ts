@@ -61,6 +61,8 @@ export class RedisSubscription implements Subscription {
   /** close(), waiting for running handlers. */
   #idleWaiter: (() => void) | null = null;
   #closing = false;
+  /** Set while #pump runs, so a settle inside it does not start a second loop. */
+  #pumping = false;
   /** Past the grace: outcomes of handlers still running are dropped, their messages left pending. */
   #abandoned = false;
   #closed: Promise<void> | null = null;
@@ -137,24 +139,30 @@ export class RedisSubscription implements Subscription {
     else this.#held.take(stream, { id: entry.id, fields: entry.fields }, attempt);
   }
 
-  /** Starts queued messages while there is room; nothing new starts once closing. */
+  /**
+   * Starts queued messages while there is room; nothing new starts once
+   * closing. A handler that returns at once is settled inside the loop, and
+   * its settle's own call to pump finds the loop running and leaves it be.
+   */
   #pump(): void {
-    while (!this.#closing && this.#held.running < this.options.maxInFlight) {
-      const held = this.#held.startNext();
-      if (!held) return;
-      this.#run(held);
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#closing && this.#held.running < this.options.maxInFlight) {
+        const held = this.#held.startNext();
+        if (!held) return;
+        this.#run(held);
+      }
+    } finally {
+      this.#pumping = false;
     }
   }
 
   #run(held: Held): void {
     const generation = held.generation;
     const message = fieldValue(held.fields, "e");
-    const delivered: Promise<Outcome> = message === null
-      ? Promise.resolve({
-        action: "dead",
-        envelope: null,
-        error: `Stream entry ${held.id} has no "e" field`,
-      })
+    const delivered: Outcome | Promise<Outcome> = message === null
+      ? { action: "dead", envelope: null, error: `Stream entry ${held.id} has no "e" field` }
       : deliver({
         system: "redis",
         group: this.group,
@@ -164,8 +172,16 @@ export class RedisSubscription implements Subscription {
         handler: this.handler,
         options: this.options,
       });
-    delivered.then((outcome) => this.#settle(held, generation, message, outcome))
-      .catch((error) => logError(`${this.group} could not settle ${held.id}`, error));
+    if (delivered instanceof Promise) {
+      delivered.then((outcome) => this.#settle(held, generation, message, outcome))
+        .catch((error) => logError(`${this.group} could not settle ${held.id}`, error));
+      return;
+    }
+    try {
+      this.#settle(held, generation, message, delivered);
+    } catch (error) {
+      logError(`${this.group} could not settle ${held.id}`, error);
+    }
   }
 
   // --- outcomes ------------------------------------------------------------
