@@ -9,6 +9,7 @@ import { createLogger } from "../lib/logger.ts";
 import { settingsFromEnv } from "../lib/settings.ts";
 import { parseConfig, usage, UsageError, VERSION } from "./config.ts";
 import { startProcess } from "./process.ts";
+import { settlesWithin } from "./_timers.ts";
 import { seedDemo } from "./seed.ts";
 
 /** How long in-flight handlers may run on after SIGTERM before their messages are handed back. */
@@ -94,9 +95,12 @@ export async function main(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("Stopping", { signal });
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     shutdown.abort();
-    await server.finished;
-    await process.stop(SHUTDOWN_GRACE_MS);
+    // Requests waiting on an unreachable Redis would hold this for ever: past
+    // the grace they are left to fail when process.stop cuts the connection.
+    await settlesWithin(server.finished, SHUTDOWN_GRACE_MS);
+    await process.stop(Math.max(0, deadline - Date.now()));
     log.info("Stopped");
     Deno.exit(0);
   };

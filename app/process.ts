@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import { Redis } from "ioredis";
+import { DEFAULT_CLOSE_GRACE_MS } from "../bus/defaults.ts";
 import { createBus } from "../bus/factory.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { installErrorHandling } from "../lib/http.ts";
@@ -15,6 +16,7 @@ import type { ModuleName, RunningModule, StoreKind } from "../lib/module.ts";
 import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
 import type { Settings } from "../lib/settings.ts";
 import type { Gauge } from "../lib/metrics.ts";
+import { settlesWithin } from "./_timers.ts";
 import { VERSION } from "./config.ts";
 import { docsPage } from "./docs.ts";
 import { MODULES } from "./modules.ts";
@@ -38,11 +40,17 @@ export interface BazaarProcess {
   app: Hono;
   bus: Bus;
   modules: RunningModule[];
-  /** Stops modules, then closes the bus (in-flight handlers finish within the grace) and Redis. */
+  /**
+   * Stops modules, then closes the bus (in-flight handlers finish within the
+   * grace) and Redis. With Redis unreachable past the grace, it cuts the store
+   * connection so nothing waits on it for ever, and ends a few seconds later.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
 const PING_TIMEOUT_MS = 2_000;
+/** How long stop() waits past its grace before it cuts the store connection. */
+const CUT_AFTER_GRACE_MS = 1_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -62,6 +70,19 @@ function connectRedis(url: string, log: Logger): Redis {
   });
   redis.on("error", (error) => log.debug("Redis connection error", { error }));
   return redis;
+}
+
+/**
+ * Fails every command waiting on the store connection, and closes it. Commands
+ * wait through reconnects, so with Redis unreachable a module's stop (its last
+ * sweep, its outbox's last drain) and any request in flight would wait for
+ * ever. disconnect() alone does not fail them while ioredis waits to reconnect
+ * (it only cancels the reconnect timer); refusing further reconnects does: the
+ * next attempt, within a second, ends the connection and rejects its queue.
+ */
+function cutConnection(redis: Redis): void {
+  redis.options.retryStrategy = () => null;
+  if (redis.status !== "reconnecting") redis.disconnect();
 }
 
 /** Subscriptions get the process's defaults (its ack deadline) unless they ask for their own. */
@@ -172,11 +193,25 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   for (const module of modules) app.route("/", module.routes);
 
   let stopped: Promise<void> | null = null;
-  const stop = (graceMs?: number) => {
+  const stop = (graceMs = DEFAULT_CLOSE_GRACE_MS) => {
     stopped ??= (async () => {
-      await Promise.allSettled(modules.map((m) => m.stop()));
-      await bus.close({ graceMs });
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      const orderly = (async () => {
+        await Promise.allSettled(modules.map((m) => m.stop()));
+        await bus.close({ graceMs });
+        if (redis) await redis.quit().catch(() => redis.disconnect());
+      })();
+      let wait = graceMs + CUT_AFTER_GRACE_MS;
+      while (redis && !await settlesWithin(orderly, wait)) {
+        // Slow but connected: every step left is bounded, so let it finish.
+        wait = CUT_AFTER_GRACE_MS;
+        if (redis.status === "ready") continue;
+        // Unreachable: nothing left can be finished. What the modules hold
+        // stays pending, and another process redoes it after the ack deadline.
+        log.warn("Redis is unreachable past the grace: stopping without it", { grace_ms: graceMs });
+        cutConnection(redis);
+        break;
+      }
+      await orderly;
     })();
     return stopped;
   };

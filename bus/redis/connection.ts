@@ -59,16 +59,28 @@ export async function openConnection(
 /** A server that stopped answering (not gone: no socket error) must not hold up a close. */
 const QUIT_TIMEOUT_MS = 1_000;
 
+/**
+ * Drops the socket and fails every command still waiting on it. disconnect()
+ * alone does not while ioredis waits to reconnect (the server is away): it
+ * cancels the reconnect, and the queued commands wait for ever — and so does
+ * whoever awaits them. Refusing further reconnects instead lets the pending
+ * attempt end the connection and reject its queue.
+ */
+export function dropConnection(redis: Redis): void {
+  redis.options.retryStrategy = () => null;
+  if (redis.status !== "reconnecting") redis.disconnect();
+}
+
 /** QUIT when the server answers (pending replies arrive first), else drop the socket. */
 export async function closeConnection(redis: Redis): Promise<void> {
   if (redis.status === "end") return;
   if (redis.status !== "ready") {
-    redis.disconnect();
+    dropConnection(redis);
     return;
   }
   try {
     await withTimeout(redis.quit(), QUIT_TIMEOUT_MS, "QUIT timed out");
   } catch {
-    redis.disconnect();
+    dropConnection(redis);
   }
 }

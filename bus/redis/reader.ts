@@ -8,7 +8,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import { closeConnection, logError } from "./connection.ts";
+import { closeConnection, dropConnection, logError } from "./connection.ts";
 import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
 import { settlesWithin, Sleeper, type Timer } from "./timers.ts";
 
@@ -76,7 +76,7 @@ export class StreamReader {
     }
     if (!ended) {
       // What the dropped read had taken stays pending and is claimed after the ack deadline.
-      this.connection.disconnect();
+      dropConnection(this.connection);
       await this.#loop;
     }
     await closeConnection(this.connection);
