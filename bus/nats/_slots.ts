@@ -11,6 +11,13 @@ export class Slots {
 
   constructor(readonly size: number) {}
 
+  /** Takes a free slot at once if there is one (no promise, no tick); false otherwise. */
+  tryAcquire(): boolean {
+    if (this.#aborted || this.#used >= this.size) return false;
+    this.#used++;
+    return true;
+  }
+
   /** Resolves true with a slot taken, or false once aborted. */
   acquire(): Promise<boolean> {
     if (this.#aborted) return Promise.resolve(false);

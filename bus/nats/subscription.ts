@@ -15,6 +15,7 @@ import type {
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, DeadLetter, EventContract, Handler, Subscription } from "../types.ts";
+import { AckBatch, settle } from "./_acks.ts";
 import { logNats } from "./_log.ts";
 import { Slots } from "./_slots.ts";
 import type { NatsNames } from "./names.ts";
@@ -39,21 +40,13 @@ function pauseAfterFailure(failures: number): number {
   return Math.min(250 * 2 ** Math.min(failures, 6), 10_000);
 }
 
-/** Ack, nak and term only publish; a failure (connection gone) just means redelivery. */
-function settle(msg: JsMsg, action: (msg: JsMsg) => void): void {
-  try {
-    action(msg);
-  } catch (error) {
-    logNats(`Could not settle message ${msg.seq}; it will be redelivered`, error);
-  }
-}
-
 export class NatsSubscription implements Subscription {
   readonly #ctx: SubscriptionContext;
   readonly #contracts: ReadonlyMap<string, EventContract>;
   readonly #handler: Handler;
   readonly #options: ResolvedOptions;
   readonly #slots: Slots;
+  readonly #acks = new AckBatch();
   readonly #live = new Set<ConsumerMessages>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pumps: Promise<void>[] = [];
@@ -147,7 +140,7 @@ export class NatsSubscription implements Subscription {
       for await (const msg of messages) {
         taken++;
         // Waiting here (not in a buffer) is what keeps the next pull from going out.
-        if (!(await this.#slots.acquire())) {
+        if (!this.#slots.tryAcquire() && !(await this.#slots.acquire())) {
           settle(msg, (m) => m.nak());
           continue;
         }
@@ -156,13 +149,7 @@ export class NatsSubscription implements Subscription {
           settle(msg, (m) => m.nak());
           continue;
         }
-        const work: Promise<void> = this.#handle(msg)
-          .catch((error) => logNats(`Handling message ${msg.seq} failed`, error))
-          .finally(() => {
-            this.#slots.release();
-            this.#inFlight.delete(work);
-          });
-        this.#inFlight.add(work);
+        this.#start(msg);
       }
     } finally {
       this.#live.delete(messages);
@@ -170,10 +157,31 @@ export class NatsSubscription implements Subscription {
     return taken;
   }
 
-  async #handle(msg: JsMsg): Promise<void> {
+  /** Runs one message in its slot; a handler that returns at once is settled at once. */
+  #start(msg: JsMsg): void {
+    let work: void | Promise<void> = undefined;
+    try {
+      work = this.#handle(msg);
+    } catch (error) {
+      logNats(`Handling message ${msg.seq} failed`, error);
+    }
+    if (!(work instanceof Promise)) {
+      this.#slots.release();
+      return;
+    }
+    const tracked: Promise<void> = work
+      .catch((error) => logNats(`Handling message ${msg.seq} failed`, error))
+      .finally(() => {
+        this.#slots.release();
+        this.#inFlight.delete(tracked);
+      });
+    this.#inFlight.add(tracked);
+  }
+
+  #handle(msg: JsMsg): void | Promise<void> {
     const attempt = msg.info.deliveryCount;
     const message = msg.string();
-    const outcome = await deliver({
+    const outcome = deliver({
       system: "nats",
       group: this.group,
       message,
@@ -182,14 +190,21 @@ export class NatsSubscription implements Subscription {
       handler: this.#handler,
       options: this.#options,
     });
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => this.#conclude(msg, message, attempt, settled));
+    }
+    return this.#conclude(msg, message, attempt, outcome);
+  }
+
+  #conclude(msg: JsMsg, message: string, attempt: number, outcome: Outcome): void | Promise<void> {
     if (this.#abandoned) return;
     switch (outcome.action) {
       case "ack":
-        return settle(msg, (m) => m.ack());
+        return this.#acks.add(msg);
       case "retry":
         return settle(msg, (m) => m.nak(outcome.delayMs));
       case "dead":
-        return await this.#deadLetter(msg, message, attempt, outcome);
+        return this.#deadLetter(msg, message, attempt, outcome);
     }
   }
 
@@ -229,6 +244,8 @@ export class NatsSubscription implements Subscription {
     const expired = new Promise<boolean>((resolve) => timer = setTimeout(resolve, graceMs, false));
     const finished = await Promise.race([settled, expired]);
     clearTimeout(timer);
+    // Acks of handlers that ended (abandoned ones never get one): out before the connection goes.
+    this.#acks.flush();
     if (!finished) {
       // As if the process had died: no ack, JetStream redelivers after ack_wait.
       this.#abandoned = true;
