@@ -85,18 +85,21 @@ function cutConnection(redis: Redis): void {
   if (redis.status !== "reconnecting") redis.disconnect();
 }
 
-/** Subscriptions get the process's defaults (its ack deadline) unless they ask for their own. */
+/**
+ * Subscriptions get the process's defaults (its ack deadline) unless they ask
+ * for their own. Everything else is the bus's own, whatever the Bus interface
+ * grows (methods bound to the bus: adapters keep their state in # fields).
+ */
 function withSubscribeDefaults(bus: Bus, defaults: SubscribeOptions): Bus {
-  return {
-    kind: bus.kind,
-    deadLetters: bus.deadLetters,
-    publish: (event, data, options) => bus.publish(event, data, options),
-    publishEnvelope: (envelope) => bus.publishEnvelope(envelope),
-    ping: () => bus.ping(),
-    close: (options) => bus.close(options),
-    subscribe: (group, events, handler, options) =>
-      bus.subscribe(group, events, handler, { ...defaults, ...options }),
-  };
+  const subscribe: Bus["subscribe"] = (group, events, handler, options) =>
+    bus.subscribe(group, events, handler, { ...defaults, ...options });
+  return new Proxy(bus, {
+    get(target, key) {
+      if (key === "subscribe") return subscribe;
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 export async function startProcess(options: ProcessOptions): Promise<BazaarProcess> {
