@@ -73,6 +73,7 @@ export function observability(log: Logger): Observability {
     deadLetters: bus.deadLetters,
     publish: (event, data, options) => bus.publish(event, data, options),
     publishEnvelope: (envelope) => bus.publishEnvelope(envelope),
+    backlog: (group) => bus.backlog(group),
     ping: () => bus.ping(),
     close: (options) => bus.close(options),
     subscribe: (group, events, handler, options) => {

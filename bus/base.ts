@@ -7,7 +7,9 @@
 import type { z } from "zod";
 import { createEnvelope } from "./envelope.ts";
 import { untracedTraceparent, withPublishSpan } from "./tracing.ts";
+import { assertGroupName } from "./defaults.ts";
 import type {
+  Backlog,
   Bus,
   CloseOptions,
   DeadLetterStore,
@@ -42,6 +44,8 @@ export abstract class BaseBus implements Bus {
     options: SubscribeOptions,
   ): Promise<Subscription>;
   protected abstract disconnect(): Promise<void>;
+  /** The backlog of a valid group name. */
+  protected abstract readBacklog(group: string): Promise<Backlog>;
   abstract ping(): Promise<void>;
 
   // async: a bad payload or a closed bus is a rejected promise, never a synchronous throw.
@@ -71,6 +75,13 @@ export abstract class BaseBus implements Bus {
   async publishEnvelope(envelope: Envelope): Promise<void> {
     this.assertOpen();
     await this.send(envelope);
+  }
+
+  async backlog(group: string): Promise<Backlog> {
+    this.assertOpen();
+    // The name becomes part of keys and durable names: never read with a malformed one.
+    assertGroupName(group);
+    return await this.readBacklog(group);
   }
 
   async subscribe(

@@ -220,6 +220,75 @@ export function runBusConformance(harness: BusHarness): void {
     });
   });
 
+  test("backlog() counts what a group holds and has yet to get, per group, down to nothing", async () => {
+    await withBuses(harness, async (open) => {
+      const bus = await open();
+      assert.deepEqual(await bus.backlog("unknown"), { pending: 0, lag: 0 });
+      await assert.rejects(bus.backlog("no spaces"), RangeError);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => release = resolve);
+      let started = 0;
+      let finished = 0;
+      await bus.subscribe("held", [pinged, ponged], async () => {
+        started++;
+        await gate;
+        finished++;
+      }, { maxInFlight: 5 });
+      let other = 0;
+      await bus.subscribe("other", [pinged], () => {
+        other++;
+      });
+      // Summed over the group's event types.
+      const total = 20;
+      for (let n = 0; n < 15; n++) await bus.publish(pinged, { n });
+      for (let n = 0; n < 5; n++) await bus.publish(ponged, { n, note: "second type" });
+      await waitFor(() => started === 5 && other === 15);
+      const behind = await waitFor(async () => {
+        const backlog = await bus.backlog("held");
+        return backlog.pending > 0 && backlog.pending + backlog.lag === total ? backlog : null;
+      }, { message: "held: pending + lag = all it has not finished" });
+      assert.ok(behind.pending >= 5, `the five held are pending (${JSON.stringify(behind)})`);
+      await waitFor(async () => {
+        const backlog = await bus.backlog("other");
+        return backlog.pending === 0 && backlog.lag === 0;
+      }, { message: "another group's backlog is its own" });
+      release();
+      await waitFor(async () => {
+        const backlog = await bus.backlog("held");
+        return backlog.pending === 0 && backlog.lag === 0;
+      }, { timeoutMs: 10_000 * scale, message: "held: nothing left once released" });
+      assert.equal(finished, total);
+    });
+  });
+
+  test("backlog() counts a message backing off as pending, a replay nobody took as lag", async () => {
+    await withBuses(harness, async (open) => {
+      const bus = await open();
+      let calls = 0;
+      const subscription = await bus.subscribe("flaky", [pinged], () => {
+        calls++;
+        throw new Error("down");
+      }, { maxDeliver: 2, backoff: () => 600 * scale });
+      await bus.publish(pinged, { n: 1 });
+      await waitFor(() => calls === 1);
+      await waitFor(async () => {
+        const backlog = await bus.backlog("flaky");
+        return backlog.pending === 1 && backlog.lag === 0;
+      }, { timeoutMs: 500 * scale, message: "the failed message, backing off, is pending" });
+      await waitFor(async () => (await bus.deadLetters.list("flaky")).length === 1);
+      await waitFor(async () => {
+        const backlog = await bus.backlog("flaky");
+        return backlog.pending === 0 && backlog.lag === 0;
+      }, { message: "a dead letter is no longer the group's backlog" });
+      await subscription.close();
+      assert.equal(await bus.deadLetters.replayAll("flaky"), 1);
+      await waitFor(async () => {
+        const backlog = await bus.backlog("flaky");
+        return backlog.pending === 0 && backlog.lag === 1;
+      }, { message: "the replay waits for the group" });
+    });
+  });
+
   test("a throwing handler is retried with backoff, attempt counted", async () => {
     await withBuses(harness, async (open) => {
       const bus = await open();

@@ -112,6 +112,17 @@ export interface DeadLetterStore {
   replayAll(group?: string): Promise<number>;
 }
 
+/** How far behind a consumer group is, for metrics. */
+export interface Backlog {
+  /** Messages delivered to the group (held, retrying, or back for redelivery) and not yet acked. */
+  pending: number;
+  /**
+   * Retained messages not yet delivered to the group, summed over the event
+   * types it reads (and replays sent back to it); 0 where the broker cannot tell.
+   */
+  lag: number;
+}
+
 export interface Bus {
   /** The adapter's name: `memory`, `redis` or `nats`. */
   readonly kind: string;
@@ -130,6 +141,11 @@ export interface Bus {
     options?: SubscribeOptions,
   ): Promise<Subscription>;
   readonly deadLetters: DeadLetterStore;
+  /**
+   * The backlog of `group` as the broker sees it, across every process of
+   * the group; both 0 for a group the broker does not know.
+   */
+  backlog(group: string): Promise<Backlog>;
   /** Resolves when the broker answers; throws otherwise. */
   ping(): Promise<void>;
   /** Closes every subscription (in-flight handlers finish, within the grace) and the connections. */

@@ -20,6 +20,7 @@ export function gatedBus(inner: Bus): Gates {
     deadLetters: inner.deadLetters,
     publish: (event, data, options) => inner.publish(event, data, options),
     publishEnvelope: (envelope) => inner.publishEnvelope(envelope),
+    backlog: (group) => inner.backlog(group),
     subscribe: (group, events, handler: Handler, options) =>
       inner.subscribe(group, events, async (envelope, info) => {
         await held.get(envelope.type);

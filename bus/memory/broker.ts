@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { DeadLetter } from "../types.ts";
+import type { Backlog, DeadLetter } from "../types.ts";
 import { ConsumerGroup } from "./consumer_group.ts";
 import { DeadLetterBox } from "./dead_letters.ts";
 import { MinHeap } from "./heap.ts";
@@ -82,6 +82,21 @@ export class Broker {
     this.wakeAt(due);
     // A retry is work still to do; ack deadlines alone should not keep a process alive.
     if (this.#timer !== undefined) Deno.refTimer(this.#timer);
+  }
+
+  /** The backlog of the consumer groups named `name`, over every log they read. */
+  backlog(name: string): Backlog {
+    const total = { pending: 0, lag: 0 };
+    // Failed and backing off: still delivered and not acked.
+    for (const retry of this.#retries.values()) if (retry.group.name === name) total.pending++;
+    for (const stream of this.#streams.values()) {
+      const group = stream.groups.find((each) => each.name === name);
+      if (!group) continue;
+      const { pending, lag } = group.backlog();
+      total.pending += pending;
+      total.lag += lag;
+    }
+    return total;
   }
 
   deadLetter(type: string, record: Omit<DeadLetter, "id">): void {

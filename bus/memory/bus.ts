@@ -10,6 +10,7 @@ import { assertGroupName, DEFAULT_RETENTION, resolveOptions } from "../defaults.
 import { contractMap } from "../delivery.ts";
 import type { BusConfig } from "../config.ts";
 import type {
+  Backlog,
   DeadLetterStore,
   Envelope,
   EventContract,
@@ -43,6 +44,10 @@ export class MemoryBus extends BaseBus {
       replay: (id) => this.#whileOpen(() => letters.replay(id)),
       replayAll: (group) => this.#whileOpen(() => letters.replayAll(group)),
     };
+  }
+
+  protected readBacklog(group: string): Promise<Backlog> {
+    return this.#whileOpen(() => this.#broker.backlog(group));
   }
 
   ping(): Promise<void> {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { ResolvedOptions } from "../defaults.ts";
+import type { Backlog } from "../types.ts";
 import { deadLetterRecord, type Outcome } from "../delivery.ts";
 import type { Broker } from "./broker.ts";
 import { Log } from "./log.ts";
@@ -34,8 +35,10 @@ export interface Pending {
 class Lane {
   head: Pending | null = null;
   tail: Pending | null = null;
+  size = 0;
 
   append(pending: Pending): void {
+    this.size++;
     pending.lane = this;
     pending.prev = this.tail;
     if (this.tail) this.tail.next = pending;
@@ -44,6 +47,7 @@ class Lane {
   }
 
   remove(pending: Pending): void {
+    this.size--;
     if (pending.prev) pending.prev.next = pending.next;
     else this.head = pending.next;
     if (pending.next) pending.next.prev = pending.prev;
@@ -157,6 +161,22 @@ export class ConsumerGroup {
   redeliver(message: Message, attempt: number): void {
     this.#redeliveries.append({ message, attempt });
     this.broker.schedule(this);
+  }
+
+  /**
+   * Pending: held by a member, or back in the queue after a failure or a
+   * missed deadline (not counting retries still backing off: the broker holds
+   * those). Lag: the log not yet read, and replays not yet handed out.
+   */
+  backlog(): Backlog {
+    let pending = 0;
+    for (const lane of this.#lanes.values()) pending += lane.size;
+    let lag = this.log.end - Math.max(this.#cursor, this.log.first);
+    for (const { attempt } of this.#redeliveries.values()) {
+      if (attempt === 1) lag++;
+      else pending++;
+    }
+    return { pending, lag };
   }
 
   /** Takes back every message held past its deadline; returns the next deadline. */

@@ -33,6 +33,11 @@ export class Log<T> {
     return this.#items[this.#head + position - this.#first] as T;
   }
 
+  /** The items held, oldest first. */
+  *values(): IterableIterator<T> {
+    for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i] as T;
+  }
+
   /** Appends, then drops the oldest items beyond `limit`. */
   append(item: T, limit = Infinity): void {
     this.#items.push(item);

@@ -24,8 +24,16 @@ import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "
 import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type { Envelope, EventContract, Handler, SubscribeOptions, Subscription } from "../types.ts";
+import type {
+  Backlog,
+  Envelope,
+  EventContract,
+  Handler,
+  SubscribeOptions,
+  Subscription,
+} from "../types.ts";
 import { logNats } from "./_log.ts";
+import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
 import { DEFAULT_NAMESPACE, type NatsNames, natsNames } from "./names.ts";
@@ -151,6 +159,10 @@ export class NatsBus extends BaseBus {
       handler,
       resolveOptions(options),
     );
+  }
+
+  protected readBacklog(group: string): Promise<Backlog> {
+    return readBacklog(this.#jsm, this.#names, group);
   }
 
   async ping(): Promise<void> {

@@ -23,6 +23,8 @@ export interface NatsNames {
   eventSubject(type: string): string;
   directSubject(group: string, type: string): string;
   deadSubject(group: string): string;
+  /** Every durable of `group`, and no other group's, starts with this. */
+  durablePrefix(group: string): string;
   /** The durable through which `group` reads `type` events. */
   eventDurable(group: string, type: string): string;
   /** The durable through which `group` reads replays of `type`. */
@@ -52,6 +54,7 @@ export function natsNames(namespace: string): NatsNames {
     eventSubject: (type) => `${namespace}.events.${type}`,
     directSubject: (group, type) => `${namespace}.direct.${group}.${type}`,
     deadSubject: (group) => `${namespace}.dead.${group}`,
+    durablePrefix: (group) => `${group}~`,
     eventDurable: (group, type) => `${group}~${typeToken(type)}`,
     directDurable: (group, type) => `${group}~${typeToken(type)}~direct`,
   };

@@ -22,7 +22,7 @@ import { type NatsNames, natsNames } from "./names.ts";
 
 /** JetStream's error code for "stream name already in use with a different configuration". */
 const STREAM_NAME_IN_USE = 10058;
-const STREAM_NOT_FOUND = 10059;
+export const STREAM_NOT_FOUND = 10059;
 
 /**
  * Unacknowledged messages one durable may have out across all members of its

@@ -5,7 +5,7 @@
  *
  * Keys, all under `bus:<namespace>:` — `stream:<type>` (events, trimmed to
  * about `retention`), `direct:<group>` (replays for one group), `dead` (dead
- * letters).
+ * letters), `reads:<group>` (the streams a group reads, for backlog()).
  *
  * @module
  */
@@ -14,7 +14,15 @@ import { BaseBus } from "../base.ts";
 import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type { Envelope, EventContract, Handler, SubscribeOptions, Subscription } from "../types.ts";
+import type {
+  Backlog,
+  Envelope,
+  EventContract,
+  Handler,
+  SubscribeOptions,
+  Subscription,
+} from "../types.ts";
+import { readBacklog, recordReads } from "./backlog.ts";
 import { closeConnection, openConnection, redactUrl } from "./connection.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
@@ -98,6 +106,7 @@ export class RedisBus extends BaseBus {
       this.#keys.direct(group),
     ];
     try {
+      await recordReads(this.#commands, this.#keys, group, streams);
       return await RedisSubscription.start(group, events, handler, resolved, {
         commands: this.#commands,
         reader,
@@ -109,6 +118,10 @@ export class RedisBus extends BaseBus {
       await closeConnection(reader);
       throw error;
     }
+  }
+
+  protected readBacklog(group: string): Promise<Backlog> {
+    return readBacklog(this.#commands, this.#keys, group);
   }
 
   async ping(): Promise<void> {

@@ -31,6 +31,11 @@ export class RedisKeys {
     return `${this.prefix}direct:${group}`;
   }
 
+  /** The set of streams `group` reads (its types' and its direct stream), for backlog(). */
+  reads(group: string): string {
+    return `${this.prefix}reads:${group}`;
+  }
+
   get dead(): string {
     return `${this.prefix}dead`;
   }

@@ -75,6 +75,28 @@ export function parsePending(value: unknown): PendingEntry[] {
   });
 }
 
+/** One group's line of XINFO GROUPS; `lag` is null where Redis cannot tell (or is older than 7). */
+export interface GroupInfo {
+  name: string;
+  pending: number;
+  lag: number | null;
+}
+
+/** XINFO GROUPS key: `[[field, value, …], …]`, one flat list per group. */
+export function parseGroupsInfo(value: unknown): GroupInfo[] {
+  if (!Array.isArray(value)) fail("XINFO GROUPS", value);
+  return value.map((item: unknown) => {
+    if (!Array.isArray(item)) fail("XINFO GROUPS entry", item);
+    const field = (name: string): unknown => {
+      for (let i = 0; i + 1 < item.length; i += 2) if (item[i] === name) return item[i + 1];
+      return undefined;
+    };
+    const [name, pending, lag] = [field("name"), field("pending"), field("lag")];
+    if (typeof name !== "string" || typeof pending !== "number") fail("XINFO GROUPS entry", item);
+    return { name, pending, lag: typeof lag === "number" ? lag : null };
+  });
+}
+
 /** The value of `name` in a flat `[field, value, …]` list. */
 export function fieldValue(fields: readonly string[], name: string): string | null {
   for (let i = 0; i + 1 < fields.length; i += 2) {

@@ -1,0 +1,47 @@
+/**
+ * A group's backlog from Redis itself, so any process can ask about any
+ * group: XINFO GROUPS on every stream the group reads, summed. Which streams
+ * those are is recorded at subscribe (a set per group), since a group's event
+ * types are known only to the processes that subscribe it.
+ *
+ * @module
+ */
+import type { Redis } from "ioredis";
+import type { Backlog } from "../types.ts";
+import type { RedisKeys } from "./keys.ts";
+import { parseGroupsInfo } from "./replies.ts";
+
+/** Notes that `group` reads `streams`, for backlog(); subscribing does it. */
+export async function recordReads(
+  commands: Redis,
+  keys: RedisKeys,
+  group: string,
+  streams: readonly string[],
+): Promise<void> {
+  await commands.sadd(keys.reads(group), ...streams);
+}
+
+/** Pending: the group's pending entries (PEL). Lag: Redis 7's count of entries not yet read. */
+export async function readBacklog(
+  commands: Redis,
+  keys: RedisKeys,
+  group: string,
+): Promise<Backlog> {
+  const streams = new Set([keys.direct(group), ...await commands.smembers(keys.reads(group))]);
+  const lines = await Promise.all([...streams].map(async (stream) => {
+    try {
+      return parseGroupsInfo(await commands.xinfo("GROUPS", stream));
+    } catch (error) {
+      // The stream is gone (never written, or deleted): nothing is behind on it.
+      if (error instanceof Error && /no such key/i.test(error.message)) return [];
+      throw error;
+    }
+  }));
+  const backlog = { pending: 0, lag: 0 };
+  for (const line of lines.flat()) {
+    if (line.name !== group) continue;
+    backlog.pending += line.pending;
+    backlog.lag += line.lag ?? 0;
+  }
+  return backlog;
+}
