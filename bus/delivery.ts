@@ -11,7 +11,7 @@ import { runConsumer } from "./tracing.ts";
 import type { DeadLetter, Envelope, EventContract, Handler } from "./types.ts";
 
 export type Outcome =
-  | { action: "ack"; envelope: Envelope }
+  | { action: "ack" }
   | { action: "retry"; envelope: Envelope; error: string; delayMs: number }
   | { action: "dead"; envelope: Envelope | null; error: string };
 
@@ -53,6 +53,9 @@ function failed(
   return { action: "retry", envelope, error: describe(error), delayMs: options.backoff(attempt) };
 }
 
+/** One for every ack: nothing in it varies, and deliveries are many. */
+const ACKED: Outcome = Object.freeze({ action: "ack" });
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
@@ -86,10 +89,9 @@ export function deliver(request: DeliveryRequest): Outcome | Promise<Outcome> {
   } catch (error) {
     return failed(envelope, error, attempt, options);
   }
-  const acked: Outcome = { action: "ack", envelope };
-  if (!isThenable(result)) return acked;
+  if (!isThenable(result)) return ACKED;
   return Promise.resolve(result).then(
-    () => acked,
+    () => ACKED,
     (error: unknown) => failed(envelope, error, attempt, options),
   );
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
-import { deliver, type Outcome } from "../delivery.ts";
+import { deliver, type DeliveryRequest, type Outcome } from "../delivery.ts";
 import type { CloseOptions, EventContract, Handler, Subscription } from "../types.ts";
 import type { Broker } from "./broker.ts";
 import type { ConsumerGroup, Pending } from "./consumer_group.ts";
@@ -25,6 +25,7 @@ export class Member implements Subscription {
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   #nextGroup = 0;
+  readonly #request: DeliveryRequest;
 
   constructor(
     readonly group: string,
@@ -34,6 +35,15 @@ export class Member implements Subscription {
     private readonly options: ResolvedOptions,
   ) {
     this.#groups = [...contracts.keys()].map((type) => broker.consumerGroup(type, group));
+    this.#request = {
+      system: "memory",
+      group,
+      message: "",
+      attempt: 0,
+      contracts,
+      handler,
+      options,
+    };
   }
 
   /** Starts taking messages. */
@@ -54,15 +64,11 @@ export class Member implements Subscription {
    */
   take(group: ConsumerGroup, message: Message, attempt: number): void {
     this.#inFlight++;
-    const outcome = deliver({
-      system: "memory",
-      group: this.group,
-      message,
-      attempt,
-      contracts: this.contracts,
-      handler: this.handler,
-      options: this.options,
-    });
+    // One request object per member, refilled: deliver() reads it before anything can re-enter.
+    const request = this.#request;
+    request.message = message;
+    request.attempt = attempt;
+    const outcome = deliver(request);
     if (outcome instanceof Promise) {
       const pending = group.hold(message, attempt, this.options.ackDeadlineMs);
       outcome.then((settled) => this.#settle(group, pending, settled));
