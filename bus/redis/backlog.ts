@@ -1,8 +1,8 @@
 /**
  * A group's backlog from Redis itself, so any process can ask about any
  * group: XINFO GROUPS on every stream the group reads, summed. Which streams
- * those are is recorded at subscribe (a set per group), since a group's event
- * types are known only to the processes that subscribe it.
+ * those are, createGroups() records when a subscription starts (a set per
+ * group, `reads:<group>`).
  *
  * @module
  */
@@ -10,16 +10,6 @@ import type { Redis } from "ioredis";
 import type { Backlog } from "../types.ts";
 import type { RedisKeys } from "./keys.ts";
 import { parseGroupsInfo } from "./replies.ts";
-
-/** Notes that `group` reads `streams`, for backlog(); subscribing does it. */
-export async function recordReads(
-  commands: Redis,
-  keys: RedisKeys,
-  group: string,
-  streams: readonly string[],
-): Promise<void> {
-  await commands.sadd(keys.reads(group), ...streams);
-}
 
 /** Pending: the group's pending entries (PEL). Lag: Redis 7's count of entries not yet read. */
 export async function readBacklog(

@@ -22,7 +22,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "../types.ts";
-import { readBacklog, recordReads } from "./backlog.ts";
+import { readBacklog } from "./backlog.ts";
 import { closeConnection, openConnection, redactUrl } from "./connection.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
@@ -106,12 +106,12 @@ export class RedisBus extends BaseBus {
       this.#keys.direct(group),
     ];
     try {
-      await recordReads(this.#commands, this.#keys, group, streams);
       return await RedisSubscription.start(group, events, handler, resolved, {
         commands: this.#commands,
         reader,
         deadLetters: this.deadLetters,
         streams,
+        reads: this.#keys.reads(group),
         consumer,
       });
     } catch (error) {

@@ -27,19 +27,28 @@ export interface IdleClaims {
   deleted: string[];
 }
 
-/** Creates the group on each stream (and the stream), starting from the retained history. */
+/**
+ * Creates the group on each stream (and the stream), starting from the
+ * retained history, and adds the streams to the set `reads`: which streams a
+ * group reads is otherwise known only to the processes that subscribe it, and
+ * backlog() must find them from any process.
+ */
 export async function createGroups(
   commands: Redis,
   streams: readonly string[],
   group: string,
+  reads: string,
 ): Promise<void> {
-  await Promise.all(streams.map(async (stream) => {
-    try {
-      await commands.xgroup("CREATE", stream, group, "0", "MKSTREAM");
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
-    }
-  }));
+  await Promise.all([
+    commands.sadd(reads, ...streams),
+    ...streams.map(async (stream) => {
+      try {
+        await commands.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+      }
+    }),
+  ]);
 }
 
 async function pendingOf(

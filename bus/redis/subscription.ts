@@ -43,6 +43,8 @@ export interface SubscriptionDeps {
   deadLetters: RedisDeadLetters;
   /** The type streams, then the group's direct stream. */
   streams: readonly string[];
+  /** The set naming the streams the group reads (createGroups adds them). */
+  reads: string;
   consumer: string;
 }
 
@@ -94,7 +96,7 @@ export class RedisSubscription implements Subscription {
         // under 10% faster).
         room: () => maxInFlight - this.#held.size,
         take: (stream, entries) => this.#takeAll(stream, entries.map((entry) => [entry, 1])),
-        recreateGroups: () => createGroups(this.#commands, this.#streams, this.group),
+        recreateGroups: () => createGroups(this.#commands, this.#streams, this.group, deps.reads),
       },
     );
     this.#sweeper = new Sweeper(deps.commands, group, deps.consumer, deps.streams, ackDeadlineMs, {
@@ -114,7 +116,7 @@ export class RedisSubscription implements Subscription {
     options: ResolvedOptions,
     deps: SubscriptionDeps,
   ): Promise<RedisSubscription> {
-    await createGroups(deps.commands, deps.streams, group);
+    await createGroups(deps.commands, deps.streams, group, deps.reads);
     const subscription = new RedisSubscription(group, events, handler, options, deps);
     subscription.#reader.start();
     subscription.#sweeper.start();

@@ -59,10 +59,14 @@ test("recreates its group when the stream vanished (a Redis restart without data
     });
     await bus.publish(pinged, { n: 1 });
     await waitFor(() => seen.length === 1);
-    await redis.del(keys.stream(pinged.type), keys.direct("phoenix"));
+    const streams = [keys.stream(pinged.type), keys.direct("phoenix")].sort();
+    assert.deepEqual((await redis.smembers(keys.reads("phoenix"))).sort(), streams);
+    await redis.del(...streams, keys.reads("phoenix"));
     await bus.publish(pinged, { n: 2 });
     await waitFor(() => seen.length === 2, { message: "delivery after the group was recreated" });
     assert.deepEqual(seen, [1, 2]);
+    // backlog() finds the group's streams again.
+    assert.deepEqual((await redis.smembers(keys.reads("phoenix"))).sort(), streams);
   });
 });
 
