@@ -212,6 +212,8 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
         // stays pending, and another process redoes it after the ack deadline.
         log.warn("Redis is unreachable past the grace: stopping without it", { grace_ms: graceMs });
         cutConnection(redis);
+        // The bus's commands wait the same way (an outbox relay's last publish): close it now.
+        bus.close({ graceMs: 0 }).catch((error) => log.warn("Closing the bus failed", { error }));
         break;
       }
       await orderly;
