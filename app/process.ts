@@ -151,6 +151,21 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     }
     deadLetters.set([...counts].map(([group, value]) => ({ labels: { group }, value })));
   });
+  const pending = observe.registry.gauge(
+    "bus_pending_messages",
+    "Messages delivered to a group and not yet acknowledged, by group",
+  );
+  const lag = observe.registry.gauge(
+    "bus_lag_messages",
+    "Retained messages not yet delivered to a group, by group",
+  );
+  observe.registry.collect(async () => {
+    const backlogs = await Promise.all(
+      modules.map(async (m) => ({ group: m.name, ...(await bus.backlog(m.name)) })),
+    );
+    pending.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.pending })));
+    lag.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.lag })));
+  });
   for (const module of modules) {
     if (!module.gauges) continue;
     const gauges = new Map<string, Gauge>();

@@ -214,6 +214,7 @@ export class Shop {
         }
       }
     }
+    const settled = problems.length === 0;
     for (const id of this.accepted) {
       if (!listed.has(id)) problems.push(`accepted order ${id} is missing`);
     }
@@ -225,6 +226,11 @@ export class Shop {
         continue;
       }
       const product = reply.body;
+      // With every order settled, nothing may still be held: a leaked reservation
+      // would otherwise pass the sum below.
+      if (settled && product.reserved !== 0) {
+        problems.push(`product ${productId}: ${product.reserved} reserved with no order in flight`);
+      }
       const out = product.stock + product.reserved + (sold.get(productId) ?? 0);
       if (stockIn !== out) {
         problems.push(

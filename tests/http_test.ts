@@ -285,5 +285,12 @@ Deno.test("/metrics counts requests, handled messages and orders by status", asy
     );
     assert.equal(value(/^orders_by_status\{status="confirmed"\} (\d+)$/m), 1);
     assert.equal(value(/^orders_by_status\{status="pending"\} (\d+)$/m), 0);
+    for (const group of ["inventory", "accounts", "orders", "messaging"]) {
+      assert.equal(
+        value(new RegExp(`^bus_pending_messages\\{group="${group}"\\} (\\d+)$`, "m")),
+        0,
+      );
+      assert.equal(value(new RegExp(`^bus_lag_messages\\{group="${group}"\\} (\\d+)$`, "m")), 0);
+    }
   });
 });
