@@ -137,7 +137,7 @@ console.log(
     `${navigator.hardwareConcurrency} CPUs\n`,
 );
 console.log(
-  `Each row: the median of ${RUNS} measured runs ; "e2e range" spans all ${RUNS}.\n`,
+  `Each row: the median of ${RUNS} measured runs; "e2e range" spans all ${RUNS}.\n`,
 );
 console.log(
   "| bus | publish msg/s | e2e msg/s | e2e range | p50 ms | p99 ms | target e2e msg/s | |",
