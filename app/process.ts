@@ -19,6 +19,7 @@ import type { Gauge } from "../lib/metrics.ts";
 import { settlesWithin } from "./_timers.ts";
 import { VERSION } from "./config.ts";
 import { docsPage } from "./docs.ts";
+import { adminDocs, adminRoutes } from "./admin.ts";
 import { MODULES } from "./modules.ts";
 import { observability } from "./observe.ts";
 
@@ -181,7 +182,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     });
   }
   const names = modules.map((m) => m.name);
-  const docs: RouteDoc[] = modules.flatMap((m) => m.docs);
+  const docs: RouteDoc[] = [...modules.flatMap((m) => m.docs), ...adminDocs];
 
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION, modules: names }));
   app.get("/ready", async (c) => {
@@ -209,6 +210,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   app.get("/openapi.json", (c) => c.json(openApiDocument(docs, VERSION)));
   app.get("/docs", (c) => c.html(docsPage(docs, VERSION)));
   for (const module of modules) app.route("/", module.routes);
+  app.route("/", adminRoutes(bus, settings));
 
   let stopped: Promise<void> | null = null;
   const stop = (graceMs = DEFAULT_CLOSE_GRACE_MS) => {
