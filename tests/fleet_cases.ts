@@ -1,0 +1,263 @@
+/**
+ * Disruptions under load, across real processes on private brokers: one
+ * runner for every case (tests/resilience_*_test.ts, tests/sigterm_test.ts).
+ * A case names its fleet and the disruptions to start once so many orders
+ * have been accepted; the runner places the orders, checks every process it
+ * stopped on purpose exited 0 in time, and then that every accepted order
+ * ends as planned, the SPEC invariants hold, no other process died and each
+ * still answers /ready and exits 0. Skipped loudly without the broker
+ * binaries, failed with REQUIRE_SERVICES=1.
+ */
+import assert from "node:assert/strict";
+import type { ModuleName } from "../lib/module.ts";
+import {
+  type BrokerBinary,
+  brokersAvailable,
+  NatsBroker,
+  RedisBroker,
+} from "../testing/brokers.ts";
+import { Fleet } from "../testing/fleet.ts";
+import { assertOutcomes, planOrders, runPlan, waitAllTerminal } from "../testing/load.ts";
+import { Shop } from "../testing/shop.ts";
+import { delay } from "../testing/wait.ts";
+
+/** What a disruption may reach. */
+export interface FleetRun {
+  fleet: Fleet;
+  redis: RedisBroker;
+  /** The broker the bus runs on: the NATS one, or Redis itself. */
+  busBroker: RedisBroker | NatsBroker;
+}
+
+/** What one disruption did; checked once every order has been placed. */
+export interface Disrupted {
+  /** For the log line. */
+  summary: string;
+  /** A process it stopped that must exit 0 within `withinMs`. */
+  exit?: { label: string; code: number; ms: number; withinMs: number };
+}
+
+export interface Disruption {
+  /** Started (not awaited) once this many orders have been accepted. */
+  after: number;
+  run(run: FleetRun): Promise<Disrupted>;
+}
+
+export interface FleetCase {
+  name: string;
+  bus: "redis" | "nats";
+  /** A Redis whose writes survive SIGKILL (AOF fsynced on every write). */
+  durableRedis?: boolean;
+  processes: ModuleName[][];
+  /** A message whose ack or reply was lost comes back this soon. */
+  ackDeadlineMs: number;
+  orders: number;
+  disruptions: Disruption[];
+  /** How long after the last order every order must be terminal. */
+  settleWithinMs: number;
+}
+
+/** One test per case. */
+export function runFleetCases(cases: readonly FleetCase[]): void {
+  for (const fleetCase of cases) {
+    const binaries: BrokerBinary[] = fleetCase.bus === "nats"
+      ? ["redis-server", "nats-server"]
+      : ["redis-server"];
+    Deno.test({
+      name: fleetCase.name,
+      ignore: !brokersAvailable(...binaries),
+      fn: () => runFleetCase(fleetCase),
+    });
+  }
+}
+
+async function runFleetCase(fleetCase: FleetCase): Promise<void> {
+  const started = performance.now();
+  const redis = await RedisBroker.open({ durable: fleetCase.durableRedis ?? false });
+  let nats: NatsBroker | null = null;
+  let fleet: Fleet | null = null;
+  try {
+    if (fleetCase.bus === "nats") nats = await NatsBroker.open();
+    fleet = await Fleet.start({
+      bus: fleetCase.bus,
+      redisUrl: redis.url,
+      natsUrl: nats?.url,
+      processes: fleetCase.processes,
+      env: {
+        BUS_ACK_DEADLINE_MS: String(fleetCase.ackDeadlineMs),
+        // Beyond the test: an order ends by its messages, never by a step timeout.
+        SAGA_STEP_TIMEOUT_MS: "300000",
+      },
+    });
+    const running: FleetRun = { fleet, redis, busBroker: nats ?? redis };
+    const shop = new Shop(fleet);
+    const plan = await planOrders(shop, fleetCase.orders);
+    const upAt = performance.now();
+    const disrupted: Promise<Disrupted>[] = [];
+    const report = await runPlan(shop, plan, {
+      onAccepted: (accepted) => {
+        for (const disruption of fleetCase.disruptions) {
+          if (disruption.after === accepted) disrupted.push(disruption.run(running));
+        }
+      },
+    });
+    const results = await Promise.all(disrupted);
+    assert.equal(results.length, fleetCase.disruptions.length, "every disruption happened");
+    for (const { exit } of results) {
+      if (!exit) continue;
+      assert.equal(exit.code, 0, `${exit.label} exit code\n${fleet.logs()}`);
+      assert.ok(exit.ms < exit.withinMs, `${exit.label} took ${exit.ms} ms to exit`);
+    }
+    await fleet.assertAlive();
+
+    const settledMs = await waitAllTerminal(shop, plan, fleetCase.settleWithinMs);
+    const outcomes = await assertOutcomes(shop, plan);
+    await shop.assertInvariants({ notifications: true });
+    await fleet.assertAlive();
+    const live = fleet.live();
+    assert.deepEqual(await fleet.readiness(), live.map(() => 200));
+    const codes = await fleet.stop();
+    assert.deepEqual(codes, live.map(() => 0), fleet.logs());
+
+    console.log(
+      `${results.map((r) => r.summary).join(", ")}; ` +
+        `${report.accepted} orders accepted in ${Math.round(performance.now() - upAt)} ms, ` +
+        `${report.retried} attempts retried (${
+          [...new Set(report.failures)].slice(0, 3).join("; ")
+        }); ` +
+        `all terminal ${settledMs} ms after the last; outcomes ${JSON.stringify(outcomes)}; ` +
+        `${Math.round(performance.now() - started)} ms in all`,
+    );
+  } catch (error) {
+    if (fleet) console.error(fleet.logs());
+    for (const broker of [redis, nats]) {
+      if (broker) console.error(`--- ${broker.binary} log:\n${broker.logTail()}`);
+    }
+    throw error;
+  } finally {
+    await fleet?.stop();
+    await nats?.close();
+    await redis.close();
+  }
+}
+
+/** One process per module. */
+const ONE_EACH: ModuleName[][] = [["inventory"], ["accounts"], ["orders"], ["messaging"]];
+
+/** The outage lasts at least this long (and until every process has noticed it). */
+const DOWN_MS = 1_000;
+
+/**
+ * The bus's broker SIGKILLed at the 20th order and started again on the same
+ * port and data; while it is down every process answers /ready with 503.
+ */
+export function brokerCrashCase(bus: "redis" | "nats"): FleetCase {
+  const label = bus === "redis" ? "Redis" : "NATS";
+  return {
+    name: `a ${label} crash and restart mid-stream loses, strands and double-charges nothing`,
+    bus,
+    // A NATS bus keeps its messages in JetStream; Redis must keep them in its AOF.
+    durableRedis: bus === "redis",
+    processes: ONE_EACH,
+    ackDeadlineMs: 2_000,
+    orders: 60,
+    settleWithinMs: 45_000,
+    disruptions: [{
+      after: 20,
+      run: async ({ fleet, busBroker }) => {
+        const downAt = performance.now();
+        await busBroker.stop("SIGKILL");
+        await fleet.waitReady(503, 15_000);
+        const noticedMs = Math.round(performance.now() - downAt);
+        await delay(Math.max(0, DOWN_MS - noticedMs));
+        await busBroker.start();
+        const downMs = Math.round(performance.now() - downAt);
+        await fleet.waitReady(200, 30_000);
+        const readyMs = Math.round(performance.now() - downAt);
+        return {
+          summary: `${label} down ${downMs} ms ` +
+            `(every /ready 503 after ${noticedMs} ms, 200 again at ${readyMs} ms)`,
+        };
+      },
+    }],
+  };
+}
+
+/** SIGTERM to exit: the 10 s handler grace plus the goodbyes, with room to spare. */
+const EXIT_WITHIN_MS = 15_000;
+/**
+ * With Redis down: the 10 s grace (nothing can finish, but Redis may come
+ * back), a second more, then the cut connections fail what waits on them and
+ * the bus gives up its goodbyes (5 s); about 18 s in all.
+ */
+const EXIT_IN_OUTAGE_WITHIN_MS = 25_000;
+
+/** Stops the last started process of `module` (the first keeps serving). */
+async function stopLast(
+  fleet: Fleet,
+  module: ModuleName,
+  signal: "SIGTERM" | "SIGKILL",
+  withinMs: number,
+): Promise<Disrupted> {
+  const exit = await fleet.terminate(fleet.serving(module).at(-1)!, signal);
+  return {
+    summary: `${signal} to ${module}: exited ${exit.code} in ${exit.ms} ms`,
+    // A SIGKILLed process has no say in how it ends.
+    exit: signal === "SIGTERM" ? { label: module, ...exit, withinMs } : undefined,
+  };
+}
+
+function stopUnderLoadCase(signal: "SIGTERM" | "SIGKILL", name: string): FleetCase {
+  return {
+    name,
+    bus: "redis",
+    // One per module plus a second orders and a second inventory.
+    processes: [["inventory"], ["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    ackDeadlineMs: 3_000,
+    orders: 60,
+    settleWithinMs: 30_000,
+    disruptions: [
+      { after: 15, run: ({ fleet }) => stopLast(fleet, "orders", signal, EXIT_WITHIN_MS) },
+      { after: 35, run: ({ fleet }) => stopLast(fleet, "inventory", signal, EXIT_WITHIN_MS) },
+    ],
+  };
+}
+
+/**
+ * A SIGTERMed process stops taking work, finishes or hands back what it holds
+ * and exits 0; a SIGKILLed one leaves its messages pending and its outbox
+ * lease to lapse, and the survivors take both over after BUS_ACK_DEADLINE_MS.
+ * SIGTERM while Redis is down cannot finish anything: the process still exits
+ * 0 in bounded time, and the others redo its work once Redis is back.
+ */
+export const STOP_CASES: FleetCase[] = [
+  stopUnderLoadCase(
+    "SIGTERM",
+    "SIGTERM to an orders and an inventory process under load: exit 0, nothing left undone",
+  ),
+  stopUnderLoadCase(
+    "SIGKILL",
+    "SIGKILL of an orders and an inventory process under load: the survivors take over",
+  ),
+  {
+    name: "SIGTERM while Redis is down: exit 0 in bounded time, the others finish its work",
+    bus: "redis",
+    durableRedis: true,
+    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    ackDeadlineMs: 3_000,
+    orders: 30,
+    settleWithinMs: 30_000,
+    disruptions: [{
+      after: 10,
+      run: async ({ fleet, redis }) => {
+        await redis.stop("SIGKILL");
+        await fleet.waitReady(503, 15_000);
+        const stopped = await stopLast(fleet, "orders", "SIGTERM", EXIT_IN_OUTAGE_WITHIN_MS);
+        await delay(100);
+        await redis.start();
+        await fleet.waitReady(200, 30_000);
+        return { ...stopped, summary: `${stopped.summary} while Redis was down` };
+      },
+    }],
+  },
+];
