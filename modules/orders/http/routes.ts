@@ -85,6 +85,8 @@ export function orderRoutes(service: OrderService, guard: Guard): Hono {
     c.header("Location", `/orders/${order.id}`);
     if (replayed) c.header("Idempotent-Replayed", "true");
     if (wait === null) return c.json(viewOf(order), 202);
+    // The request's signal aborts when the client goes away: deno.json opts in to
+    // "no-legacy-abort", so it does not also abort on every successful response.
     order = await service.awaitOutcome(order.id, wait * 1_000, c.req.raw.signal) ?? order;
     c.header("Preference-Applied", `wait=${wait}`);
     return c.json(viewOf(order), isTerminal(order.status) ? 200 : 202);
