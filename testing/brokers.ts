@@ -145,6 +145,25 @@ abstract class PrivateBroker {
   }
 }
 
+/** The binary's path and a new temporary directory for its data ("bazaar-redis-…"). */
+async function prepare(name: BrokerBinary): Promise<{ binary: string; dir: string }> {
+  const binary = findBinary(name);
+  if (!binary) throw new Error(`${name} is not installed`);
+  const prefix = `bazaar-${name.replace(/-server$/, "")}-`;
+  return { binary, dir: await Deno.makeTempDir({ prefix }) };
+}
+
+/** Starts a new broker; one that does not come up is closed (its directory deleted). */
+async function started<B extends PrivateBroker>(broker: B): Promise<B> {
+  try {
+    await broker.start();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  return broker;
+}
+
 export interface RedisBrokerOptions {
   /**
    * Append-only file fsynced on every write, so a restart (even after
@@ -163,17 +182,8 @@ export class RedisBroker extends PrivateBroker {
 
   /** Starts a redis-server on a free port, with a temporary directory of its own. */
   static async open(options: RedisBrokerOptions = {}): Promise<RedisBroker> {
-    const binary = findBinary("redis-server");
-    if (!binary) throw new Error("redis-server is not installed");
-    const dir = await Deno.makeTempDir({ prefix: "bazaar-redis-" });
-    const broker = new RedisBroker(binary, freePort(), dir, options.durable ?? false);
-    try {
-      await broker.start();
-    } catch (error) {
-      await broker.close();
-      throw error;
-    }
-    return broker;
+    const { binary, dir } = await prepare("redis-server");
+    return await started(new RedisBroker(binary, freePort(), dir, options.durable ?? false));
   }
 
   protected args(): string[] {
@@ -230,17 +240,8 @@ export class NatsBroker extends PrivateBroker {
 
   /** Starts a nats-server with JetStream on a free port, storing in a temporary directory. */
   static async open(): Promise<NatsBroker> {
-    const binary = findBinary("nats-server");
-    if (!binary) throw new Error("nats-server is not installed");
-    const dir = await Deno.makeTempDir({ prefix: "bazaar-nats-" });
-    const broker = new NatsBroker(binary, freePort(), dir, freePort());
-    try {
-      await broker.start();
-    } catch (error) {
-      await broker.close();
-      throw error;
-    }
-    return broker;
+    const { binary, dir } = await prepare("nats-server");
+    return await started(new NatsBroker(binary, freePort(), dir, freePort()));
   }
 
   protected args(): string[] {
