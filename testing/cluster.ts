@@ -1,9 +1,8 @@
 /**
- * The split deployment of compose.yaml, for real, on this machine: one
- * `deno run -A mod.ts --modules <m>` child process per member (orders twice,
- * competing in one consumer group) on Redis Streams or NATS JetStream with
- * Redis stores, behind an nginx gateway that includes the real
- * deploy/nginx/routes.conf.
+ * The split deployment of compose.yaml, for real, on this machine: a fleet
+ * (fleet.ts) of one process per member (orders twice, competing in one
+ * consumer group) on Redis Streams or NATS JetStream with Redis stores, behind
+ * an nginx gateway that includes the real deploy/nginx/routes.conf.
  *
  * A cluster has a bus namespace and a store key prefix (`KEY_PREFIX`) of its
  * own, so it shares REDIS_URL and NATS_URL with other test runs; `stop()`
@@ -19,7 +18,8 @@ import { type Call, remoteCaller } from "./http_client.ts";
 import { Gateway, nginxAvailable } from "./gateway.ts";
 import { type Sample, scrapeMetrics } from "./metrics.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
-import { BazaarServer } from "./spawn.ts";
+import type { BazaarServer } from "./spawn.ts";
+import { Fleet } from "./fleet.ts";
 import { setupAvailable } from "./system.ts";
 
 export type ClusterBus = "redis" | "nats";
@@ -93,60 +93,40 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   const namespace = uniqueName("cl");
   const keyPrefix = `${uniqueName("k")}:`;
-  const admin = `admin-${crypto.randomUUID()}`;
-  const env = {
-    ...options.env,
-    ADMIN_TOKEN: admin,
-    AUTH_SECRET: `secret-${crypto.randomUUID()}`,
-    KEY_PREFIX: keyPrefix,
-    // Warnings and errors are what a failure message needs; TEST_LOG=1 tells everything.
-    LOG_LEVEL: Deno.env.get("TEST_LOG") === "1" ? "debug" : "warn",
-  };
-  const flags = [
-    "--bus",
-    options.bus,
-    "--store",
-    "redis",
-    "--redis-url",
-    redisUrl,
-    ...(natsUrl ? ["--nats-url", natsUrl] : []),
-    "--namespace",
-    namespace,
-  ];
 
   const cleanUp = async () => {
     await deleteKeys(redisUrl, [`bus:${namespace}:`, keyPrefix]);
     if (natsUrl) await deleteNamespace(natsUrl, namespace);
   };
-  const started = await Promise.allSettled(
-    members.map((spec) =>
-      BazaarServer.start(["--modules", spec.modules.join(","), ...flags], env).then((server) => ({
-        ...spec,
-        server,
-      }))
-    ),
-  );
-  const running = started.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
-  const failed = started.find((result) => result.status === "rejected");
+  let fleet: Fleet | null = null;
   let gateway: Gateway | null = null;
   try {
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    fleet = await Fleet.start({
+      bus: options.bus,
+      redisUrl,
+      natsUrl: natsUrl ?? undefined,
+      namespace,
+      processes: members.map((spec) => spec.modules),
+      env: { ...options.env, KEY_PREFIX: keyPrefix },
+    });
     const upstreams: Record<string, number[]> = {};
-    for (const member of running) {
+    for (const member of fleet.members) {
       for (const module of member.modules) (upstreams[module] ??= []).push(member.server.port);
     }
     gateway = await Gateway.start(upstreams);
   } catch (error) {
-    await Promise.all(running.map((member) => member.server.kill("SIGKILL")));
+    await fleet?.kill();
     await cleanUp();
     throw error;
   }
 
-  const all: Member[] = running.map((member) => ({
-    ...member,
-    url: member.server.url,
-    call: remoteCaller(member.server.url),
-    metrics: () => scrapeMetrics(member.server.url),
+  const processes = fleet;
+  const all: Member[] = processes.members.map(({ server }, i) => ({
+    ...members[i]!,
+    server,
+    url: server.url,
+    call: remoteCaller(server.url),
+    metrics: () => scrapeMetrics(server.url),
   }));
   const gate = gateway;
   let stopped: Promise<StoppedMember[]> | null = null;
@@ -154,7 +134,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     bus: options.bus,
     namespace,
     keyPrefix,
-    admin,
+    admin: processes.admin,
     gateway: gate,
     call: remoteCaller(gate.url),
     members: all,
@@ -172,13 +152,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     stop() {
       stopped ??= (async () => {
         await gate.stop();
-        const codes = await Promise.all(all.map(async (member) => ({
-          name: member.name,
-          code: await member.server.kill("SIGTERM"),
+        const exits = await Promise.all(processes.members.map(async (member, i) => ({
+          name: all[i]!.name,
+          code: (await processes.terminate(member)).code,
           logs: member.server.logs(),
         })));
         await cleanUp();
-        return codes;
+        return exits;
       })();
       return stopped;
     },

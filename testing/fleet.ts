@@ -1,11 +1,10 @@
 /**
- * Real processes on brokers the test owns (a private redis-server or
- * nats-server from brokers.ts), for the crash and restart tests: one
- * `deno run -A mod.ts --modules …` child per entry, sharing the broker, a
- * namespace, and the same ADMIN_TOKEN and AUTH_SECRET. Requests go straight
- * to a live process that serves the path's module, taking turns (no gateway:
- * a process the test stopped simply drops out). Unlike cluster.ts (compose's
- * layout behind nginx, on the shared REDIS_URL), a fleet can outlive its broker.
+ * A set of real bazaar processes: one `deno run -A mod.ts --modules …` child
+ * per entry, sharing the brokers, a namespace, and the same ADMIN_TOKEN and
+ * AUTH_SECRET. Requests go straight to a live process that serves the path's
+ * module, taking turns (no gateway: a process the test stopped simply drops
+ * out). The crash and restart tests run one on brokers of their own
+ * (brokers.ts), which it outlives; cluster.ts puts one behind nginx.
  *
  * @module
  */
@@ -20,14 +19,16 @@ export interface FleetOptions {
   bus: "redis" | "nats";
   redisUrl: string;
   natsUrl?: string;
+  /** The bus namespace; a new one by default. */
+  namespace?: string;
   /** The modules of each process, e.g. `[["inventory"], ["orders"], ["orders"]]`. */
-  processes: ModuleName[][];
+  processes: readonly (readonly ModuleName[])[];
   /** More environment for every process (BUS_ACK_DEADLINE_MS, say). */
   env?: Record<string, string>;
 }
 
 export interface FleetMember {
-  modules: ModuleName[];
+  modules: readonly ModuleName[];
   server: BazaarServer;
   /** Set once the test stopped it on purpose. */
   stopped: boolean;
@@ -46,7 +47,7 @@ export class Fleet {
   }
 
   static async start(options: FleetOptions): Promise<Fleet> {
-    const namespace = uniqueName("fl");
+    const namespace = options.namespace ?? uniqueName("fl");
     const fleet = new Fleet(namespace, []);
     const env: Record<string, string> = {
       ADMIN_TOKEN: fleet.admin,
@@ -79,7 +80,12 @@ export class Fleet {
     options.processes.forEach((modules, i) =>
       fleet.members.push({ modules, server: servers[i]!, stopped: false })
     );
-    await fleet.waitReady();
+    try {
+      await fleet.waitReady();
+    } catch (error) {
+      await fleet.kill();
+      throw error;
+    }
     return fleet;
   }
 
@@ -160,6 +166,16 @@ export class Fleet {
   /** Every process's output, for a failure message. */
   logs(): string {
     return this.members.map((m) => `--- ${m.modules.join(",")}:\n${m.server.logs()}`).join("\n");
+  }
+
+  /** SIGKILLs every live process at once, for a start that failed. */
+  async kill(): Promise<void> {
+    await Promise.all(
+      this.live().map((m) => {
+        m.stopped = true;
+        return m.server.kill("SIGKILL");
+      }),
+    );
   }
 
   /** SIGTERMs every live process; their exit codes. */
