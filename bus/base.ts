@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import { createEnvelope } from "./envelope.ts";
 import { untracedTraceparent, withPublishSpan } from "./tracing.ts";
-import { assertGroupName } from "./defaults.ts";
+import { assertGroupName, type ResolvedOptions, resolveOptions } from "./defaults.ts";
 import type {
   Backlog,
   Bus,
@@ -37,11 +37,12 @@ export abstract class BaseBus implements Bus {
    * returns nothing when it took it at once (no promise to wait for).
    */
   protected abstract send(envelope: Envelope): Promise<void> | void;
+  /** Opens a subscription for a valid group name, with every option filled in. */
   protected abstract open(
     group: string,
     events: readonly EventContract[],
     handler: Handler,
-    options: SubscribeOptions,
+    options: ResolvedOptions,
   ): Promise<Subscription>;
   protected abstract disconnect(): Promise<void>;
   /** The backlog of a valid group name. */
@@ -91,7 +92,9 @@ export abstract class BaseBus implements Bus {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    const subscription = await this.open(group, events, handler, options);
+    // As for backlog(): the name becomes part of keys and durable names.
+    assertGroupName(group);
+    const subscription = await this.open(group, events, handler, resolveOptions(options));
     this.subscriptions.add(subscription);
     return {
       group,

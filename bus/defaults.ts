@@ -11,6 +11,13 @@ export const DEFAULT_MAX_DELIVER = 5;
 export const DEFAULT_ACK_DEADLINE_MS = 30_000;
 /** How many messages a Redis stream keeps (approximate trim) per event type. */
 export const DEFAULT_RETENTION = 1_000_000;
+/** The configured retention, or the default; rejects anything but a positive integer. */
+export function resolveRetention(retention: number = DEFAULT_RETENTION): number {
+  if (!Number.isInteger(retention) || retention < 1) {
+    throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
+  }
+  return retention;
+}
 /** How long close() lets in-flight handlers run before abandoning their messages. */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { BaseBus } from "../base.ts";
-import { assertGroupName, DEFAULT_RETENTION, resolveOptions } from "../defaults.ts";
+import { type ResolvedOptions, resolveRetention } from "../defaults.ts";
 import { contractMap } from "../delivery.ts";
 import type { BusConfig } from "../config.ts";
 import type {
@@ -15,7 +15,6 @@ import type {
   Envelope,
   EventContract,
   Handler,
-  SubscribeOptions,
   Subscription,
 } from "../types.ts";
 import type { Broker } from "./broker.ts";
@@ -32,12 +31,8 @@ export class MemoryBus extends BaseBus {
   /** `url` is `memory:` or `memory://<name>`; buses on the same URL and namespace share a broker. */
   constructor(url: string, config: BusConfig) {
     super(config.source);
-    const retention = config.retention ?? DEFAULT_RETENTION;
-    if (!Number.isInteger(retention) || retention < 1) {
-      throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
-    }
-    this.#retention = retention;
-    this.#broker = acquireBroker(url, config.namespace ?? "bazaar", retention);
+    this.#retention = resolveRetention(config.retention);
+    this.#broker = acquireBroker(url, config.namespace ?? "bazaar", this.#retention);
     const letters = this.#broker.deadLetters;
     this.deadLetters = {
       list: (group, limit) => this.#whileOpen(() => letters.list(group, limit)),
@@ -63,9 +58,8 @@ export class MemoryBus extends BaseBus {
     group: string,
     events: readonly EventContract[],
     handler: Handler,
-    options: SubscribeOptions,
+    options: ResolvedOptions,
   ): Promise<Subscription> {
-    assertGroupName(group);
     if (events.length === 0) {
       throw new RangeError(`Group "${group}" must subscribe to at least one event`);
     }
@@ -74,7 +68,7 @@ export class MemoryBus extends BaseBus {
       this.#broker,
       contractMap(events),
       handler,
-      resolveOptions(options),
+      options,
     );
     member.join();
     return Promise.resolve(member);

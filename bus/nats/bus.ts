@@ -20,18 +20,12 @@ import {
   type Status,
 } from "nats";
 import { BaseBus } from "../base.ts";
-import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "../defaults.ts";
+import { DEFAULT_RETENTION, EVENT_TYPE, type ResolvedOptions } from "../defaults.ts";
 import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type {
-  Backlog,
-  Envelope,
-  EventContract,
-  Handler,
-  SubscribeOptions,
-  Subscription,
-} from "../types.ts";
+import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
+import { withTimeout } from "../_timeout.ts";
 import { logNats } from "./_log.ts";
 import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";
@@ -44,19 +38,6 @@ export { deleteNamespace } from "./streams.ts";
 
 const PING_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 2_000;
-
-/** Rejects with `message` when `promise` takes longer than `ms`; leaves no timer behind. */
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
 function watchConnection(nc: NatsConnection): { stop(): Promise<void> } {
@@ -148,16 +129,15 @@ export class NatsBus extends BaseBus {
     group: string,
     events: readonly EventContract[],
     handler: Handler,
-    options: SubscribeOptions,
+    options: ResolvedOptions,
   ): Promise<Subscription> {
-    assertGroupName(group);
     if (events.length === 0) throw new RangeError(`Group "${group}" subscribed to no events`);
     return await NatsSubscription.open(
       this.#context,
       group,
       contractMap(events),
       handler,
-      resolveOptions(options),
+      options,
     );
   }
 
@@ -167,7 +147,7 @@ export class NatsBus extends BaseBus {
 
   async ping(): Promise<void> {
     this.assertOpen();
-    await within(
+    await withTimeout(
       this.#nc.flush(),
       PING_TIMEOUT_MS,
       `NATS did not answer within ${PING_TIMEOUT_MS} ms`,
@@ -177,7 +157,7 @@ export class NatsBus extends BaseBus {
   protected async disconnect(): Promise<void> {
     try {
       // Drain rather than close: acks of handlers that just finished must reach the server.
-      await within(this.#nc.drain(), DRAIN_TIMEOUT_MS, "NATS drain timed out");
+      await withTimeout(this.#nc.drain(), DRAIN_TIMEOUT_MS, "NATS drain timed out");
     } catch (error) {
       logNats("Closing without a drain", error);
       await this.#nc.close();

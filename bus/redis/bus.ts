@@ -11,24 +11,17 @@
  */
 import type { Redis } from "ioredis";
 import { BaseBus } from "../base.ts";
-import { assertGroupName, DEFAULT_RETENTION, EVENT_TYPE, resolveOptions } from "../defaults.ts";
+import { EVENT_TYPE, type ResolvedOptions, resolveRetention } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type {
-  Backlog,
-  Envelope,
-  EventContract,
-  Handler,
-  SubscribeOptions,
-  Subscription,
-} from "../types.ts";
+import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
 import { readBacklog } from "./backlog.ts";
 import { closeConnection, openConnection, redactUrl } from "./connection.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
 import { StreamPublisher } from "./publisher.ts";
 import { RedisSubscription } from "./subscription.ts";
-import { withTimeout } from "./timers.ts";
+import { withTimeout } from "../_timeout.ts";
 
 const PING_TIMEOUT_MS = 2_000;
 
@@ -52,12 +45,12 @@ export class RedisBus extends BaseBus {
   readonly #retention: number;
   readonly #publisher: StreamPublisher;
 
-  private constructor(url: string, config: BusConfig, commands: Redis) {
+  private constructor(url: string, config: BusConfig, commands: Redis, retention: number) {
     super(config.source);
     this.#url = url;
     this.#commands = commands;
     this.#keys = new RedisKeys(config.namespace);
-    this.#retention = config.retention ?? DEFAULT_RETENTION;
+    this.#retention = retention;
     this.#publisher = new StreamPublisher(commands, this.#retention);
     this.deadLetters = new RedisDeadLetters(commands, this.#keys, this.#retention);
   }
@@ -65,16 +58,13 @@ export class RedisBus extends BaseBus {
   /** Connects (and fails here when Redis is unreachable). */
   static async connect(url: string, config: BusConfig): Promise<RedisBus> {
     const keys = new RedisKeys(config.namespace);
-    const retention = config.retention ?? DEFAULT_RETENTION;
-    if (!Number.isInteger(retention) || retention < 1) {
-      throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
-    }
+    const retention = resolveRetention(config.retention);
     // Auto-pipelining sends every command issued in one tick as one write:
     // concurrent publishes and acks batch without the callers doing anything.
     const commands = await openConnection(url, `${keys.prefix}commands`, {
       enableAutoPipelining: true,
     });
-    return new RedisBus(url, config, commands);
+    return new RedisBus(url, config, commands, retention);
   }
 
   // Not async: on the publish hot path, one promise fewer per message.
@@ -92,10 +82,8 @@ export class RedisBus extends BaseBus {
     group: string,
     events: readonly EventContract[],
     handler: Handler,
-    options: SubscribeOptions,
+    options: ResolvedOptions,
   ): Promise<Subscription> {
-    assertGroupName(group);
-    const resolved = resolveOptions(options);
     const consumer = consumerName();
     // Its own connection: a blocking read would hold up every other command queued behind it.
     const reader = await openConnection(this.#url, `${this.#keys.prefix}${group}:${consumer}`, {
@@ -106,7 +94,7 @@ export class RedisBus extends BaseBus {
       this.#keys.direct(group),
     ];
     try {
-      return await RedisSubscription.start(group, events, handler, resolved, {
+      return await RedisSubscription.start(group, events, handler, options, {
         commands: this.#commands,
         reader,
         deadLetters: this.deadLetters,

@@ -6,7 +6,7 @@
  * @module
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { withTimeout } from "./timers.ts";
+import { withTimeout } from "../_timeout.ts";
 
 /** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
 const ERROR_LOG_INTERVAL_MS = 5_000;

@@ -16,15 +16,6 @@ export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<bo
   return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Rejects with `message` when `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Sleeps that close() cuts short, so it need not wait out a backoff. */
 export class Sleeper {
   #pending = new Map<Timer, () => void>();
