@@ -39,7 +39,8 @@ export function observability(log: Logger): Observability {
   );
   const messages = registry.counter(
     "bus_messages_total",
-    "Messages handled by group, event type and outcome (handled, failed, retried, dead_lettered)",
+    "Messages by group, event type and outcome (handled, failed, retried, dead_lettered; " +
+      "redelivered: a delivery after the first, whatever came of it)",
   );
 
   const http: MiddlewareHandler = async (c, next) => {
@@ -80,6 +81,9 @@ export function observability(log: Logger): Observability {
       const { maxDeliver } = resolveOptions(options);
       return bus.subscribe(group, events, async (envelope, info) => {
         const labels = { group, type: envelope.type };
+        // At-least-once made visible: a retry after a failure, or a message whose ack
+        // never reached the broker in time (a handler past the ack deadline, a lost ack).
+        if (info.attempt > 1) messages.inc({ ...labels, outcome: "redelivered" });
         try {
           await handler(envelope, info);
           messages.inc({ ...labels, outcome: "handled" });

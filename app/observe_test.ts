@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createBus } from "../bus/factory.ts";
 import { defineEvent } from "../bus/types.ts";
 import { createLogger } from "../lib/logger.ts";
+import { parseMetrics, sumOf } from "../testing/metrics.ts";
 import { uniqueName } from "../testing/services.ts";
 import { waitFor } from "../testing/wait.ts";
 import { observability } from "./observe.ts";
@@ -31,6 +32,34 @@ Deno.test("observability() logs a failed handler with the trace id of its messag
       ],
     );
     assert.equal(lines[0]!.correlation_id, sent.id);
+  } finally {
+    await bus.close({ graceMs: 0 });
+  }
+});
+
+Deno.test("observability() counts deliveries after the first as redelivered", async () => {
+  const observe = observability(createLogger("error", {}, () => {}));
+  const bus = observe.instrument(
+    await createBus("memory://observe", { source: "test", namespace: uniqueName("ns") }),
+  );
+  const count = async (outcome: string) =>
+    sumOf(parseMetrics(await observe.registry.render()), "bus_messages_total", {
+      group: "flaky",
+      type: poked.type,
+      outcome,
+    });
+  try {
+    const attempts: number[] = [];
+    await bus.subscribe("flaky", [poked], (envelope, info) => {
+      attempts.push(info.attempt);
+      if (poked.schema.parse(envelope.data).n === 1 && info.attempt < 3) throw new Error("Not yet");
+    }, { maxDeliver: 5, backoff: () => 1 });
+    await bus.publish(poked, { n: 1 });
+    await bus.publish(poked, { n: 2 });
+    await waitFor(async () => await count("handled") === 2, { message: "both handled" });
+    assert.deepEqual(attempts.toSorted(), [1, 1, 2, 3]);
+    assert.equal(await count("redelivered"), 2);
+    assert.equal(await count("failed"), 2);
   } finally {
     await bus.close({ graceMs: 0 });
   }

@@ -12,11 +12,15 @@
  * @module
  */
 import { deleteNamespace } from "../bus/nats/bus.ts";
+import { connectNats } from "../bus/nats/connection.ts";
+import { natsNames } from "../bus/nats/names.ts";
 import { deleteKeys } from "../bus/redis/cleanup.ts";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import type { ModuleName } from "../lib/module.ts";
 import { type Call, remoteCaller } from "./http_client.ts";
 import { Gateway, nginxAvailable } from "./gateway.ts";
 import { type Sample, scrapeMetrics } from "./metrics.ts";
+import { connectRedis } from "./redis.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
 import type { BazaarServer } from "./spawn.ts";
 import { Fleet } from "./fleet.ts";
@@ -73,6 +77,11 @@ export interface Cluster {
   member(name: string): Member;
   /** The members that run `module`. */
   serving(module: ModuleName): Member[];
+  /**
+   * How many events of `types` the cluster's bus holds: each published event
+   * once (a re-publish NATS deduplicated is not there; one Redis took twice is).
+   */
+  eventsPublished(types: readonly string[]): Promise<number>;
   /** Every member's log, for a failure message. */
   logs(): string;
   /** Stops the gateway and the processes (SIGTERM), deletes keys and streams; exit codes. */
@@ -144,6 +153,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return found;
     },
     serving: (module) => all.filter((member) => member.modules.includes(module)),
+    eventsPublished: (types) =>
+      natsUrl ? natsEvents(natsUrl, namespace, types) : redisEvents(redisUrl, namespace, types),
     logs: () =>
       [
         ...all.map((member) => `--- ${member.name}:\n${member.server.logs()}`),
@@ -163,4 +174,31 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return stopped;
     },
   };
+}
+
+async function natsEvents(url: string, namespace: string, types: readonly string[]) {
+  const names = natsNames(namespace);
+  const nc = await connectNats(url, { name: `bazaar-count-${namespace}` });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info(names.eventsStream, {
+      subjects_filter: `${namespace}.events.>`,
+    });
+    const counts = info.state.subjects ?? {};
+    return types.reduce((sum, type) => sum + (counts[names.eventSubject(type)] ?? 0), 0);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function redisEvents(url: string, namespace: string, types: readonly string[]) {
+  const keys = new RedisKeys(namespace);
+  const redis = await connectRedis(url);
+  try {
+    let sum = 0;
+    for (const type of types) sum += await redis.xlen(keys.stream(type));
+    return sum;
+  } finally {
+    await redis.quit();
+  }
 }
