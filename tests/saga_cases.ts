@@ -67,7 +67,7 @@ export function runSagaCases(setup: Setup): void {
 sagaCase(
   "a paid order is confirmed: stock and balance move exactly, one notification, an invoice",
   async (shop, system) => {
-    const product = await shop.product(10, 1_250);
+    const product = await shop.product(10, 1_250, "Teapot & Cups");
     const ada = await shop.customer(10_000);
     const order = await shop.order(ada, [{ product_id: product, quantity: 3 }]);
     assert.equal(order.status, "confirmed");
@@ -96,13 +96,19 @@ sagaCase(
       return items.length ? items : null;
     });
     assert.deepEqual(notes.map((n) => n.kind), ["confirmed"]);
+    // Messaging names the product from inventory.product_saved; should that
+    // arrive after the order, the invoice names it once it has.
     const invoice = await waitFor(async () => {
       const reply = await system.call("GET", `/messaging/invoices/${order.id}`, {
         token: ada.token,
       });
-      return reply.status === 200 ? reply.body : null;
-    });
+      return reply.status === 200 && reply.body.items[0]?.name !== null ? reply.body : null;
+    }, { message: "a named invoice" });
     assert.equal(invoice.total, 3_950);
+    assert.deepEqual(
+      invoice.items.map((i: { product_id: string; name: string }) => [i.product_id, i.name]),
+      [[product, "Teapot & Cups"]],
+    );
     const html = await system.call("GET", `/messaging/invoices/${order.id}`, {
       token: ada.token,
       headers: { accept: "text/html" },
@@ -110,6 +116,10 @@ sagaCase(
     assert.equal(html.status, 200);
     assert.match(html.headers.get("content-type") ?? "", /text\/html/);
     assert.match(String(html.body), /3[,.]?950|39\.50/);
+    assert.ok(
+      String(html.body).includes(`Teapot &amp; Cups<small>${product}</small>`),
+      "the HTML invoice shows the product's name, its id beneath",
+    );
   },
   { feeBps: SAGA_FEE_BPS },
 );

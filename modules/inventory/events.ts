@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
-import { id, money, quantity } from "../../lib/schemas.ts";
+import { id, money, quantity, timestamp } from "../../lib/schemas.ts";
 
 export const reservedLine = z.object({ product_id: id, quantity, unit_price: money });
 
@@ -49,6 +49,23 @@ export const reservationLost = defineEvent(
   z.object({ order_id: id, product_id: id }),
 );
 
+/**
+ * A product was created, or a change renamed or repriced it: what it is called
+ * and costs now. `revision` grows with every change of the product, so a
+ * consumer keeping a copy can tell an older event arriving late from a newer one.
+ */
+export const productSaved = defineEvent(
+  "inventory.product_saved",
+  z.object({
+    product_id: id,
+    name: z.string(),
+    price: money,
+    sku: z.string().nullable(),
+    revision: z.number().int().positive(),
+    updated_at: timestamp,
+  }),
+);
+
 export const productDeleted = defineEvent(
   "inventory.product_deleted",
   z.object({ product_id: id }),
@@ -61,5 +78,6 @@ export const inventoryEvents = [
   reservationCommitFailed,
   stockReleased,
   reservationLost,
+  productSaved,
   productDeleted,
 ] as const;

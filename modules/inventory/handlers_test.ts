@@ -27,6 +27,25 @@ for (const store of ["memory", "redis"] as const) {
       },
     });
 
+  test("creating, renaming and repricing a product publishes product_saved", async (inv) => {
+    const a = (await inv.call("POST", "/inventory/products", {
+      name: "A",
+      price: 300,
+      stock: 5,
+      sku: "A-1",
+    })).body;
+    await inv.call("PATCH", `/inventory/products/${a.id}`, { tags: ["quiet"] });
+    await inv.call("PATCH", `/inventory/products/${a.id}`, { name: "A+", price: 350 });
+    const saved = await waitFor(() => {
+      const found = inv.published.filter((e) => e.type === "inventory.product_saved");
+      return found.length === 2 ? found.map((e) => e.data) : null;
+    }, { message: "two product_saved events" });
+    assert.deepEqual(saved.map((data) => ({ ...(data as object), updated_at: "-" })), [
+      { product_id: a.id, name: "A", price: 300, sku: "A-1", revision: 1, updated_at: "-" },
+      { product_id: a.id, name: "A+", price: 350, sku: "A-1", revision: 3, updated_at: "-" },
+    ]);
+  });
+
   test("order.placed is answered with stock_reserved at fixed prices", async (inv) => {
     const a =
       (await inv.call("POST", "/inventory/products", { name: "A", price: 300, stock: 5 })).body;

@@ -17,8 +17,10 @@ export class InventoryService {
     private readonly wrote: () => void = () => {},
   ) {}
 
-  createProduct(input: NewProduct): Promise<Product> {
-    return this.store.createProduct(input);
+  async createProduct(input: NewProduct): Promise<Product> {
+    const product = await this.store.createProduct(input);
+    this.wrote();
+    return product;
   }
 
   async getProduct(id: string): Promise<Product> {
@@ -30,7 +32,9 @@ export class InventoryService {
   }
 
   async updateProduct(id: string, patch: ProductPatch): Promise<Product> {
-    return found(await this.store.updateProduct(id, patch), id);
+    const product = found(await this.store.updateProduct(id, patch), id);
+    this.wrote();
+    return product;
   }
 
   async restock(id: string, quantity: number): Promise<Product> {

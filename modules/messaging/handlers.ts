@@ -1,13 +1,15 @@
 /**
  * The bus side of messaging: order outcomes become notifications, customer
- * registrations become contacts. Idempotent by state (one notification per
- * order and kind; a contact is simply overwritten).
+ * registrations become contacts, saved products become names. Idempotent by
+ * state (one notification per order and kind; a contact is simply
+ * overwritten; a product's name only by a higher revision).
  *
  * @module
  */
 import type { Envelope, EventData, Handler } from "../../bus/types.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { customerRegistered } from "../accounts/events.ts";
+import { productSaved } from "../inventory/events.ts";
 import { orderCancelled, orderConfirmed, orderRefunded, orderRejected } from "../orders/events.ts";
 import type { Messaging } from "./domain/messaging.ts";
 import type { Notification } from "./store/types.ts";
@@ -19,6 +21,7 @@ export const messagingSubscriptions = [
   orderCancelled,
   orderRefunded,
   customerRegistered,
+  productSaved,
 ] as const;
 
 export function messagingHandler(messaging: Messaging, log: Logger): Handler {
@@ -41,7 +44,7 @@ function dispatch(messaging: Messaging, envelope: Envelope): Promise<Notificatio
           total: data.total,
           subtotal: data.subtotal,
           fee: data.fee,
-          lines: data.items.length,
+          items: data.items,
         },
         data.customer_id,
         envelope,
@@ -74,6 +77,9 @@ function dispatch(messaging: Messaging, envelope: Envelope): Promise<Notificatio
     }
     case customerRegistered.type:
       return messaging.rememberCustomer(envelope.data as EventData<typeof customerRegistered>)
+        .then(() => null);
+    case productSaved.type:
+      return messaging.rememberProduct(envelope.data as EventData<typeof productSaved>)
         .then(() => null);
     default:
       // The bus only delivers subscribed types; anything else is someone else's bug.

@@ -6,6 +6,7 @@ import { type ModuleHarness, withModule } from "../../testing/module_harness.ts"
 import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { customerRegistered } from "../accounts/events.ts";
+import { productSaved } from "../inventory/events.ts";
 import { orderCancelled, orderConfirmed, orderRefunded, orderRejected } from "../orders/events.ts";
 import { messagingEvents } from "./events.ts";
 import { messagingModule } from "./mod.ts";
@@ -41,6 +42,19 @@ async function notificationsOf(app: Hono, order: string): Promise<Listed["items"
   });
   assert.equal(response.status, 200);
   return ((await response.json()) as Listed).items;
+}
+
+async function invoiceOf(
+  app: Hono,
+  order: string,
+): Promise<{ items: { name: string | null }[] } | null> {
+  const response = await app.request(`/messaging/invoices/${order}`, { headers: ADMIN });
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return null;
+  }
+  assert.equal(response.status, 200);
+  return await response.json();
 }
 
 const confirmed = (order_id: string, customer_id = "cus-1") => ({
@@ -145,6 +159,41 @@ for (const store of ["memory", "redis"] as const) {
     const none = await h.app.request("/messaging/invoices/ord-3", { headers: ADMIN });
     assert.equal(none.status, 404);
     await none.body?.cancel();
+  });
+
+  test("inventory.product_saved names the products of notifications and invoices", async (h) => {
+    const saved = (product_id: string, name: string, revision: number) =>
+      h.bus.publish(productSaved, {
+        product_id,
+        name,
+        price: 1250,
+        sku: null,
+        revision,
+        updated_at: new Date().toISOString(),
+      });
+    await saved("p-1", "Blue Teapot", 2);
+    // An older rename delivered late must not win.
+    await saved("p-1", "Pot", 1);
+    // One stream, handled in order: once the marker's name is known, so are the others.
+    await saved("p-marker", "Marker", 1);
+    await h.bus.publish(orderConfirmed, {
+      ...confirmed("ord-marker"),
+      items: [{ product_id: "p-marker", quantity: 1, unit_price: 1 }],
+    });
+    await waitFor(async () => (await invoiceOf(h.app, "ord-marker"))?.items[0]?.name === "Marker");
+
+    await h.bus.publish(orderConfirmed, confirmed("ord-1"));
+    const [note] = await waitFor(async () => {
+      const items = await notificationsOf(h.app, "ord-1");
+      return items.length ? items : null;
+    });
+    assert.match(note!.body, /\n {2}2 × Blue Teapot\n {2}1 × p-2\n/);
+    const issued = await invoiceOf(h.app, "ord-1");
+    assert.deepEqual(issued?.items.map((i) => i.name), ["Blue Teapot", null]);
+    // Named after the invoice was issued: filled in when it is read.
+    await saved("p-2", "Mug", 1);
+    await waitFor(async () => (await invoiceOf(h.app, "ord-1"))?.items[1]?.name === "Mug");
+    assert.equal((await invoiceOf(h.app, "ord-1"))?.items[0]?.name, "Blue Teapot");
   });
 
   test("ready() answers while the store is reachable", async ({ module }) => {

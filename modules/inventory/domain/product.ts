@@ -24,6 +24,8 @@ export interface ProductRecord {
   /** Initial stock plus every restock: always `stock + reserved + sold`. */
   received: number;
   likes: number;
+  /** 1 at creation, one more with every patch: orders the product's saved events. */
+  revision: number;
   created_at: string;
   updated_at: string;
 }
@@ -111,6 +113,7 @@ export function createProductRecord(
     sold: 0,
     received: input.stock,
     likes: 0,
+    revision: 1,
     created_at: now,
     updated_at: now,
   };
@@ -128,8 +131,26 @@ export function applyPatch(
     price: patch.price ?? record.price,
     description: patch.description === undefined ? record.description : patch.description,
     tags: patch.tags === undefined ? record.tags : distinctTags(patch.tags),
+    revision: record.revision + 1,
     updated_at: now,
   };
+}
+
+/** What `inventory.product_saved` says of a record. */
+export function savedFacts(record: ProductRecord) {
+  return {
+    product_id: record.id,
+    name: record.name,
+    price: record.price,
+    sku: record.sku,
+    revision: record.revision,
+    updated_at: record.updated_at,
+  };
+}
+
+/** Whether a patch changed what `inventory.product_saved` tells other modules. */
+export function changesSavedFacts(before: ProductRecord, after: ProductRecord): boolean {
+  return before.name !== after.name || before.price !== after.price;
 }
 
 export function toProduct(record: ProductRecord): Product {

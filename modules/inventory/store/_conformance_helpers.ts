@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
 import type { OpenedStore as Opened } from "../../../testing/store_suite.ts";
 import type { NewProduct, Product } from "../domain/product.ts";
+import { productSaved } from "../events.ts";
 import type { InventoryStore } from "./types.ts";
 
 export interface OpenedStore extends Opened<InventoryStore> {
@@ -35,6 +36,20 @@ export async function takeEventData(
   store: InventoryStore,
 ): Promise<{ type: string; data: unknown }[]> {
   return (await takeEvents(store)).map(({ type, data }) => ({ type, data }));
+}
+
+/**
+ * Like `takeEvents`, without inventory.product_saved: what the reservation
+ * cases check is the saga's answers, and every product they make says "saved".
+ */
+export async function takeSagaEvents(store: InventoryStore): Promise<Envelope[]> {
+  return (await takeEvents(store)).filter((event) => event.type !== productSaved.type);
+}
+
+export async function takeSagaEventData(
+  store: InventoryStore,
+): Promise<{ type: string; data: unknown }[]> {
+  return (await takeSagaEvents(store)).map(({ type, data }) => ({ type, data }));
 }
 
 export function product(overrides: Partial<NewProduct> = {}): NewProduct {

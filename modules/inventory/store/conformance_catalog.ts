@@ -41,6 +41,8 @@ export const catalogCases: NamedCase[] = [
   ["createProduct() keeps money exact up to MAX_SAFE_INTEGER", async ({ store }) => {
     const created = await store.createProduct(product({ price: Number.MAX_SAFE_INTEGER }));
     assert.equal((await store.getProduct(created.id))?.price, Number.MAX_SAFE_INTEGER);
+    const [saved] = await takeEventData(store);
+    assert.equal((saved?.data as { price: number }).price, Number.MAX_SAFE_INTEGER);
     await store.reserve("o-big", [{ product_id: created.id, quantity: 1 }]);
     const [event] = await takeEventData(store);
     assert.deepEqual(event?.data, {
@@ -171,6 +173,16 @@ export const catalogCases: NamedCase[] = [
     assert.deepEqual(await names({ q: "sku/Ü" }), [created.id]);
     await store.reserve("ord:1.x-y_z", [{ product_id: created.id, quantity: 1 }]);
     assert.deepEqual(await takeEventData(store), [{
+      type: "inventory.product_saved",
+      data: {
+        product_id: created.id,
+        name: 'Thé "vert" \\ 🍵',
+        price: 1250,
+        sku: "SKU/ü:1",
+        revision: 1,
+        updated_at: created.updated_at,
+      },
+    }, {
       type: "inventory.stock_reserved",
       data: {
         order_id: "ord:1.x-y_z",
@@ -190,6 +202,7 @@ export const catalogCases: NamedCase[] = [
   ["deleteProduct() removes it and says so on the outbox", async ({ store }) => {
     const created = await store.createProduct(product({ sku: "GONE", tags: ["x"] }));
     await store.like(created.id, "c1");
+    await takeEventData(store); // its product_saved
     assert.deepEqual(await store.deleteProduct(created.id), { lost: [] });
     assert.equal(await store.getProduct(created.id), null);
     assert.equal(await store.deleteProduct(created.id), null);

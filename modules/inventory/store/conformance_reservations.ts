@@ -13,8 +13,8 @@ import {
   ledgerOf,
   type NamedCase,
   product,
-  takeEventData,
-  takeEvents,
+  takeSagaEventData,
+  takeSagaEvents,
 } from "./_conformance_helpers.ts";
 
 const line = (product_id: string, quantity: number) => ({ product_id, quantity });
@@ -31,7 +31,7 @@ export const reservationCases: NamedCase[] = [
         { product_id: a.id, quantity: 3, unit_price: 300 },
         { product_id: b.id, quantity: 2, unit_price: 70 },
       ]);
-      assert.deepEqual(await takeEventData(store), [{
+      assert.deepEqual(await takeSagaEventData(store), [{
         type: "inventory.stock_reserved",
         data: { order_id: "o1", lines: held.lines },
       }]);
@@ -48,7 +48,7 @@ export const reservationCases: NamedCase[] = [
     const b = await store.createProduct(product({ stock: 1 }));
     const rejected = await store.reserve("o1", [line(a.id, 2), line(b.id, 2)]);
     assert.equal(rejected.state, "rejected");
-    assert.deepEqual(await takeEventData(store), [{
+    assert.deepEqual(await takeSagaEventData(store), [{
       type: "inventory.reservation_rejected",
       data: { order_id: "o1", reason: "out_of_stock", product_id: b.id },
     }]);
@@ -59,7 +59,7 @@ export const reservationCases: NamedCase[] = [
   ["reserve() names an unknown product before any short line", async ({ store }) => {
     const a = await store.createProduct(product({ stock: 1 }));
     await store.reserve("o1", [line(a.id, 5), line("p_nope", 1)]);
-    assert.deepEqual(await takeEventData(store), [{
+    assert.deepEqual(await takeSagaEventData(store), [{
       type: "inventory.reservation_rejected",
       data: { order_id: "o1", reason: "unknown_product", product_id: "p_nope" },
     }]);
@@ -69,7 +69,7 @@ export const reservationCases: NamedCase[] = [
   ["reserve() refuses summed lines past the most one line may carry", async ({ store }) => {
     const a = await store.createProduct(product({ stock: 3_000_000 }));
     await store.reserve("o1", [line(a.id, 1_000_000), line(a.id, 1)]);
-    assert.deepEqual(await takeEventData(store), [{
+    assert.deepEqual(await takeSagaEventData(store), [{
       type: "inventory.reservation_rejected",
       data: { order_id: "o1", reason: "out_of_stock", product_id: a.id },
     }]);
@@ -88,7 +88,7 @@ export const reservationCases: NamedCase[] = [
     assert.equal(outcomes.filter((r) => r.state === "held").length, 15);
     assert.equal(outcomes.filter((r) => r.state === "rejected").length, 25);
     assert.deepEqual(await ledgerOf(store, a), { received: 15, stock: 0, reserved: 15, sold: 0 });
-    const events = await takeEventData(store);
+    const events = await takeSagaEventData(store);
     assert.equal(events.filter((e) => e.type === "inventory.stock_reserved").length, 15);
     const rejections = events.filter((e) => e.type === "inventory.reservation_rejected");
     assert.equal(rejections.length, 25);
@@ -101,7 +101,7 @@ export const reservationCases: NamedCase[] = [
       const a = await store.createProduct(product({ stock: 5 }));
       await store.reserve("o1", [line(a.id, 2)]);
       await store.reserve("o1", [line(a.id, 2)]);
-      const events = await takeEventData(store);
+      const events = await takeSagaEventData(store);
       assert.deepEqual(events[0], events[1]);
       assert.equal((await ledgerOf(store, a)).reserved, 2);
       await store.reserve("o2", [line(a.id, 9)]);
@@ -109,13 +109,13 @@ export const reservationCases: NamedCase[] = [
       // Restocked since: a redelivered order.placed must still not hold anything.
       assert.equal((await store.reserve("o2", [line(a.id, 9)])).state, "rejected");
       assert.equal((await ledgerOf(store, a)).reserved, 2);
-      const [first, second] = await takeEventData(store);
+      const [first, second] = await takeSagaEventData(store);
       assert.equal(first?.type, "inventory.reservation_rejected");
       assert.deepEqual(first, second);
       await store.commit("o1");
-      await takeEvents(store);
+      await takeSagaEvents(store);
       assert.equal((await store.reserve("o1", [line(a.id, 2)])).state, "committed");
-      assert.deepEqual(await takeEventData(store), [], "nothing once the saga moved on");
+      assert.deepEqual(await takeSagaEventData(store), [], "nothing once the saga moved on");
       await assertStockInvariant(store, a);
     },
   ],
@@ -123,10 +123,10 @@ export const reservationCases: NamedCase[] = [
   ["commit() sells held stock once, however often it is asked", async ({ store }) => {
     const a = await store.createProduct(product({ stock: 5 }));
     await store.reserve("o1", [line(a.id, 2)]);
-    await takeEvents(store);
+    await takeSagaEvents(store);
     assert.equal((await store.commit("o1"))?.state, "committed");
     assert.equal((await store.commit("o1"))?.state, "committed");
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       { type: "inventory.reservation_committed", data: { order_id: "o1" } },
       { type: "inventory.reservation_committed", data: { order_id: "o1" } },
     ]);
@@ -140,7 +140,7 @@ export const reservationCases: NamedCase[] = [
     await store.reserve("o-rel", [line(a.id, 1)]);
     await store.release("o-rel");
     await store.reserve("o-rej", [line(a.id, 50)]);
-    await takeEvents(store);
+    await takeSagaEvents(store);
     await store.commit("o-none");
     await store.commit("o-rel");
     await store.commit("o-rej");
@@ -148,7 +148,7 @@ export const reservationCases: NamedCase[] = [
       type: "inventory.reservation_commit_failed",
       data: { order_id, reason },
     });
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       failed("o-none", "reservation_lost"),
       failed("o-rel", "reservation_released"),
       failed("o-rej", "reservation_released"),
@@ -160,10 +160,10 @@ export const reservationCases: NamedCase[] = [
   ["release() puts held stock back once", async ({ store }) => {
     const a = await store.createProduct(product({ stock: 5 }));
     await store.reserve("o1", [line(a.id, 4)]);
-    await takeEvents(store);
+    await takeSagaEvents(store);
     assert.equal((await store.release("o1")).state, "released");
     assert.equal((await store.release("o1")).state, "released");
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       { type: "inventory.stock_released", data: { order_id: "o1", returned: false } },
       { type: "inventory.stock_released", data: { order_id: "o1", returned: false } },
     ]);
@@ -174,16 +174,16 @@ export const reservationCases: NamedCase[] = [
     const a = await store.createProduct(product({ stock: 5 }));
     await store.reserve("o1", [line(a.id, 4)]);
     await store.commit("o1");
-    await takeEvents(store);
+    await takeSagaEvents(store);
     assert.equal((await store.release("o1")).state, "returned");
     assert.equal((await store.release("o1")).state, "returned");
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       { type: "inventory.stock_released", data: { order_id: "o1", returned: true } },
       { type: "inventory.stock_released", data: { order_id: "o1", returned: true } },
     ]);
     assert.deepEqual(await ledgerOf(store, a), { received: 5, stock: 5, reserved: 0, sold: 0 });
     await store.commit("o1");
-    assert.deepEqual((await takeEventData(store))[0]?.data, {
+    assert.deepEqual((await takeSagaEventData(store))[0]?.data, {
       order_id: "o1",
       reason: "reservation_released",
     });
@@ -193,7 +193,7 @@ export const reservationCases: NamedCase[] = [
     const a = await store.createProduct(product({ stock: 5 }));
     assert.equal((await store.release("o1")).state, "released");
     assert.equal((await store.reserve("o1", [line(a.id, 1)])).state, "released");
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       { type: "inventory.stock_released", data: { order_id: "o1", returned: false } },
     ]);
     assert.deepEqual(await ledgerOf(store, a), { received: 5, stock: 5, reserved: 0, sold: 0 });
@@ -206,9 +206,9 @@ export const reservationCases: NamedCase[] = [
     await store.reserve("o-sold", [line(gone.id, 1), line(kept.id, 1)]);
     await store.commit("o-sold");
     await store.reserve("o-other", [line(kept.id, 1)]);
-    await takeEvents(store);
+    await takeSagaEvents(store);
     assert.deepEqual(await store.deleteProduct(gone.id), { lost: ["o-held"] });
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       { type: "inventory.reservation_lost", data: { order_id: "o-held", product_id: gone.id } },
       { type: "inventory.product_deleted", data: { product_id: gone.id } },
     ]);
@@ -217,7 +217,7 @@ export const reservationCases: NamedCase[] = [
     assert.deepEqual(await ledgerOf(store, kept), { received: 5, stock: 3, reserved: 1, sold: 1 });
     await store.commit("o-held");
     await store.release("o-held");
-    assert.deepEqual(await takeEventData(store), [
+    assert.deepEqual(await takeSagaEventData(store), [
       {
         type: "inventory.reservation_commit_failed",
         data: { order_id: "o-held", reason: "reservation_lost" },
@@ -248,7 +248,7 @@ export const reservationCases: NamedCase[] = [
       );
       await store.reserve("o1", [line(a.id, 1)], cause);
       await store.release("o1", cause);
-      const events = await takeEvents(store);
+      const events = await takeSagaEvents(store);
       assert.equal(events.length, 2);
       for (const event of events) {
         assert.equal(event.source, "inventory");

@@ -4,8 +4,8 @@
  * starts with it, so the scripts never reach another module's data).
  *
  * Product hash fields: doc (JSON: name, sku, description, tags), seq, price,
- * stock, reserved, sold, received, likes, sku, tag_keys (JSON), created_at,
- * updated_at. Numbers are decimal strings written by TypeScript, so prices
+ * stock, reserved, sold, received, likes, sku, tag_keys (JSON), revision,
+ * created_at, updated_at. Numbers are decimal strings written by TypeScript, so prices
  * pass through Lua untouched and never lose precision.
  *
  * @module
@@ -23,23 +23,31 @@ local function emit(id, head, data)
 end
 `;
 
-/** ARGV: prefix, id, now, sku ('' for none), price, stock, doc, tag_keys JSON, tag keys… */
+/**
+ * ARGV: prefix, id, now, sku ('' for none), price, stock, doc, tag_keys JSON,
+ * saved id, saved head, saved data, tag keys…
+ */
 export const CREATE_PRODUCT = `${PRELUDE}
 local id, now, sku = ARGV[2], ARGV[3], ARGV[4]
 if sku ~= '' and not redis.call('SET', k('sku', sku), id, 'NX') then return 0 end
 local seq = redis.call('INCR', k('seq'))
 redis.call('HSET', k('product', id), 'doc', ARGV[7], 'seq', seq, 'price', ARGV[5],
   'stock', ARGV[6], 'reserved', 0, 'sold', 0, 'received', ARGV[6], 'likes', 0,
-  'sku', sku, 'tag_keys', ARGV[8], 'created_at', now, 'updated_at', now)
+  'sku', sku, 'tag_keys', ARGV[8], 'revision', 1, 'created_at', now, 'updated_at', now)
 redis.call('ZADD', k('products'), seq, id)
-for i = 9, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+for i = 12, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+emit(ARGV[9], ARGV[10], ARGV[11])
 return seq
 `;
 
 /**
  * Compare-and-set: the patch was applied in TypeScript to the doc read before,
- * so a doc changed since then means "read again and retry" (-1).
- * ARGV: prefix, id, now, expected doc, new doc, price ('' = unchanged), tag_keys JSON, tag keys…
+ * so a doc changed since then means "read again and retry" (-1). A rename
+ * (known from the doc) or a new price emits product_saved; its price and
+ * revision are only known here, so the script completes the data TypeScript
+ * began (a JSON object with the other fields).
+ * ARGV: prefix, id, now, expected doc, new doc, price ('' = unchanged), tag_keys JSON,
+ * saved id, saved head, saved data so far, '1' when renamed, tag keys…
  */
 export const UPDATE_PRODUCT = `${PRELUDE}
 local id = ARGV[2]
@@ -51,9 +59,16 @@ local seq = redis.call('HGET', key, 'seq')
 for _, tag in ipairs(cjson.decode(redis.call('HGET', key, 'tag_keys'))) do
   redis.call('ZREM', k('tag', tag), id)
 end
-for i = 8, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+for i = 12, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
 redis.call('HSET', key, 'doc', ARGV[5], 'tag_keys', ARGV[7], 'updated_at', ARGV[3])
+local before = redis.call('HGET', key, 'price')
 if ARGV[6] ~= '' then redis.call('HSET', key, 'price', ARGV[6]) end
+local revision = redis.call('HINCRBY', key, 'revision', 1)
+if ARGV[11] == '1' or (ARGV[6] ~= '' and ARGV[6] ~= before) then
+  local facts = ARGV[10]
+  emit(ARGV[8], ARGV[9], string.sub(facts, 1, -2) .. ',"price":' .. redis.call('HGET', key, 'price') ..
+    ',"revision":' .. revision .. '}')
+end
 return 1
 `;
 

@@ -11,6 +11,7 @@ import { conflict } from "../../../lib/errors.ts";
 import { MemoryOutbox, outboxEvent } from "../../../lib/outbox.ts";
 import {
   applyPatch,
+  changesSavedFacts,
   createProductRecord,
   ledgerOf,
   matchesQuery,
@@ -19,6 +20,7 @@ import {
   type Product,
   type ProductPatch,
   type ProductRecord,
+  savedFacts,
   type StockLedger,
   toProduct,
 } from "../domain/product.ts";
@@ -33,6 +35,7 @@ import {
 } from "../domain/reservation.ts";
 import {
   productDeleted,
+  productSaved,
   reservationCommitFailed,
   reservationCommitted,
   reservationLost,
@@ -65,6 +68,7 @@ export class MemoryInventoryStore implements InventoryStore {
     const record = createProductRecord(input, newProductId(), ++this.#seq, now());
     this.#products.set(record.id, record);
     if (record.sku !== null) this.#skus.set(record.sku, record.id);
+    this.#emit(productSaved, savedFacts(record), null);
     return Promise.resolve(toProduct(record));
   }
 
@@ -94,6 +98,7 @@ export class MemoryInventoryStore implements InventoryStore {
     if (!record) return Promise.resolve(null);
     const updated = applyPatch(record, patch, now());
     this.#products.set(id, updated);
+    if (changesSavedFacts(record, updated)) this.#emit(productSaved, savedFacts(updated), null);
     return Promise.resolve(toProduct(updated));
   }
 

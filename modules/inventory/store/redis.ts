@@ -21,6 +21,7 @@ import {
   type Product,
   type ProductPatch,
   type ProductRecord,
+  savedFacts,
   type StockLedger,
   tagKey,
   toProduct,
@@ -33,6 +34,7 @@ import {
 } from "../domain/reservation.ts";
 import {
   productDeleted,
+  productSaved,
   reservationCommitFailed,
   reservationCommitted,
   reservationLost,
@@ -85,6 +87,7 @@ export class RedisInventoryStore implements InventoryStore {
   async createProduct(input: NewProduct): Promise<Product> {
     const record = createProductRecord(input, newProductId(), 0, now());
     const keys = record.tags.map(tagKey);
+    const saved = eventStub(productSaved, null);
     const seq = await this.#run(
       scripts.create,
       record.id,
@@ -94,6 +97,9 @@ export class RedisInventoryStore implements InventoryStore {
       String(record.stock),
       docOf(record),
       JSON.stringify(keys),
+      saved.id,
+      saved.head,
+      JSON.stringify(savedFacts(record)),
       ...keys,
     );
     if (seq === 0) throw conflict(`A product with sku "${record.sku}" already exists`);
@@ -155,6 +161,9 @@ export class RedisInventoryStore implements InventoryStore {
       if (!record) return null;
       const updated = applyPatch(record, patch, now());
       const keys = updated.tags.map(tagKey);
+      const saved = eventStub(productSaved, null);
+      // The script adds the price and revision it reads under its lock.
+      const { price: _price, revision: _revision, ...known } = savedFacts(updated);
       const outcome = await this.#run(
         scripts.update,
         id,
@@ -163,6 +172,10 @@ export class RedisInventoryStore implements InventoryStore {
         docOf(updated),
         patch.price === undefined ? "" : String(patch.price),
         JSON.stringify(keys),
+        saved.id,
+        saved.head,
+        JSON.stringify(known),
+        updated.name === record.name ? "0" : "1",
         ...keys,
       );
       if (outcome === 0) return null;

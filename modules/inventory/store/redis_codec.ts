@@ -53,6 +53,7 @@ export function productFrom(id: string, hash: Record<string, string>): ProductRe
     sold: int(hash.sold),
     received: int(hash.received),
     likes: int(hash.likes),
+    revision: int(hash.revision),
     created_at: hash.created_at ?? "",
     updated_at: hash.updated_at ?? "",
   };

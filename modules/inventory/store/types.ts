@@ -40,10 +40,14 @@ export interface InventoryStore {
   /** The events written beside each state change, for the relay to publish. */
   readonly outbox: Outbox;
 
-  /** Throws a conflict AppError when another product has the same sku. */
+  /**
+   * Emits inventory.product_saved. Throws a conflict AppError when another
+   * product has the same sku.
+   */
   createProduct(input: NewProduct): Promise<Product>;
   getProduct(id: string): Promise<Product | null>;
   listProducts(options: ListOptions): Promise<ProductPage>;
+  /** Emits inventory.product_saved when the patch renamed or repriced the product. */
   updateProduct(id: string, patch: ProductPatch): Promise<Product | null>;
   restock(id: string, quantity: number): Promise<Product | null>;
   /**

@@ -1,7 +1,8 @@
 /**
- * The messaging use cases: remember who customers are, turn each order
- * outcome into exactly one notification (and an invoice for a confirmed
- * order), and answer queries. Knows nothing of HTTP or of delivery.
+ * The messaging use cases: remember who customers are and what products are
+ * called, turn each order outcome into exactly one notification (and an
+ * invoice for a confirmed order), and answer queries. Knows nothing of HTTP
+ * or of delivery.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { Envelope, EventData } from "../../../bus/types.ts";
 import { notFound } from "../../../lib/errors.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import type { customerRegistered } from "../../accounts/events.ts";
+import type { productSaved } from "../../inventory/events.ts";
 import type { orderConfirmed } from "../../orders/events.ts";
 import { notificationCreated } from "../events.ts";
 import type {
@@ -35,6 +37,15 @@ export class Messaging {
     private readonly changed: () => void = () => {},
   ) {}
 
+  /** Keeps the newest name of a product; an older rename arriving late changes nothing. */
+  async rememberProduct(data: EventData<typeof productSaved>): Promise<void> {
+    await this.store.saveProductName({
+      product_id: data.product_id,
+      name: data.name,
+      revision: data.revision,
+    });
+  }
+
   async rememberCustomer(data: EventData<typeof customerRegistered>): Promise<void> {
     await this.store.saveContact({
       customer_id: data.customer_id,
@@ -54,13 +65,16 @@ export class Messaging {
     confirmed?: EventData<typeof orderConfirmed>,
   ): Promise<Notification | null> {
     const contact = await this.store.contact(customerId);
+    const names = facts.kind === "confirmed"
+      ? await this.store.productNames(facts.items.map((item) => item.product_id))
+      : new Map<string, string>();
     const now = new Date().toISOString();
     const notification: Notification = {
       id: `ntf_${crypto.randomUUID().replaceAll("-", "")}`,
       customer_id: customerId,
       order_id: facts.order_id,
       kind: facts.kind,
-      ...composeMessage(facts, contact),
+      ...composeMessage(facts, contact, names),
       channel: this.channel,
       status: "pending",
       created_at: now,
@@ -74,7 +88,7 @@ export class Messaging {
       kind: facts.kind,
       channel: this.channel,
     }, cause);
-    const invoice = confirmed ? invoiceOf(confirmed, contact, now) : null;
+    const invoice = confirmed ? invoiceOf(confirmed, contact, names, now) : null;
     const recorded = await this.store.recordNotification(notification, invoice, created);
     if (recorded) this.changed();
     return recorded;
@@ -85,23 +99,38 @@ export class Messaging {
   }
 
   async invoice(orderId: string): Promise<Invoice> {
-    const invoice = await this.store.invoice(orderId);
+    let invoice = await this.store.invoice(orderId);
     if (!invoice) throw notFound("Invoice of order", orderId);
+    // The registration or a product's name may have arrived after the order:
+    // fill in now what was unknown when the invoice was issued.
     if (invoice.customer_name === null) {
-      // The registration may have arrived after the order: name the customer now if we can.
       const contact = await this.store.contact(invoice.customer_id);
       if (contact) {
-        return { ...invoice, customer_name: contact.name, customer_email: contact.email };
+        invoice = { ...invoice, customer_name: contact.name, customer_email: contact.email };
       }
     }
-    return invoice;
+    // `?? null`: invoices issued before products had names carry none.
+    const unnamed = invoice.items.filter((item) => (item.name ?? null) === null);
+    if (unnamed.length === 0) return invoice;
+    const names = await this.store.productNames(unnamed.map((item) => item.product_id));
+    return {
+      ...invoice,
+      items: invoice.items.map((item) => ({
+        ...item,
+        name: item.name ?? names.get(item.product_id) ?? null,
+      })),
+    };
   }
 }
 
-/** The invoice of a confirmed order: its lines at the prices fixed at reservation. */
+/**
+ * The invoice of a confirmed order: its lines at the prices fixed at
+ * reservation, under the names the products had when it was issued.
+ */
 export function invoiceOf(
   order: EventData<typeof orderConfirmed>,
   contact: Contact | null,
+  names: ReadonlyMap<string, string>,
   issuedAt: string,
 ): NewInvoice {
   return {
@@ -109,6 +138,7 @@ export function invoiceOf(
     customer_id: order.customer_id,
     items: order.items.map((item) => ({
       product_id: item.product_id,
+      name: names.get(item.product_id) ?? null,
       quantity: item.quantity,
       unit_price: item.unit_price,
       amount: item.quantity * item.unit_price,

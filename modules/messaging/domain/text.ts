@@ -29,6 +29,12 @@ export function describeReason(reason: string): string {
   return REASONS[reason] ?? `of "${reason}"`;
 }
 
+/** A line of a confirmed order, as the text needs it. */
+export interface OrderedItem {
+  product_id: string;
+  quantity: number;
+}
+
 /** What each order outcome carries that the text needs. */
 export type OutcomeFacts =
   | {
@@ -37,7 +43,7 @@ export type OutcomeFacts =
     total: number;
     subtotal: number;
     fee: number;
-    lines: number;
+    items: readonly OrderedItem[];
   }
   | { kind: "rejected"; order_id: string; reason: string }
   | { kind: "cancelled"; order_id: string; refund: boolean }
@@ -54,16 +60,29 @@ function greeting(contact: Contact | null): string {
 
 const SIGN_OFF = "\n\nThank you for shopping with bazaar.";
 
-export function composeMessage(facts: OutcomeFacts, contact: Contact | null): Message {
+/** "  3 × Teapot", one line per item; a product whose name messaging never heard shows its id. */
+function itemList(items: readonly OrderedItem[], names: ReadonlyMap<string, string>): string {
+  return items.map((item) =>
+    `  ${item.quantity} × ${names.get(item.product_id) ?? item.product_id}`
+  )
+    .join("\n");
+}
+
+/** `names`: what the ordered products are called, by id, as far as messaging knows. */
+export function composeMessage(
+  facts: OutcomeFacts,
+  contact: Contact | null,
+  names: ReadonlyMap<string, string> = new Map(),
+): Message {
   const hello = greeting(contact);
   const order = facts.order_id;
   switch (facts.kind) {
     case "confirmed": {
-      const items = facts.lines === 1 ? "1 item" : `${facts.lines} items`;
       const fee = facts.fee > 0 ? ` and a fee of ${formatMoney(facts.fee)}` : "";
       return {
         subject: `Your order ${order} is confirmed`,
-        body: `${hello}\n\nyour order ${order} (${items}) is confirmed. ` +
+        body: `${hello}\n\nyour order ${order} is confirmed:\n\n` +
+          `${itemList(facts.items, names)}\n\n` +
           `We charged ${formatMoney(facts.total)} to your balance: ` +
           `${formatMoney(facts.subtotal)} for the goods${fee}.\n\n` +
           `Your invoice: /messaging/invoices/${order}${SIGN_OFF}`,

@@ -17,13 +17,27 @@ Deno.test("composeMessage() greets by name when the customer is known", () => {
     total: 1010,
     subtotal: 1000,
     fee: 10,
-    lines: 2,
+    items: [{ product_id: "p-1", quantity: 3 }, { product_id: "p-2", quantity: 1 }],
   } as const;
   const known = composeMessage(facts, contact);
   assert.equal(known.subject, "Your order o1 is confirmed");
   assert.match(known.body, /^Hello Ada,/);
+  assert.match(known.body, /\n {2}3 × p-1\n {2}1 × p-2\n/, "unnamed products show their id");
   assert.match(known.body, /charged 10\.10 .*10\.00 for the goods and a fee of 0\.10/);
   assert.match(composeMessage(facts, null).body, /^Hello,/);
+});
+
+Deno.test("composeMessage() lists a confirmed order's items by name where it knows them", () => {
+  const facts = {
+    kind: "confirmed",
+    order_id: "o1",
+    total: 100,
+    subtotal: 100,
+    fee: 0,
+    items: [{ product_id: "p-1", quantity: 3 }, { product_id: "p-2", quantity: 1 }],
+  } as const;
+  const { body } = composeMessage(facts, null, new Map([["p-1", "Blue Teapot"]]));
+  assert.match(body, /confirmed:\n\n {2}3 × Blue Teapot\n {2}1 × p-2\n\nWe charged 1\.00/);
 });
 
 Deno.test("composeMessage() explains rejections, cancellations and refunds", () => {

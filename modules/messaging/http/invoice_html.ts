@@ -36,6 +36,7 @@ const STYLE = `
   table { width: 100%; border-collapse: collapse; }
   th, td { padding: 0.5rem 0.4rem; text-align: left; border-bottom: 1px solid #ddd; }
   th { font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em; color: #555; }
+  td small { display: block; color: #777; font-size: 0.75rem; word-break: break-all; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   tfoot td { border-bottom: none; }
   tfoot tr.total td { font-weight: 700; font-size: 1.1rem; border-top: 2px solid #1a1a1a; }
@@ -50,8 +51,11 @@ const STYLE = `
 export function renderInvoiceHtml(invoice: Invoice): string {
   const e = escapeHtml;
   const money = (cents: number) => e(formatMoney(cents));
+  // The name, with the id small beneath it; just the id when the name is unknown.
+  const product = (line: Invoice["items"][number]) =>
+    line.name ? `${e(line.name)}<small>${e(line.product_id)}</small>` : e(line.product_id);
   const rows = invoice.items.map((line) =>
-    `<tr><td>${e(line.product_id)}</td><td class="num">${line.quantity}</td>` +
+    `<tr><td>${product(line)}</td><td class="num">${line.quantity}</td>` +
     `<td class="num">${money(line.unit_price)}</td><td class="num">${money(line.amount)}</td></tr>`
   ).join("\n");
   const billedTo = invoice.customer_name

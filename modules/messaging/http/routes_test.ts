@@ -32,7 +32,7 @@ async function setup() {
     };
     const cause = createEnvelope("orders", orderConfirmed, data);
     await messaging.notify(
-      { kind: "confirmed", order_id, total: 999, subtotal: 999, fee: 0, lines: 1 },
+      { kind: "confirmed", order_id, total: 999, subtotal: 999, fee: 0, items: data.items },
       customer_id,
       cause,
       data,
@@ -137,7 +137,7 @@ Deno.test("GET /messaging/invoices/:order_id gives the owner and the admin JSON"
       order_id: "o-1",
       customer_id: "cus-ada",
       number: "INV-000001",
-      items: [{ product_id: "p-1", quantity: 3, unit_price: 333, amount: 999 }],
+      items: [{ product_id: "p-1", name: null, quantity: 3, unit_price: 333, amount: 999 }],
       subtotal: 999,
       fee: 0,
       total: 999,
@@ -162,6 +162,32 @@ Deno.test("GET /messaging/invoices/:order_id names a customer who registered lat
   await store.saveContact({ customer_id: "cus-late", name: "Late", email: "late@example.com" });
   const named = (await get("/messaging/invoices/o-2", ADMIN)).json;
   assert.deepEqual([named.customer_name, named.customer_email], ["Late", "late@example.com"]);
+});
+
+Deno.test("GET /messaging/invoices/:order_id names products, as issued or as heard since", async () => {
+  const { confirm, get, store } = await setup();
+  await confirm("o-unnamed", "cus-ada");
+  await store.saveProductName({ product_id: "p-1", name: "Teapot", revision: 1 });
+  await confirm("o-named", "cus-ada");
+  await store.saveProductName({ product_id: "p-1", name: "Kettle", revision: 2 });
+  const names = async (order: string) =>
+    (await get(`/messaging/invoices/${order}`, ADMIN)).json.items.map((i: { name: string }) =>
+      i.name
+    );
+  assert.deepEqual(await names("o-named"), ["Teapot"], "the name it was sold under");
+  assert.deepEqual(await names("o-unnamed"), ["Kettle"], "unknown then, the name known now");
+});
+
+Deno.test("GET /messaging/invoices/:order_id shows a product's name, its id small beneath", async () => {
+  const { confirm, get, store } = await setup();
+  await confirm("o-id", "cus-ada");
+  const html = { accept: "text/html" };
+  const bare = (await get("/messaging/invoices/o-id", ADMIN, html)).text;
+  assert.match(bare, /<tr><td>p-1<\/td>/, "no name: the id");
+  await store.saveProductName({ product_id: "p-1", name: "<b>Tea</b> & pot", revision: 1 });
+  await confirm("o-name", "cus-ada");
+  const named = (await get("/messaging/invoices/o-name", ADMIN, html)).text;
+  assert.ok(named.includes("<td>&lt;b&gt;Tea&lt;/b&gt; &amp; pot<small>p-1</small></td>"));
 });
 
 Deno.test("GET /messaging/invoices/:order_id renders escaped, printable HTML for browsers", async () => {

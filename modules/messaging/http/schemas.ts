@@ -35,7 +35,14 @@ export const invoiceView = z.object({
   order_id: id,
   customer_id: id,
   number: z.string(),
-  items: z.array(z.object({ product_id: id, quantity, unit_price: money, amount: money })),
+  items: z.array(z.object({
+    product_id: id,
+    /** What the product is called; null when messaging has not heard of it. */
+    name: z.string().nullable(),
+    quantity,
+    unit_price: money,
+    amount: money,
+  })),
   subtotal: money,
   fee: money,
   total: money,

@@ -52,7 +52,10 @@ function invoiceFor(n: Notification): NewInvoice {
   return {
     order_id: n.order_id,
     customer_id: n.customer_id,
-    items: [{ product_id: "p1", quantity: 2, unit_price: 150, amount: 300 }],
+    items: [
+      { product_id: "p1", name: "Teapot", quantity: 2, unit_price: 150, amount: 300 },
+      { product_id: "p2", name: null, quantity: 1, unit_price: 0, amount: 0 },
+    ],
     subtotal: 300,
     fee: 3,
     total: 303,
@@ -79,6 +82,33 @@ export function runMessagingStoreConformance(harness: MessagingStoreHarness): vo
       name: "Ada L.",
       email: "a@example.com",
     });
+  });
+
+  test("saveProductName() keeps the newest name, whatever order they arrive in", async (store) => {
+    assert.deepEqual(await store.productNames(["p-1"]), new Map());
+    assert.equal(
+      await store.saveProductName({ product_id: "p-1", name: "Pot", revision: 1 }),
+      true,
+    );
+    assert.equal(
+      await store.saveProductName({ product_id: "p-1", name: "Teapot", revision: 3 }),
+      true,
+    );
+    // A rename older than the one kept, arriving late, and a redelivery: both ignored.
+    assert.equal(
+      await store.saveProductName({ product_id: "p-1", name: "Old", revision: 2 }),
+      false,
+    );
+    assert.equal(
+      await store.saveProductName({ product_id: "p-1", name: "Teapot", revision: 3 }),
+      false,
+    );
+    await store.saveProductName({ product_id: "p-2", name: 'Thé "vert" 🍵', revision: 1 });
+    assert.deepEqual(
+      await store.productNames(["p-2", "p-missing", "p-1"]),
+      new Map([["p-2", 'Thé "vert" 🍵'], ["p-1", "Teapot"]]),
+    );
+    assert.deepEqual(await store.productNames([]), new Map());
   });
 
   test("recordNotification() records once per order and kind", async (store) => {

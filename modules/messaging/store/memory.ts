@@ -15,11 +15,13 @@ import {
   type NewInvoice,
   type Notification,
   type NotificationFilter,
+  type ProductName,
 } from "./types.ts";
 
 export class MemoryMessagingStore implements MessagingStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();
   readonly #contacts = new Map<string, Contact>();
+  readonly #products = new Map<string, ProductName>();
   /** Insertion order is creation order. */
   readonly #notifications = new Map<string, Notification>();
   /** `<kind> <order id>` of every recorded notification: the exactly-once guard. */
@@ -37,6 +39,22 @@ export class MemoryMessagingStore implements MessagingStore {
   contact(customerId: string): Promise<Contact | null> {
     const contact = this.#contacts.get(customerId);
     return Promise.resolve(contact ? { ...contact } : null);
+  }
+
+  saveProductName(entry: ProductName): Promise<boolean> {
+    const known = this.#products.get(entry.product_id);
+    if (known && known.revision >= entry.revision) return Promise.resolve(false);
+    this.#products.set(entry.product_id, { ...entry });
+    return Promise.resolve(true);
+  }
+
+  productNames(productIds: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of productIds) {
+      const known = this.#products.get(id);
+      if (known) names.set(id, known.name);
+    }
+    return Promise.resolve(names);
   }
 
   recordNotification(

@@ -2,6 +2,7 @@
  * Messaging on Redis, every key under `<keyPrefix>messaging:`:
  *
  * - `contact:<customer id>` hash {customer_id, name, email}
+ * - `product:<product id>` hash {name, revision}
  * - `once:<kind>:<order id>` → notification id (the exactly-once guard)
  * - `notification:<id>` hash {doc: JSON of the fixed fields, status, attempts, last_error}
  * - `notifications`, `notifications:customer:<id>`, `notifications:order:<id>`
@@ -19,6 +20,7 @@ import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import {
   claimDeliveriesScript,
   recordNotificationScript,
+  saveProductNameScript,
   settleDeliveryScript,
 } from "./scripts.ts";
 import type {
@@ -30,6 +32,7 @@ import type {
   NewInvoice,
   Notification,
   NotificationFilter,
+  ProductName,
 } from "./types.ts";
 
 type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
@@ -58,6 +61,29 @@ export class RedisMessagingStore implements MessagingStore {
     const hash = await this.redis.hgetall(this.#key("contact", customerId));
     if (!hash.customer_id) return null;
     return { customer_id: hash.customer_id, name: hash.name ?? "", email: hash.email ?? "" };
+  }
+
+  async saveProductName(entry: ProductName): Promise<boolean> {
+    const kept = await saveProductNameScript.run(
+      this.redis,
+      [this.#key("product", entry.product_id)],
+      [entry.name, entry.revision],
+    );
+    return kept === 1;
+  }
+
+  async productNames(productIds: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (productIds.length === 0) return names;
+    const pipeline = this.redis.pipeline();
+    for (const id of productIds) pipeline.hget(this.#key("product", id), "name");
+    const replies = (await pipeline.exec()) ?? [];
+    productIds.forEach((id, i) => {
+      const [error, name] = replies[i] ?? [null, null];
+      if (error) throw error;
+      if (typeof name === "string") names.set(id, name);
+    });
+    return names;
   }
 
   async recordNotification(

@@ -45,7 +45,7 @@ Deno.test({
           {
             order_id: "ord-1",
             customer_id: "cus-1",
-            items: [{ product_id: "p", quantity: 1, unit_price: 5, amount: 5 }],
+            items: [{ product_id: "p", name: null, quantity: 1, unit_price: 5, amount: 5 }],
             subtotal: 5,
             fee: 0,
             total: 5,

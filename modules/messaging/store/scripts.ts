@@ -52,3 +52,14 @@ else
 end
 return 1
 `);
+
+/**
+ * KEYS: product hash. ARGV: name, revision. Keeps the name unless the hash
+ * holds the same or a higher revision. Returns 1 when kept.
+ */
+export const saveProductNameScript = new LuaScript(`
+local known = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
+if known >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'revision', ARGV[2])
+return 1
+`);

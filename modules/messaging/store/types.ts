@@ -19,6 +19,16 @@ export interface Contact {
   email: string;
 }
 
+/**
+ * What a product is called, copied from `inventory.product_saved`. `revision`
+ * orders the copies: a higher one is newer.
+ */
+export interface ProductName {
+  product_id: string;
+  name: string;
+  revision: number;
+}
+
 export interface Notification {
   id: string;
   customer_id: string;
@@ -38,6 +48,8 @@ export interface Notification {
 
 export interface InvoiceLine {
   product_id: string;
+  /** What the product was called when the invoice was issued; null when messaging had not heard. */
+  name: string | null;
   quantity: number;
   unit_price: number;
   /** quantity × unit_price */
@@ -84,6 +96,13 @@ export interface MessagingStore {
   readonly outbox: Outbox;
   saveContact(contact: Contact): Promise<void>;
   contact(customerId: string): Promise<Contact | null>;
+  /**
+   * Keeps a product's name unless the store holds one of the same or a higher
+   * revision (a redelivery, or an older rename arriving late). True when kept.
+   */
+  saveProductName(entry: ProductName): Promise<boolean>;
+  /** The names known of these products, by id; unknown ones are left out. */
+  productNames(productIds: readonly string[]): Promise<Map<string, string>>;
   /**
    * Records a notification (and, for `confirmed`, its invoice), queues its
    * delivery and appends `created` to the outbox, all at once, unless the
