@@ -110,7 +110,7 @@ export function usage(): string {
     "",
     "Secrets belong in the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
     "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL, and",
-    "BUS_ACK_DEADLINE_MS: how long (ms, default 30000) a message may go unacknowledged",
+    "BUS_ACK_DEADLINE_MS: how long (ms, default 10000) a message may go unacknowledged",
     "before another process of its module takes it over.",
     'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
     "share one Redis; use it with --namespace (default: none).",

@@ -8,7 +8,12 @@ import type { SubscribeOptions } from "./types.ts";
 
 export const DEFAULT_MAX_IN_FLIGHT = 100;
 export const DEFAULT_MAX_DELIVER = 5;
-export const DEFAULT_ACK_DEADLINE_MS = 30_000;
+/**
+ * Our handlers take milliseconds, so ten seconds is far past any honest run and
+ * keeps a killed process's messages from waiting long for a new owner, well
+ * inside the saga's 30 s step deadline.
+ */
+export const DEFAULT_ACK_DEADLINE_MS = 10_000;
 /** How many messages a Redis stream keeps (approximate trim) per event type. */
 export const DEFAULT_RETENTION = 1_000_000;
 /** The configured retention, or the default; rejects anything but a positive integer. */
