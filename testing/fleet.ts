@@ -42,8 +42,23 @@ export class Fleet {
   readonly call: Call;
   #turn = 0;
 
+  /** The flags and environment every process starts with, for a respawn. */
+  #flags: string[] = [];
+  #env: Record<string, string> = {};
+
   private constructor(readonly namespace: string, readonly members: FleetMember[]) {
     this.call = remoteCaller((path) => this.urlFor(path));
+  }
+
+  /** Starts a process again with the same command as `member` had (a supervisor's restart). */
+  async respawn(member: FleetMember): Promise<FleetMember> {
+    const server = await BazaarServer.start(
+      ["--modules", member.modules.join(","), ...this.#flags],
+      this.#env,
+    );
+    const again = { modules: member.modules, server, stopped: false };
+    this.members.push(again);
+    return again;
   }
 
   static async start(options: FleetOptions): Promise<Fleet> {
@@ -66,6 +81,8 @@ export class Fleet {
       "--namespace",
       namespace,
     ];
+    fleet.#flags = flags;
+    fleet.#env = env;
     const started = await Promise.allSettled(
       options.processes.map((modules) =>
         BazaarServer.start(["--modules", modules.join(","), ...flags], env)

@@ -240,6 +240,28 @@ export const STOP_CASES: FleetCase[] = [
     "SIGKILL of an orders and an inventory process under load: the survivors take over",
   ),
   {
+    name:
+      "SIGKILL of the only process (every module) mid-stream, then the same command again: it picks up where the dead one stopped",
+    bus: "redis",
+    processes: [["inventory", "accounts", "orders", "messaging"]],
+    ackDeadlineMs: 3_000,
+    orders: 40,
+    settleWithinMs: 30_000,
+    disruptions: [{
+      after: 15,
+      run: async ({ fleet }) => {
+        const [only] = fleet.live();
+        const killed = await fleet.terminate(only!, "SIGKILL");
+        const started = performance.now();
+        await fleet.respawn(only!);
+        return {
+          summary: `SIGKILL to the all-in-one process (gone in ${killed.ms} ms), ` +
+            `the same command up again in ${Math.round(performance.now() - started)} ms`,
+        };
+      },
+    }],
+  },
+  {
     name: "SIGTERM while Redis is down: exit 0 in bounded time, the others finish its work",
     bus: "redis",
     durableRedis: true,
