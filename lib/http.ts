@@ -59,11 +59,14 @@ export function installErrorHandling(app: Hono, onUnexpected: (error: unknown) =
 
 /** Reads and validates a JSON body: 415 for another type, 413 past the limit, 400 otherwise. */
 export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type.trim())) {
+  const type = (c.req.header("content-type") ?? "").trim();
+  // JSON, or no claim to be anything else: a missing type and text/plain (what
+  // fetch() sends for a string body) are read as JSON; a declared other format
+  // (a form, XML, multipart) is refused rather than misread.
+  if (type && !/^(application\/(.+\+)?json|text\/plain)\b/i.test(type)) {
     throw new AppError(
       "unsupported_media_type",
-      `Content-Type must be application/json, got "${type || "none"}"`,
+      `Content-Type must be application/json, got "${type}"`,
     );
   }
   const declared = Number(c.req.header("content-length") ?? "0");

@@ -53,7 +53,7 @@ Deno.test("bad product bodies get 4xx with the SPEC error body and store nothing
     const wrongType = await system.call("POST", "/inventory/products", {
       token: system.admin,
       raw: JSON.stringify({ name: "a", price: 1, stock: 1 }),
-      headers: { "content-type": "text/plain" },
+      headers: { "content-type": "application/xml" },
     });
     assertErrorBody(wrongType, [400, 415]);
     const listed = await system.call("GET", "/inventory/products");
@@ -292,5 +292,22 @@ Deno.test("/metrics counts requests, handled messages and orders by status", asy
       );
       assert.equal(value(new RegExp(`^bus_lag_messages\\{group="${group}"\\} (\\d+)$`, "m")), 0);
     }
+  });
+});
+
+Deno.test("a JSON body sent as text/plain (fetch's default for a string) is read as JSON", async () => {
+  await withSystem(async (system) => {
+    const reply = await system.process.app.request("/accounts/customers", {
+      method: "POST",
+      body: JSON.stringify({ name: "Fetch", email: "fetch@example.com" }),
+    });
+    assert.match(reply.headers.get("content-type") ?? "", /json/);
+    assert.equal(reply.status, 201, await reply.clone().text());
+    assert.equal((await reply.json()).name, "Fetch");
+    const form = await system.call("POST", "/accounts/customers", {
+      raw: "name=Form&email=form@example.com",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assertErrorBody(form, 415);
   });
 });

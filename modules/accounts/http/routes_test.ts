@@ -131,7 +131,7 @@ Deno.test("POST /accounts/customers refuses bad input and stores nothing", async
     ["name not a string", { name: 42, email: "x@example.com" }, {}, 400],
     ["array body", [], {}, 400],
     ["non-JSON", "{name: X", {}, 400],
-    ["wrong content type", "name=X", { "content-type": "text/plain" }, 415],
+    ["wrong content type", "name=X", { "content-type": "application/x-www-form-urlencoded" }, 415],
     ["huge body", { name: "x".repeat(2 * 1024 * 1024), email: "x@example.com" }, {}, 413],
   ];
   for (const [label, body, headers, status] of cases) {
@@ -217,7 +217,7 @@ Deno.test("POST /accounts/customers/:id/deposits refuses bad amounts and changes
     ["missing", {}, {}, 400],
     ["unknown field", { amount: 5, note: "hi" }, {}, 400],
     ["non-JSON", "amount=5", {}, 400],
-    ["wrong content type", '{"amount":5}', { "content-type": "text/plain" }, 415],
+    ["wrong content type", '{"amount":5}', { "content-type": "application/xml" }, 415],
     ["huge body", { amount: 5, pad: "x".repeat(2 * 1024 * 1024) }, {}, 413],
   ];
   for (const [label, body, headers, status] of cases) {

@@ -62,11 +62,15 @@ Deno.test("POST /inventory/products refuses what is not a JSON body", async () =
   assertError(await post("{name: Teapot", json), 400, "invalid_request");
   assertError(await post("", json), 400, "invalid_request");
   assertError(
-    await post(JSON.stringify(valid), { "content-type": "text/plain" }),
+    await post(JSON.stringify(valid), { "content-type": "application/xml" }),
     415,
     "unsupported_media_type",
   );
-  assertError(await post(JSON.stringify(valid), {}), 415, "unsupported_media_type");
+  assertError(
+    await post(JSON.stringify(valid), { "content-type": "multipart/form-data; boundary=x" }),
+    415,
+    "unsupported_media_type",
+  );
   assertError(
     await post("name=Teapot&price=1&stock=1", {
       "content-type": "application/x-www-form-urlencoded",

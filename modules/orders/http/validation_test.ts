@@ -56,7 +56,7 @@ Deno.test("POST /orders names the offending field in its details", async () => {
 
 Deno.test("POST /orders with another content type is 415 and stores nothing", async () => {
   const h = await harness();
-  const response = await h.place(JSON.stringify(ORDER), { "content-type": "text/plain" });
+  const response = await h.place(JSON.stringify(ORDER), { "content-type": "application/xml" });
   assert.equal(response.status, 415);
   assert.equal((await response.json()).error.code, "unsupported_media_type");
   assert.ok(await storedNothing(h));
