@@ -51,7 +51,7 @@ export const OPTIONS = {
   bus: { env: "BUS", help: "message bus: memory, redis or nats", fallback: "memory" },
   store: {
     env: "STORE",
-    help: "module stores: memory or redis (default: redis when the bus is redis, else memory)",
+    help: "module stores: memory or redis (default: memory on the memory bus, else redis)",
     fallback: "",
   },
   port: { env: "PORT", help: "HTTP port", fallback: "8000" },
@@ -187,7 +187,8 @@ export function parseConfig(
         `would go nowhere: run every module, or use --bus redis or --bus nats`,
     );
   }
-  const store = pick("store") || (bus === "redis" ? "redis" : "memory");
+  // A broker bus means several processes, which must share their modules' data.
+  const store = pick("store") || (bus === "memory" ? "memory" : "redis");
   if (store !== "memory" && store !== "redis") {
     throw new UsageError(`Unknown store "${store}": choose memory or redis`);
   }

@@ -27,6 +27,7 @@ Deno.test("parseConfig() reads flags first, then the environment", () => {
   assert.deepEqual(fromEnv.modules, ["accounts"]);
   assert.equal(fromEnv.bus, "nats");
   assert.equal(fromEnv.store, "memory");
+  assert.equal(parse(["--bus", "nats"]).store, "redis", "a broker bus implies redis stores");
 });
 
 const BAD: [string[], RegExp][] = [
