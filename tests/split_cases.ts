@@ -287,19 +287,25 @@ async function assertEventsSharedOnce(cluster: Cluster): Promise<string> {
   for (const [name, handled] of Object.entries(settled.handled)) {
     assert.ok(handled > 0, `${name} handled saga events: ${JSON.stringify(settled.handled)}`);
   }
-  assert.equal(
-    total(settled.handled),
-    settled.published,
-    `orders handled ${JSON.stringify(settled.handled)} of ${settled.published} answers published`,
-  );
-
   let deadLettered = 0;
   let redelivered = 0;
+  let ordersRedelivered = 0;
   for (const member of cluster.members) {
     const samples = await member.metrics();
     deadLettered += sumOf(samples, "bus_messages_total", { outcome: "dead_lettered" });
     redelivered += sumOf(samples, "bus_messages_total", { outcome: "redelivered" });
+    ordersRedelivered += sumOf(samples, "bus_messages_total", {
+      group: "orders",
+      outcome: "redelivered",
+    });
   }
+  // Every answer handled once; more only by as many as the bus visibly redelivered
+  // (at least once allows it, and the histories show no transition ran twice).
+  const handledTotal = total(settled.handled);
+  const why = `orders handled ${JSON.stringify(settled.handled)} of ${settled.published} ` +
+    `answers published, ${ordersRedelivered} redelivered`;
+  assert.ok(handledTotal >= settled.published, why);
+  assert.ok(handledTotal <= settled.published + ordersRedelivered, why);
   assert.equal(deadLettered, 0, "no message was dead-lettered");
   return `${settled.published} saga answers, ${total(settled.handled)} handled, split ${
     Object.entries(settled.handled).map(([name, n]) => `${name} ${n}`).join(" / ")
