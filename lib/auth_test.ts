@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { principalOf, signCustomerToken, verifyCustomerToken } from "./auth.ts";
-import { testSettings } from "./settings.ts";
+import { settingsFromEnv, testSettings } from "./settings.ts";
 
 Deno.test("verifyCustomerToken() accepts its own token and refuses every one-character change", async () => {
   const token = await signCustomerToken("secret", "cus_42");
@@ -32,4 +32,15 @@ Deno.test("principalOf() tells the admin from a customer and refuses junk", asyn
   ) {
     assert.equal(await principalOf(settings, header), null, String(header));
   }
+});
+
+Deno.test("settingsFromEnv() signs customer tokens alike in every process that shares ADMIN_TOKEN", async () => {
+  const one = settingsFromEnv({ ADMIN_TOKEN: "shared" });
+  const two = settingsFromEnv({ ADMIN_TOKEN: "shared" });
+  const token = await signCustomerToken(one.authSecret, "cus_7");
+  assert.equal(await verifyCustomerToken(two.authSecret, token), "cus_7");
+  assert.notEqual(one.authSecret, "shared", "the admin token itself is not the signing key");
+  const other = settingsFromEnv({ ADMIN_TOKEN: "another" });
+  assert.equal(await verifyCustomerToken(other.authSecret, token), null);
+  assert.equal(settingsFromEnv({ ADMIN_TOKEN: "shared", AUTH_SECRET: "s" }).authSecret, "s");
 });

@@ -35,7 +35,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 export function settingsFromEnv(env: Record<string, string | undefined>): Settings {
   return settingsSchema.parse({
     adminToken: env.ADMIN_TOKEN || null,
-    authSecret: env.AUTH_SECRET || ephemeralSecret(),
+    authSecret: env.AUTH_SECRET || secretFromAdminToken(env.ADMIN_TOKEN) || ephemeralSecret(),
     feeBps: env.FEE_BPS ?? 0,
     signupCredit: env.SIGNUP_CREDIT ?? 0,
     sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
@@ -45,11 +45,20 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
   });
 }
 
+/**
+ * Without AUTH_SECRET, processes that share ADMIN_TOKEN (the master secret
+ * already) still agree on customer tokens: a split deployment that forgot the
+ * variable keeps working instead of answering 401 across processes.
+ */
+function secretFromAdminToken(adminToken: string | undefined): string | null {
+  return adminToken ? `bazaar-customer-tokens:${adminToken}` : null;
+}
+
 let ephemeral: string | null = null;
 
 /**
- * Without AUTH_SECRET a single process still works (tokens die with it); a split
- * deployment must set it so every process verifies the same tokens.
+ * Without AUTH_SECRET or ADMIN_TOKEN a single process still works (its tokens
+ * die with it); processes that must verify each other's tokens set either.
  */
 function ephemeralSecret(): string {
   ephemeral ??= crypto.randomUUID() + crypto.randomUUID();
