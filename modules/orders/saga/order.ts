@@ -63,19 +63,7 @@ export interface Order {
 }
 
 /** What GET /orders/:id shows: exactly the SPEC fields, none of the saga's bookkeeping. */
-export interface OrderView {
-  id: string;
-  customer_id: string;
-  items: { product_id: string; quantity: number; unit_price: number | null }[];
-  subtotal: number | null;
-  fee: number | null;
-  total: number | null;
-  status: OrderStatus;
-  reason: string | null;
-  history: HistoryEntry[];
-  created_at: string;
-  updated_at: string;
-}
+export type OrderView = Omit<Order, "deadline" | "version" | "correlation_id" | "traceparent">;
 
 export function viewOf(order: Order): OrderView {
   return {
