@@ -112,6 +112,7 @@ export function usage(): string {
     "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL, and",
     "BUS_ACK_DEADLINE_MS: how long (ms, default 10000) a message may go unacknowledged",
     "before another process of its module takes it over.",
+    "BUS_RETENTION: messages the bus keeps per event type (default 1000000, at least 1000).",
     'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
     "share one Redis; use it with --namespace (default: none).",
   );

@@ -111,6 +111,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   const connected = await createBus(options.busUrl, {
     source: "bazaar",
     namespace: options.namespace,
+    retention: settings.busRetention,
   });
   const observe = observability(log.child({ part: "observe" }));
   const instrumented = observe.instrument(

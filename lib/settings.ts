@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { DEFAULT_ACK_DEADLINE_MS } from "../bus/defaults.ts";
+import { DEFAULT_ACK_DEADLINE_MS, DEFAULT_RETENTION } from "../bus/defaults.ts";
 
 const minorUnits = z.coerce.number().int().nonnegative();
 
@@ -25,6 +25,8 @@ export const settingsSchema = z.object({
    * its group takes it over: how soon the work of a process that died is redone.
    */
   busAckDeadlineMs: z.coerce.number().int().positive(),
+  /** Messages the bus keeps per event type (Redis MAXLEN ~, NATS per subject, memory log). */
+  busRetention: z.coerce.number().int().min(1_000),
   webhookUrl: z.string().url().nullable(),
   webhookSecret: z.string().min(1).nullable(),
 });
@@ -40,6 +42,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     signupCredit: env.SIGNUP_CREDIT ?? 0,
     sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
     busAckDeadlineMs: env.BUS_ACK_DEADLINE_MS ?? DEFAULT_ACK_DEADLINE_MS,
+    busRetention: env.BUS_RETENTION ?? DEFAULT_RETENTION,
     webhookUrl: env.WEBHOOK_URL || null,
     webhookSecret: env.WEBHOOK_SECRET || null,
   });
@@ -74,6 +77,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     signupCredit: 0,
     sagaStepTimeoutMs: 30_000,
     busAckDeadlineMs: DEFAULT_ACK_DEADLINE_MS,
+    busRetention: DEFAULT_RETENTION,
     webhookUrl: null,
     webhookSecret: null,
     ...overrides,

@@ -56,6 +56,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [["--port", "eighty"], {}, /--port "eighty"/],
   [["--wat"], {}, /Unknown option/],
   [[], { FEE_BPS: "lots" }, /feeBps/],
+  [[], { BUS_RETENTION: "5" }, /busRetention/],
   [[], { BUS_ACK_DEADLINE_MS: "soon" }, /busAckDeadlineMs/],
 ];
 
