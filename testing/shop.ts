@@ -156,13 +156,9 @@ export class Shop {
     const sold = new Map<string, number>();
     const listed = new Set<string>();
     for (const customer of this.customers) {
-      const orders = await this.system.call(
-        "GET",
-        `/orders?customer_id=${customer.id}&limit=100`,
-        { token: customer.token },
-      );
-      if (orders.status !== 200) {
-        problems.push(`orders of ${customer.id}: HTTP ${orders.status}`);
+      const orders = await this.#ordersOf(customer);
+      if (typeof orders === "string") {
+        problems.push(orders);
         continue;
       }
       const { balance, ledger } = await this.account(customer);
@@ -191,7 +187,7 @@ export class Shop {
       for (const [orderId, line] of net) {
         if (line.charges > 1) problems.push(`order ${orderId} charged ${line.charges} times`);
       }
-      for (const order of orders.body.items ?? []) {
+      for (const order of orders) {
         listed.add(order.id);
         if (!TERMINAL.includes(order.status)) problems.push(`order ${order.id} is ${order.status}`);
         const line = net.get(order.id) ?? { charges: 0, charged: 0, refunded: 0 };
@@ -241,6 +237,26 @@ export class Shop {
       }
     }
     return problems;
+  }
+
+  /** Every order of a customer, page after page (following next_cursor), or what went wrong. */
+  // deno-lint-ignore no-explicit-any
+  async #ordersOf(customer: Customer): Promise<any[] | string> {
+    // deno-lint-ignore no-explicit-any
+    const orders: any[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page = `/orders?customer_id=${customer.id}&limit=100` +
+        (cursor === null ? "" : `&cursor=${cursor}`);
+      const reply = await this.system.call("GET", page, { token: customer.token });
+      if (reply.status !== 200) return `orders of ${customer.id}: HTTP ${reply.status}`;
+      orders.push(...reply.body.items ?? []);
+      cursor = reply.body.next_cursor ?? null;
+      if (cursor !== null && seen.has(cursor)) return `orders of ${customer.id}: cursor repeats`;
+      if (cursor !== null) seen.add(cursor);
+    } while (cursor !== null);
+    return orders;
   }
 
   /** Exactly one notification of the order's outcome, and none twice. */

@@ -21,6 +21,7 @@ import { isTerminal, type Order } from "./saga/order.ts";
 import { newOrderId } from "./saga/ids.ts";
 import { newOrder } from "./saga/place.ts";
 import { decide } from "./saga/transitions.ts";
+import { type OrderPosition, positionOf } from "./store/position.ts";
 import type { OrderStore } from "./store/types.ts";
 
 export const SOURCE = "orders";
@@ -37,6 +38,12 @@ export type ApplyResult =
   | { kind: "ignore"; why: string }
   | { kind: "refuse"; why: string }
   | { kind: "unknown" };
+
+/** One page of a listing; `next` is where the following page starts, null on the last one. */
+export interface OrderPage {
+  orders: Order[];
+  next: OrderPosition | null;
+}
 
 export interface ServiceOptions {
   /** Called after every write that put events in the outbox (wakes the relay). */
@@ -110,12 +117,18 @@ export class OrderService {
     return this.store.get(id);
   }
 
-  listForCustomer(customerId: string, limit: number): Promise<Order[]> {
-    return this.store.listByCustomer(customerId, limit);
+  /** A customer's orders, newest first, `limit` at a time from `after` on. */
+  async listForCustomer(
+    customerId: string,
+    limit: number,
+    after: OrderPosition | null = null,
+  ): Promise<OrderPage> {
+    return pageOf(await this.store.listByCustomer(customerId, limit + 1, after), limit);
   }
 
-  listRecent(limit: number): Promise<Order[]> {
-    return this.store.listRecent(limit);
+  /** Every customer's orders, newest first, `limit` at a time from `after` on. */
+  async listRecent(limit: number, after: OrderPosition | null = null): Promise<OrderPage> {
+    return pageOf(await this.store.listRecent(limit + 1, after), limit);
   }
 
   /** Cancels an order, or refunds a confirmed one; 404 unknown, 409 when it is too late. */
@@ -197,6 +210,16 @@ export class OrderService {
       correlationId: order.correlation_id,
     }, traceparent);
   }
+}
+
+/**
+ * A page from a listing asked for one order more than it shows: that one
+ * proves there is a next page, so the last page never points at an empty one.
+ */
+function pageOf(listed: Order[], limit: number): OrderPage {
+  if (listed.length <= limit) return { orders: listed, next: null };
+  const orders = listed.slice(0, limit);
+  return { orders, next: positionOf(orders[orders.length - 1]!) };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -7,12 +7,14 @@
  */
 import { type Context, Hono } from "hono";
 import type { Guard, Principal } from "../../../lib/auth.ts";
-import { forbidden, notFound } from "../../../lib/errors.ts";
+import { forbidden, invalid, notFound } from "../../../lib/errors.ts";
 import { param, readBody, readQuery } from "../../../lib/http.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
 import { id as idSchema } from "../../../lib/schemas.ts";
 import { isTerminal, type Order, viewOf } from "../saga/order.ts";
 import type { OrderService } from "../service.ts";
+import type { OrderPosition } from "../store/position.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { idempotencyKey, preferredWait } from "./headers.ts";
 import { listOrdersQuery, orderListResponse, orderResponse, placeOrderBody } from "./schemas.ts";
 
@@ -31,7 +33,9 @@ export const orderDocs: RouteDoc[] = [
   {
     method: "get",
     path: "/orders",
-    summary: "List orders, newest first: a customer's own, or (admin) any customer's or all.",
+    summary: "List orders, newest first: a customer's own, or (admin) any customer's or all. " +
+      "`limit` per page (default 100, at most 1000); pass a page's `next_cursor` as `cursor` " +
+      "for the next page (`next_cursor` is null on the last one).",
     access: "admin or customer",
     status: 200,
     query: listOrdersQuery,
@@ -54,6 +58,14 @@ export const orderDocs: RouteDoc[] = [
     response: orderResponse,
   },
 ];
+
+/** Where the page a cursor asks for starts: null without one, 400 for one we did not write. */
+function startOf(cursor: string | undefined): OrderPosition | null {
+  if (cursor === undefined) return null;
+  const position = decodeCursor(cursor);
+  if (!position) throw invalid(`Query is invalid at "cursor": "${cursor}" is not a cursor`);
+  return position;
+}
 
 /** The order the caller may see: 404 when there is none, 403 when it is someone else's. */
 async function ownOrder(
@@ -102,10 +114,14 @@ export function orderRoutes(service: OrderService, guard: Guard): Hono {
         throw forbidden("A customer token may only list its own orders");
       }
     }
-    const orders = customerId === undefined
-      ? await service.listRecent(query.limit)
-      : await service.listForCustomer(customerId, query.limit);
-    return c.json({ items: orders.map(viewOf) }, 200);
+    const after = startOf(query.cursor);
+    const page = customerId === undefined
+      ? await service.listRecent(query.limit, after)
+      : await service.listForCustomer(customerId, query.limit, after);
+    return c.json({
+      items: page.orders.map(viewOf),
+      next_cursor: page.next === null ? null : encodeCursor(page.next),
+    }, 200);
   });
 
   app.get("/orders/:id", async (c) => {

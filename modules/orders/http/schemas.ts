@@ -7,11 +7,13 @@
 import { z } from "zod";
 import { id, money, quantity, timestamp } from "../../../lib/schemas.ts";
 import { ORDER_STATUSES } from "../saga/order.ts";
+import { MAX_CURSOR_LENGTH } from "./cursor.ts";
 
 /** Lines per order: enough for any basket, small enough to keep every message small. */
 export const MAX_LINES = 100;
-/** Orders per listing page. */
-export const MAX_LIST = 100;
+/** Orders per listing page: by default, and at most (a client pages on with `cursor`). */
+export const DEFAULT_LIST = 100;
+export const MAX_LIST = 1_000;
 
 /**
  * A product appears on one line only: two lines for one product would leave
@@ -40,7 +42,9 @@ export const placeOrderBody = z.strictObject({
 
 export const listOrdersQuery = z.object({
   customer_id: id.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST).default(50),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST).default(DEFAULT_LIST),
+  /** The `next_cursor` of the page before; checked by decodeCursor() (cursor.ts). */
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
 
 const status = z.enum(ORDER_STATUSES);
@@ -59,4 +63,8 @@ export const orderResponse = z.object({
   updated_at: timestamp,
 });
 
-export const orderListResponse = z.object({ items: z.array(orderResponse) });
+/** SPEC's `{items}`, plus where the next page starts (null on the last page). */
+export const orderListResponse = z.object({
+  items: z.array(orderResponse),
+  next_cursor: z.string().nullable(),
+});

@@ -99,7 +99,7 @@ for (const [what, key] of [["too long", "k".repeat(256)], ["with a space", "a ke
 
 Deno.test("GET /orders with a bad limit or customer_id is 400", async () => {
   const h = await harness();
-  for (const query of ["limit=0", "limit=101", "limit=ten", "customer_id=a%20b"]) {
+  for (const query of ["limit=0", "limit=1001", "limit=ten", "customer_id=a%20b"]) {
     const response = await h.request(`/orders?${query}`, { headers: { authorization: ADMIN } });
     assert.equal(response.status, 400, query);
     assert.equal((await response.json()).error.code, "invalid_request");

@@ -11,6 +11,7 @@ import { orderPlaced, stockReleaseRequested } from "../events.ts";
 import type { Order, OrderStatus } from "../saga/order.ts";
 import { newOrder } from "../saga/place.ts";
 import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
+import { type OrderPosition, positionOf } from "./position.ts";
 import type { OrderStore } from "./types.ts";
 
 export type OrderStoreHarness = StoreHarness<OpenedStore<OrderStore>>;
@@ -50,6 +51,47 @@ async function drain(store: OrderStore): Promise<Envelope[]> {
   const entries = await store.outbox.peek(1_000);
   await store.outbox.remove(entries.map((entry) => entry.key));
   return entries.map((entry) => entry.envelope);
+}
+
+/** Newest first, equal times by id descending: the order every listing keeps. */
+function newestFirst(orders: Order[]): string[] {
+  return orders.map((order) => [Date.parse(order.created_at), order.id] as const)
+    .sort(([x, a], [y, b]) => y - x || (a < b ? 1 : a > b ? -1 : 0))
+    .map(([, id]) => id);
+}
+
+/**
+ * Every id a listing yields, read `size` at a time from the end of each page
+ * on (until a short page), calling `between` after every page.
+ */
+async function pageThrough(
+  list: (size: number, after: OrderPosition | null) => Promise<Order[]>,
+  size: number,
+  between: (page: number) => Promise<void> = () => Promise.resolve(),
+): Promise<{ ids: string[]; pages: number[] }> {
+  const ids: string[] = [];
+  const pages: number[] = [];
+  let after: OrderPosition | null = null;
+  while (true) {
+    const page = await list(size, after);
+    ids.push(...page.map((order) => order.id));
+    pages.push(page.length);
+    if (page.length < size) return { ids, pages };
+    after = positionOf(page[page.length - 1]!);
+    await between(pages.length);
+  }
+}
+
+/** `count` orders of `customerId`, several to a millisecond so paging must break ties. */
+async function placeMany(store: OrderStore, customerId: string, count: number): Promise<Order[]> {
+  const orders = Array.from(
+    { length: count },
+    (_, i) => anOrder(customerId, T0 + Math.floor(i / 3)),
+  );
+  for (let i = 0; i < orders.length; i += 50) {
+    await Promise.all(orders.slice(i, i + 50).map((order) => store.create(order, [])));
+  }
+  return orders;
 }
 
 export function runOrderStoreConformance(harness: OrderStoreHarness): void {
@@ -142,6 +184,61 @@ export function runOrderStoreConformance(harness: OrderStoreHarness): void {
     assert.deepEqual(ids(await store.listByCustomer("cus_b", 10)), [b1.id]);
     assert.deepEqual(await store.listByCustomer("cus_nobody", 10), []);
     assert.deepEqual(ids(await store.listRecent(3)), [a3.id, a2.id, b1.id]);
+  });
+
+  test("listByCustomer() pages through 250 orders, each once, newest first", async (store) => {
+    const orders = await placeMany(store, "cus_p", 250);
+    await placeMany(store, "cus_other", 20);
+    const { ids, pages } = await pageThrough(
+      (size, after) => store.listByCustomer("cus_p", size, after),
+      100,
+    );
+    assert.deepEqual(pages, [100, 100, 50]);
+    assert.deepEqual(ids, newestFirst(orders));
+  });
+
+  test("listByCustomer() pages stay stable while new orders are placed", async (store) => {
+    const orders = await placeMany(store, "cus_p", 250);
+    let later = T0 + 60_000;
+    const { ids, pages } = await pageThrough(
+      (size, after) => store.listByCustomer("cus_p", size, after),
+      100,
+      async () => {
+        for (let i = 0; i < 30; i++) await store.create(anOrder("cus_p", later++), []);
+        await store.create(anOrder("cus_other", later++), []);
+      },
+    );
+    assert.deepEqual(pages, [100, 100, 50]);
+    assert.deepEqual(ids, newestFirst(orders), "each once, in order; the newer ones lead page one");
+    assert.equal((await store.listByCustomer("cus_p", 1_000)).length, 250 + 60);
+  });
+
+  test("listRecent() pages through every customer's orders the same way", async (store) => {
+    const orders = [
+      ...await placeMany(store, "cus_a", 20),
+      ...await placeMany(store, "cus_b", 17),
+    ];
+    let later = T0 + 60_000;
+    const { ids, pages } = await pageThrough(
+      (size, after) => store.listRecent(size, after),
+      10,
+      () => store.create(anOrder("cus_c", later++), []).then(() => {}),
+    );
+    assert.deepEqual(pages, [10, 10, 10, 7]);
+    assert.deepEqual(ids, newestFirst(orders));
+  });
+
+  test("a position between stored orders pages on from where it falls", async (store) => {
+    const orders = await placeMany(store, "cus_p", 9);
+    const expected = newestFirst(orders);
+    const listed = async (after: OrderPosition) =>
+      (await store.listByCustomer("cus_p", 100, after)).map((order) => order.id);
+    // The ids are "ord_<n>_…": "ord_~" sorts above them all, "ord_" below.
+    assert.deepEqual(await listed({ created: T0 + 1, id: "ord_~" }), expected.slice(3));
+    assert.deepEqual(await listed({ created: T0 + 1, id: "ord_" }), expected.slice(6));
+    assert.deepEqual(await listed({ created: T0 + 1, id: expected[4]! }), expected.slice(5));
+    assert.deepEqual(await listed({ created: T0 - 1, id: "ord_~" }), []);
+    assert.equal((await store.listRecent(100, { created: T0 + 1, id: "ord_" })).length, 3);
   });
 
   test("overdue() lists in-flight orders past their deadline, earliest first", async (store) => {

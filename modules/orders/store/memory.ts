@@ -7,6 +7,7 @@
 import type { Envelope } from "../../../bus/types.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
+import { listsAfter, type OrderPosition } from "./position.ts";
 import {
   type CreateResult,
   IDEMPOTENCY_TTL_MS,
@@ -82,13 +83,17 @@ export class MemoryOrderStore implements OrderStore {
     return Promise.resolve(structuredClone(stored));
   }
 
-  listByCustomer(customerId: string, limit: number): Promise<Order[]> {
+  listByCustomer(
+    customerId: string,
+    limit: number,
+    after: OrderPosition | null = null,
+  ): Promise<Order[]> {
     const ids = [...this.#byCustomer.get(customerId) ?? []];
-    return Promise.resolve(this.#newest(ids.map((id) => this.#orders.get(id)!), limit));
+    return Promise.resolve(this.#newest(ids.map((id) => this.#orders.get(id)!), limit, after));
   }
 
-  listRecent(limit: number): Promise<Order[]> {
-    return Promise.resolve(this.#newest([...this.#orders.values()], limit));
+  listRecent(limit: number, after: OrderPosition | null = null): Promise<Order[]> {
+    return Promise.resolve(this.#newest([...this.#orders.values()], limit, after));
   }
 
   overdue(now: number, limit: number): Promise<string[]> {
@@ -114,8 +119,9 @@ export class MemoryOrderStore implements OrderStore {
     return Promise.resolve();
   }
 
-  #newest(orders: Order[], limit: number): Order[] {
-    return orders.sort(newestFirst).slice(0, limit).map((order) => structuredClone(order));
+  #newest(orders: Order[], limit: number, after: OrderPosition | null): Order[] {
+    const rest = after === null ? orders : orders.filter((order) => listsAfter(order, after));
+    return rest.sort(newestFirst).slice(0, limit).map((order) => structuredClone(order));
   }
 
   #indexDeadline(order: Order): void {

@@ -15,6 +15,7 @@ import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
+import type { OrderPosition } from "./position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
 import {
   type CreateResult,
@@ -110,14 +111,16 @@ export class RedisOrderStore implements OrderStore {
     return written === 1 ? stored : null;
   }
 
-  async listByCustomer(customerId: string, limit: number): Promise<Order[]> {
-    return await this.#load(
-      await this.redis.zrevrange(this.#customerKey(customerId), 0, limit - 1),
-    );
+  async listByCustomer(
+    customerId: string,
+    limit: number,
+    after: OrderPosition | null = null,
+  ): Promise<Order[]> {
+    return await this.#load(await this.#page(this.#customerKey(customerId), limit, after));
   }
 
-  async listRecent(limit: number): Promise<Order[]> {
-    return await this.#load(await this.redis.zrevrange(this.#key("recent"), 0, limit - 1));
+  async listRecent(limit: number, after: OrderPosition | null = null): Promise<Order[]> {
+    return await this.#load(await this.#page(this.#key("recent"), limit, after));
   }
 
   async overdue(now: number, limit: number): Promise<string[]> {
@@ -137,6 +140,31 @@ export class RedisOrderStore implements OrderStore {
 
   async close(): Promise<void> {
     await this.outbox.release();
+  }
+
+  /**
+   * Ids from a creation-time index, newest first, after `after`: the rest of
+   * its millisecond (ids below its id; ZREVRANGE lists equal scores by id,
+   * descending), then everything older. Both reads go in one round trip; an
+   * order created between them lands in one range or the other, never both.
+   */
+  async #page(index: string, limit: number, after: OrderPosition | null): Promise<string[]> {
+    if (after === null) return await this.redis.zrevrange(index, 0, limit - 1);
+    const [same, older] = await this.#exec<[string[], string[]]>(
+      this.redis.pipeline()
+        .zrevrangebyscore(index, after.created, after.created)
+        .zrevrangebyscore(index, `(${after.created}`, "-inf", "LIMIT", 0, limit),
+    );
+    // Ids are ASCII (lib/schemas.ts), so JavaScript's order is Redis's byte order.
+    return [...same.filter((id) => id < after.id), ...older].slice(0, limit);
+  }
+
+  async #exec<T extends unknown[]>(pipeline: ReturnType<Redis["pipeline"]>): Promise<T> {
+    const results = await pipeline.exec() ?? [];
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as T;
   }
 
   async #load(ids: string[]): Promise<Order[]> {

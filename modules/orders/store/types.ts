@@ -9,6 +9,7 @@
 import type { Envelope } from "../../../bus/types.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
 import type { Order, OrderStatus } from "../saga/order.ts";
+import type { OrderPosition } from "./position.ts";
 
 /** How long an Idempotency-Key is remembered (Stripe's choice too: a day). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -40,10 +41,10 @@ export interface OrderStore {
    * Returns the stored order, or null when someone else changed it first.
    */
   update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null>;
-  /** A customer's orders, newest first. */
-  listByCustomer(customerId: string, limit: number): Promise<Order[]>;
-  /** Every customer's orders, newest first. */
-  listRecent(limit: number): Promise<Order[]>;
+  /** A customer's orders, newest first; with `after`, only those listed after that position. */
+  listByCustomer(customerId: string, limit: number, after?: OrderPosition | null): Promise<Order[]>;
+  /** Every customer's orders, newest first; with `after`, only those listed after that position. */
+  listRecent(limit: number, after?: OrderPosition | null): Promise<Order[]>;
   /** Ids of non-terminal orders whose deadline is at or before `now`, earliest first. */
   overdue(now: number, limit: number): Promise<string[]>;
   /** How many orders are in each status. */
