@@ -21,6 +21,7 @@ import {
   handBack,
 } from "./claims.ts";
 import { logError } from "./connection.ts";
+import { deadConsumerIdleMs } from "./dead_consumers.ts";
 import type { RedisDeadLetters } from "./dead_letters.ts";
 import { type Held, HeldMessages } from "./held.ts";
 import { StreamReader } from "./reader.ts";
@@ -46,6 +47,8 @@ export interface SubscriptionDeps {
   /** The set naming the streams the group reads (createGroups adds them). */
   reads: string;
   consumer: string;
+  /** Tests shorten it; otherwise it follows from the ack deadline. */
+  deadConsumerIdleMs?: number;
 }
 
 export class RedisSubscription implements Subscription {
@@ -99,13 +102,21 @@ export class RedisSubscription implements Subscription {
         recreateGroups: () => createGroups(this.#commands, this.#streams, this.group, deps.reads),
       },
     );
-    this.#sweeper = new Sweeper(deps.commands, group, deps.consumer, deps.streams, ackDeadlineMs, {
-      // Running, not held: a hung handler's own message must stay claimable.
-      room: () => maxInFlight - this.#held.running,
-      take: (stream, claimed: readonly Claimed[]) =>
-        this.#takeAll(stream, claimed.map(({ entry, attempt }) => [entry, attempt])),
-      drop: (stream, ids) => ids.forEach((id) => this.#acks.add(stream, id)),
-    });
+    this.#sweeper = new Sweeper(
+      deps.commands,
+      group,
+      deps.consumer,
+      deps.streams,
+      ackDeadlineMs,
+      deps.deadConsumerIdleMs ?? deadConsumerIdleMs(ackDeadlineMs),
+      {
+        // Running, not held: a hung handler's own message must stay claimable.
+        room: () => maxInFlight - this.#held.running,
+        take: (stream, claimed: readonly Claimed[]) =>
+          this.#takeAll(stream, claimed.map(({ entry, attempt }) => [entry, attempt])),
+        drop: (stream, ids) => ids.forEach((id) => this.#acks.add(stream, id)),
+      },
+    );
   }
 
   /** Creates the groups first, so whatever is published once this resolves is seen. */

@@ -4,11 +4,14 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { pinged } from "../conformance.ts";
+import { resolveOptions } from "../defaults.ts";
 import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { RedisBus } from "./bus.ts";
 import { deleteKeys } from "./cleanup.ts";
+import { openConnection } from "./connection.ts";
 import { RedisKeys } from "./keys.ts";
+import { RedisSubscription } from "./subscription.ts";
 
 const url = serviceUrl("REDIS_URL");
 
@@ -101,6 +104,63 @@ test("close() removes its consumer from the group when it holds nothing", async 
     assert.equal((await consumers() as unknown[]).length, 1);
     await subscription.close();
     assert.deepEqual(await consumers(), []);
+  });
+});
+
+test("the sweep deletes a dead consumer once its messages were taken over, not before", async () => {
+  await withRedisBus(async (bus, redis, keys) => {
+    const stream = keys.stream(pinged.type);
+    await redis.xgroup("CREATE", stream, "reaper", "0", "MKSTREAM");
+    await bus.publish(pinged, { n: 1 });
+    await bus.publish(pinged, { n: 2 });
+    // Two processes killed long ago: one holding both messages, one holding nothing.
+    await redis.xreadgroup("GROUP", "reaper", "ghost-holding", "COUNT", 10, "STREAMS", stream, ">");
+    await redis.xgroup("CREATECONSUMER", stream, "reaper", "ghost-empty");
+    const consumers = async () =>
+      new Map(
+        (await redis.xinfo("CONSUMERS", stream, "reaper") as unknown[][]).map((info) => [
+          info[1] as string,
+          info[3] as number,
+        ]),
+      );
+    assert.deepEqual(await consumers(), new Map([["ghost-holding", 2], ["ghost-empty", 0]]));
+
+    const handled: Array<[number, number]> = [];
+    // An ack deadline far longer than the dead-consumer idle time, so the
+    // holding ghost is idle enough to be deleted long before it is claimed.
+    const survivor = await RedisSubscription.start(
+      "reaper",
+      [pinged],
+      (e, info) => {
+        handled.push([(e.data as { n: number }).n, info.attempt]);
+      },
+      resolveOptions({ ackDeadlineMs: 1_000 }),
+      {
+        commands: redis,
+        reader: await openConnection(url!, `${keys.prefix}survivor`, {}),
+        deadLetters: bus.deadLetters,
+        streams: [stream, keys.direct("reaper")],
+        reads: keys.reads("reaper"),
+        consumer: "survivor",
+        deadConsumerIdleMs: 100,
+      },
+    );
+    try {
+      await waitFor(async () => !(await consumers()).has("ghost-empty"), {
+        message: "the ghost holding nothing was deleted",
+      });
+      assert.equal((await consumers()).get("ghost-holding"), 2, "a ghost holding messages stays");
+      assert.deepEqual(handled, [], "nothing was claimed yet");
+
+      await waitFor(() => handled.length === 2, { message: "the survivor took both over" });
+      assert.deepEqual(handled.sort(), [[1, 2], [2, 2]]);
+      await waitFor(async () => !(await consumers()).has("ghost-holding"), {
+        message: "the ghost was deleted once it held nothing",
+      });
+      assert.equal((await consumers()).has("survivor"), true, "the sweeper keeps its own");
+    } finally {
+      await survivor.close();
+    }
   });
 });
 

@@ -2,13 +2,16 @@
  * The ack deadline: every subscription sweeps its streams' pending lists now
  * and then and claims what nobody acked within the deadline — from consumers
  * that died, hang, or are this very one (a handler stuck past the deadline
- * gets the message again, as its next attempt).
+ * gets the message again, as its next attempt). Once per dead-consumer idle
+ * time it also deletes the consumers of processes that died without closing,
+ * when the claims have left them holding nothing.
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import { type Claimed, claimIdle } from "./claims.ts";
 import { logError } from "./connection.ts";
+import { forgetDeadConsumers } from "./dead_consumers.ts";
 import type { Timer } from "./timers.ts";
 
 const MIN_INTERVAL_MS = 50;
@@ -29,6 +32,8 @@ export class Sweeper {
   readonly #interval: number;
   /** Where each stream's next scan starts, so a long pending list is covered over several sweeps. */
   readonly #cursors = new Map<string, string>();
+  /** When the next sweep also looks for dead consumers; the first sweep does. */
+  #nextForgetAt = 0;
   #timer: Timer | undefined;
   #sweeping: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -39,6 +44,8 @@ export class Sweeper {
     private readonly consumer: string,
     private readonly streams: readonly string[],
     private readonly ackDeadlineMs: number,
+    /** Idle longer than this and holding nothing: a dead consumer (see dead_consumers.ts). */
+    private readonly deadConsumerIdleMs: number,
     private readonly target: SweepTarget,
   ) {
     this.#interval = Math.min(Math.max(ackDeadlineMs / 2, MIN_INTERVAL_MS), MAX_INTERVAL_MS);
@@ -66,6 +73,24 @@ export class Sweeper {
   }
 
   async #sweep(): Promise<void> {
+    await this.#claimIdle();
+    // After the claims, which may just have emptied a dead consumer's hands.
+    // Rarely: a consumer qualifies only after this long anyway, and the
+    // script lists every consumer of the group.
+    if (this.#stopped || Date.now() < this.#nextForgetAt) return;
+    this.#nextForgetAt = Date.now() + this.deadConsumerIdleMs;
+    for (const stream of this.streams) {
+      await forgetDeadConsumers(
+        this.commands,
+        stream,
+        this.group,
+        this.consumer,
+        this.deadConsumerIdleMs,
+      );
+    }
+  }
+
+  async #claimIdle(): Promise<void> {
     for (const stream of this.streams) {
       for (let page = 0; page < PAGES; page++) {
         const room = this.target.room();
