@@ -10,7 +10,7 @@
  * @module
  */
 import { INVALID_SPAN_CONTEXT, trace } from "@opentelemetry/api";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../bus/envelope.ts";
 import { traceparentOf, withPublishSpan } from "../bus/tracing.ts";
 import type { Bus, Envelope, EventContract } from "../bus/types.ts";
@@ -79,12 +79,6 @@ export class MemoryOutbox implements Outbox {
 /** An outbox stream in the module's own keyspace (`<prefix>outbox`). */
 export class RedisOutbox implements Outbox {
   constructor(private readonly redis: Redis, readonly key: string) {}
-
-  /** Adds the events to a MULTI that also holds the state change. */
-  appendTo(multi: ChainableCommander, ...envelopes: Envelope[]): ChainableCommander {
-    for (const envelope of envelopes) multi.xadd(this.key, "*", "e", encodeEnvelope(envelope));
-    return multi;
-  }
 
   /** The XADD arguments for a Lua script that appends atomically itself. */
   static encode(envelope: Envelope): string {

@@ -11,14 +11,6 @@ import { id, money, quantity } from "../../lib/schemas.ts";
 export const orderItem = z.object({ product_id: id, quantity });
 export const pricedItem = orderItem.extend({ unit_price: money });
 
-export const rejectionReason = z.enum([
-  "unknown_customer",
-  "unknown_product",
-  "out_of_stock",
-  "insufficient_funds",
-  "timeout",
-]);
-
 /** A new order: inventory is asked to hold every line, all or nothing. */
 export const orderPlaced = defineEvent(
   "order.placed",
