@@ -38,6 +38,7 @@ export function invalidFrom(error: z.ZodError, where = "Request body"): AppError
 export function installErrorHandling(app: Hono, onUnexpected: (error: unknown) => void): void {
   app.onError((error, c) => {
     if (error instanceof AppError) {
+      if (error.retryAfterS !== undefined) c.header("Retry-After", String(error.retryAfterS));
       return c.json(errorBody(error.code, error.message, error.details), error.status as 400);
     }
     if (error instanceof z.ZodError) {
