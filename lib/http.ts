@@ -74,15 +74,38 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
   if (declared > MAX_BODY_BYTES) throw tooLarge(declared);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge(bytes.length);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw invalid("Request body is not valid UTF-8 (RFC 8259 requires it)");
+  }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    json = JSON.parse(text);
   } catch {
     throw invalid("Request body is not valid JSON");
+  }
+  // A \u escape can still name half a surrogate pair, which no store can keep as written.
+  if (text.includes("\\u") && !wellFormed(json)) {
+    throw invalid("Request body has a string with an unpaired surrogate (\\uD800-\\uDFFF)");
   }
   const result = schema.safeParse(json);
   if (!result.success) throw invalidFrom(result.error);
   return result.data;
+}
+
+/** Refuses malformed bytes instead of replacing them with U+FFFD. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether every string (keys included) in a parsed JSON value is well-formed UTF-16. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+  }
+  return true;
 }
 
 function tooLarge(size: number): AppError {
