@@ -8,6 +8,7 @@
 import { notFound } from "../../lib/errors.ts";
 import type { NewProduct, Product, ProductPatch } from "./domain/product.ts";
 import type { OrderLine, Reservation } from "./domain/reservation.ts";
+import type { TagCount } from "./domain/tags.ts";
 import type { Cause, InventoryStore, ListOptions, ProductPage } from "./store/types.ts";
 
 export class InventoryService {
@@ -29,6 +30,21 @@ export class InventoryService {
 
   listProducts(options: ListOptions): Promise<ProductPage> {
     return this.store.listProducts(options);
+  }
+
+  tags(limit: number): Promise<TagCount[]> {
+    return this.store.tags(limit);
+  }
+
+  async related(id: string, limit: number): Promise<Product[]> {
+    return found(await this.store.related(id, limit), id);
+  }
+
+  /** What inventory holds, sold or gave back for an order; 404 when it never heard of it. */
+  async reservation(orderId: string): Promise<Reservation> {
+    const reservation = await this.store.getReservation(orderId);
+    if (!reservation) throw notFound("Reservation of order", orderId);
+    return reservation;
   }
 
   async updateProduct(id: string, patch: ProductPatch): Promise<Product> {

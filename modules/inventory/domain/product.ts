@@ -15,6 +15,8 @@ export interface ProductRecord {
   sku: string | null;
   description: string | null;
   tags: string[];
+  /** Promoted in the store's ad slot (`?featured=true`). */
+  featured: boolean;
   /** Units available to sell. */
   stock: number;
   /** Units held by orders in flight. */
@@ -40,6 +42,7 @@ export interface Product {
   sku: string | null;
   description: string | null;
   tags: string[];
+  featured: boolean;
   likes: number;
   created_at: string;
   updated_at: string;
@@ -52,6 +55,7 @@ export interface NewProduct {
   sku?: string | null;
   description?: string | null;
   tags?: string[];
+  featured?: boolean;
 }
 
 export interface ProductPatch {
@@ -59,6 +63,7 @@ export interface ProductPatch {
   price?: number;
   description?: string | null;
   tags?: string[];
+  featured?: boolean;
 }
 
 /** The counters a test checks the SPEC stock invariant with. */
@@ -72,6 +77,7 @@ export interface StockLedger {
 export interface ProductQuery {
   tag?: string;
   q?: string;
+  featured?: boolean;
 }
 
 export function newProductId(): string {
@@ -108,6 +114,7 @@ export function createProductRecord(
     sku: input.sku ?? null,
     description: input.description ?? null,
     tags: distinctTags(input.tags ?? []),
+    featured: input.featured ?? false,
     stock: input.stock,
     reserved: 0,
     sold: 0,
@@ -131,6 +138,7 @@ export function applyPatch(
     price: patch.price ?? record.price,
     description: patch.description === undefined ? record.description : patch.description,
     tags: patch.tags === undefined ? record.tags : distinctTags(patch.tags),
+    featured: patch.featured ?? record.featured,
     revision: record.revision + 1,
     updated_at: now,
   };
@@ -163,6 +171,7 @@ export function toProduct(record: ProductRecord): Product {
     sku: record.sku,
     description: record.description,
     tags: [...record.tags],
+    featured: record.featured,
     likes: record.likes,
     created_at: record.created_at,
     updated_at: record.updated_at,
@@ -178,8 +187,12 @@ export function ledgerOf(record: ProductRecord): StockLedger {
   };
 }
 
-/** `tag` matches one tag exactly (ignoring case); `q` is a case-insensitive substring of name, description or sku. */
+/**
+ * `tag` matches one tag exactly (ignoring case); `q` is a case-insensitive
+ * substring of name, description or sku; `featured` matches the flag.
+ */
 export function matchesQuery(record: ProductRecord, query: ProductQuery): boolean {
+  if (query.featured !== undefined && record.featured !== query.featured) return false;
   if (query.tag !== undefined) {
     const wanted = tagKey(query.tag);
     if (!record.tags.some((tag) => tagKey(tag) === wanted)) return false;

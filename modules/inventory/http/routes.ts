@@ -8,7 +8,7 @@
 import { type Context, Hono } from "hono";
 import type { Guard } from "../../../lib/auth.ts";
 import { invalid, notFound } from "../../../lib/errors.ts";
-import { invalidFrom, param, readBody } from "../../../lib/http.ts";
+import { invalidFrom, param, readBody, readQuery } from "../../../lib/http.ts";
 import { id as idSchema } from "../../../lib/schemas.ts";
 import { decodeCursor, encodeCursor } from "../domain/cursor.ts";
 import type { InventoryService } from "../service.ts";
@@ -16,7 +16,9 @@ import {
   createProductBody,
   DEFAULT_LIMIT,
   listQuery,
+  relatedQuery,
   restockBody,
+  tagsQuery,
   updateProductBody,
 } from "./schemas.ts";
 
@@ -63,6 +65,33 @@ export function inventoryRoutes(inventory: InventoryService, guard: Guard): Hono
 
   app.get("/inventory/products/:id", async (c) => {
     return c.json(await inventory.getProduct(productId(c)));
+  });
+
+  app.get("/inventory/products/:id/related", async (c) => {
+    const id = productId(c);
+    const { limit } = readQuery(c, relatedQuery);
+    return c.json({ items: await inventory.related(id, limit) });
+  });
+
+  app.get("/inventory/tags", async (c) => {
+    const { limit } = readQuery(c, tagsQuery);
+    return c.json({ items: await inventory.tags(limit) });
+  });
+
+  app.get("/inventory/reservations/:order_id", async (c) => {
+    await guard.admin(c);
+    const orderId = param(c, "order_id");
+    if (!idSchema.safeParse(orderId).success) throw notFound("Reservation of order", orderId);
+    const reservation = await inventory.reservation(orderId);
+    return c.json({
+      order_id: reservation.order_id,
+      status: reservation.state,
+      lines: reservation.lines,
+      reason: reservation.reason,
+      product_id: reservation.product_id,
+      created_at: reservation.created_at,
+      updated_at: reservation.updated_at,
+    });
   });
 
   app.patch("/inventory/products/:id", async (c) => {

@@ -19,6 +19,7 @@ Deno.test("POST /inventory/products creates a product with the SPEC shape", asyn
     sku: "TEA-1",
     description: null,
     tags: ["kitchen"],
+    featured: false,
     likes: 0,
   });
   assert.deepEqual((await api.call("GET", `/inventory/products/${id}`)).body, reply.body);

@@ -1,21 +1,24 @@
 /**
  * The one conformance suite every inventory store runs (memory and Redis):
  * each store's test file calls `runStoreConformance` with a harness. The
- * cases live in `conformance_catalog.ts`, `conformance_saved.ts` and
- * `conformance_reservations.ts`.
+ * cases live in `conformance_catalog.ts`, `conformance_discovery.ts`,
+ * `conformance_saved.ts` and `conformance_reservations.ts`.
  *
  * @module
  */
 import { storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import type { OpenedStore } from "./_conformance_helpers.ts";
 import { catalogCases } from "./conformance_catalog.ts";
+import { discoveryCases } from "./conformance_discovery.ts";
 import { reservationCases } from "./conformance_reservations.ts";
 import { savedCases } from "./conformance_saved.ts";
 
 export type { OpenedStore } from "./_conformance_helpers.ts";
 
 export function runStoreConformance(harness: StoreHarness<OpenedStore>): void {
-  for (const [name, body] of [...catalogCases, ...savedCases, ...reservationCases]) {
+  for (
+    const [name, body] of [...catalogCases, ...discoveryCases, ...savedCases, ...reservationCases]
+  ) {
     storeCase(harness, `${harness.name} store: ${name}`, body);
   }
 }

@@ -22,6 +22,7 @@ export const catalogCases: NamedCase[] = [
         sku: null,
         description: null,
         tags: [],
+        featured: false,
         likes: 0,
         created_at: "",
         updated_at: "",

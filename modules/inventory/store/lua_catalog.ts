@@ -3,10 +3,16 @@
  * the module's keys, built from the key prefix in ARGV[1] (every inventory key
  * starts with it, so the scripts never reach another module's data).
  *
- * Product hash fields: doc (JSON: name, sku, description, tags), seq, price,
+ * Product hash fields: doc (JSON: name, sku, description, tags, featured), seq, price,
  * stock, reserved, sold, received, likes, sku, tag_keys (JSON), revision,
  * created_at, updated_at. Numbers are decimal strings written by TypeScript, so prices
  * pass through Lua untouched and never lose precision.
+ *
+ * Indexes: `products` (every product by seq), `tag:<key>` and `featured` (the
+ * products listed under a tag, or featured, by seq), `tags` (a sorted set of tag
+ * keys by how many products carry them) with `tag_names` (each key's first
+ * spelling), and `together:<id>` (other products by how often they were bought
+ * with this one, counted by the commit script).
  *
  * @module
  */
@@ -20,6 +26,37 @@ local function q(text) return cjson.encode(text) end
 -- correlation, causation, traceparent); the data is only known here.
 local function emit(id, head, data)
   redis.call('XADD', k('outbox'), '*', 'e', '{"id":' .. q(id) .. ',' .. head .. ',"data":' .. data .. '}')
+end
+-- The tag tally: a tag leaves the list with the last product that carried it.
+local function tag_added(key, spelling)
+  redis.call('ZINCRBY', k('tags'), 1, key)
+  redis.call('HSETNX', k('tag_names'), key, spelling)
+end
+local function tag_removed(key)
+  if tonumber(redis.call('ZINCRBY', k('tags'), -1, key)) <= 0 then
+    redis.call('ZREM', k('tags'), key)
+    redis.call('HDEL', k('tag_names'), key)
+  end
+end
+-- The indexes a product document puts it in (tag keys come in ARGV from start on,
+-- in the order of the doc's tags).
+local function index(id, seq, doc, start)
+  for i = start, #ARGV do
+    redis.call('ZADD', k('tag', ARGV[i]), seq, id)
+    tag_added(ARGV[i], doc.tags[i - start + 1])
+  end
+  if doc.featured then
+    redis.call('ZADD', k('featured'), seq, id)
+  else
+    redis.call('ZREM', k('featured'), id)
+  end
+end
+local function unindex(id, tag_keys)
+  for _, tag in ipairs(cjson.decode(tag_keys)) do
+    redis.call('ZREM', k('tag', tag), id)
+    tag_removed(tag)
+  end
+  redis.call('ZREM', k('featured'), id)
 end
 `;
 
@@ -35,7 +72,7 @@ redis.call('HSET', k('product', id), 'doc', ARGV[7], 'seq', seq, 'price', ARGV[5
   'stock', ARGV[6], 'reserved', 0, 'sold', 0, 'received', ARGV[6], 'likes', 0,
   'sku', sku, 'tag_keys', ARGV[8], 'revision', 1, 'created_at', now, 'updated_at', now)
 redis.call('ZADD', k('products'), seq, id)
-for i = 12, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+index(id, seq, cjson.decode(ARGV[7]), 12)
 emit(ARGV[9], ARGV[10], ARGV[11])
 return seq
 `;
@@ -56,10 +93,8 @@ local doc = redis.call('HGET', key, 'doc')
 if not doc then return 0 end
 if doc ~= ARGV[4] then return -1 end
 local seq = redis.call('HGET', key, 'seq')
-for _, tag in ipairs(cjson.decode(redis.call('HGET', key, 'tag_keys'))) do
-  redis.call('ZREM', k('tag', tag), id)
-end
-for i = 12, #ARGV do redis.call('ZADD', k('tag', ARGV[i]), seq, id) end
+unindex(id, redis.call('HGET', key, 'tag_keys'))
+index(id, seq, cjson.decode(ARGV[5]), 12)
 redis.call('HSET', key, 'doc', ARGV[5], 'tag_keys', ARGV[7], 'updated_at', ARGV[3])
 local before = redis.call('HGET', key, 'price')
 if ARGV[6] ~= '' then redis.call('HSET', key, 'price', ARGV[6]) end
@@ -121,11 +156,12 @@ for i, order in ipairs(orders) do
 end
 local sku = redis.call('HGET', key, 'sku')
 if sku and sku ~= '' and redis.call('GET', k('sku', sku)) == pid then redis.call('DEL', k('sku', sku)) end
-for _, tag in ipairs(cjson.decode(redis.call('HGET', key, 'tag_keys'))) do
-  redis.call('ZREM', k('tag', tag), pid)
+unindex(pid, redis.call('HGET', key, 'tag_keys'))
+for _, other in ipairs(redis.call('ZRANGE', k('together', pid), 0, -1)) do
+  redis.call('ZREM', k('together', other), pid)
 end
 redis.call('ZREM', k('products'), pid)
-redis.call('DEL', key, k('holds', pid), k('likers', pid))
+redis.call('DEL', key, k('holds', pid), k('likers', pid), k('together', pid))
 emit(ARGV[6], ARGV[7], '{"product_id":' .. q(pid) .. '}')
 return orders
 `;

@@ -86,11 +86,21 @@ local function failed(reason)
   emit(ARGV[6], ARGV[7], '{"order_id":' .. q(order) .. ',"reason":' .. q(reason) .. '}')
 end
 if state == 'held' then
-  for _, line in ipairs(cjson.decode(redis.call('HGET', rkey, 'lines'))) do
+  local lines = cjson.decode(redis.call('HGET', rkey, 'lines'))
+  for _, line in ipairs(lines) do
     local key = k('product', line.product_id)
     redis.call('HINCRBY', key, 'reserved', -line.quantity)
     redis.call('HINCRBY', key, 'sold', line.quantity)
     redis.call('SREM', k('holds', line.product_id), order)
+  end
+  -- Bought together: counted here, with the state change, so a redelivered
+  -- commit (state committed) never counts the order twice.
+  for i = 1, #lines do
+    for j = i + 1, #lines do
+      local a, b = lines[i].product_id, lines[j].product_id
+      redis.call('ZINCRBY', k('together', a), 1, b)
+      redis.call('ZINCRBY', k('together', b), 1, a)
+    end
   end
   redis.call('HSET', rkey, 'state', 'committed', 'updated_at', now)
   committed()

@@ -33,6 +33,8 @@ import {
   type OrderLine,
   type Reservation,
 } from "../domain/reservation.ts";
+import { BoughtTogether, rankRelated } from "../domain/related.ts";
+import { type TagCount, TagTally } from "../domain/tags.ts";
 import {
   productDeleted,
   productSaved,
@@ -55,6 +57,8 @@ export class MemoryInventoryStore implements InventoryStore {
   /** Per product, the orders whose held reservation contains it. */
   readonly #holds = new Map<string, Set<string>>();
   readonly #reservations = new Map<string, Reservation>();
+  readonly #tags = new TagTally();
+  readonly #together = new BoughtTogether();
   #seq = 0;
 
   #emit<C extends EventContract>(event: C, data: z.input<C["schema"]>, cause: Cause): void {
@@ -68,6 +72,7 @@ export class MemoryInventoryStore implements InventoryStore {
     const record = createProductRecord(input, newProductId(), ++this.#seq, now());
     this.#products.set(record.id, record);
     if (record.sku !== null) this.#skus.set(record.sku, record.id);
+    this.#tags.add(record.tags);
     this.#emit(productSaved, savedFacts(record), null);
     return Promise.resolve(toProduct(record));
   }
@@ -98,6 +103,8 @@ export class MemoryInventoryStore implements InventoryStore {
     if (!record) return Promise.resolve(null);
     const updated = applyPatch(record, patch, now());
     this.#products.set(id, updated);
+    this.#tags.remove(record.tags);
+    this.#tags.add(updated.tags);
     if (changesSavedFacts(record, updated)) this.#emit(productSaved, savedFacts(updated), null);
     return Promise.resolve(toProduct(updated));
   }
@@ -129,6 +136,8 @@ export class MemoryInventoryStore implements InventoryStore {
     this.#products.delete(id);
     this.#holds.delete(id);
     this.#likers.delete(id);
+    this.#tags.remove(record.tags);
+    this.#together.forget(id);
     if (record.sku !== null) this.#skus.delete(record.sku);
     this.#emit(productDeleted, { product_id: id }, cause);
     return Promise.resolve({ lost });
@@ -144,6 +153,20 @@ export class MemoryInventoryStore implements InventoryStore {
       record.likes += 1;
     }
     return Promise.resolve(record.likes);
+  }
+
+  tags(limit: number): Promise<TagCount[]> {
+    return Promise.resolve(this.#tags.list(limit));
+  }
+
+  related(productId: string, limit: number): Promise<Product[] | null> {
+    const record = this.#products.get(productId);
+    if (!record) return Promise.resolve(null);
+    const candidates = [...this.#products.values()].map((other) => ({
+      record: other,
+      together: this.#together.with(productId, other.id),
+    }));
+    return Promise.resolve(rankRelated(record, candidates, limit).map(toProduct));
   }
 
   reserve(orderId: string, items: readonly OrderLine[], cause: Cause = null): Promise<Reservation> {
@@ -199,6 +222,7 @@ export class MemoryInventoryStore implements InventoryStore {
         record.sold += line.quantity;
         this.#holds.get(line.product_id)?.delete(orderId);
       }
+      this.#together.count(reservation!.lines.map((line) => line.product_id));
       this.#reservations.set(orderId, { ...reservation!, state: "committed", updated_at: now() });
     }
     this.#emit(reservationCommitted, { order_id: orderId }, cause);

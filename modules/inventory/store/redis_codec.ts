@@ -18,6 +18,8 @@ export interface ProductDoc {
   sku: string | null;
   description: string | null;
   tags: string[];
+  /** Absent in documents written before products could be featured. */
+  featured?: boolean;
 }
 
 export function docOf(record: Pick<ProductRecord, keyof ProductDoc>): string {
@@ -26,6 +28,7 @@ export function docOf(record: Pick<ProductRecord, keyof ProductDoc>): string {
     sku: record.sku,
     description: record.description,
     tags: record.tags,
+    featured: record.featured,
   };
   return JSON.stringify(doc);
 }
@@ -47,6 +50,7 @@ export function productFrom(id: string, hash: Record<string, string>): ProductRe
     id,
     seq: int(hash.seq),
     ...doc,
+    featured: doc.featured ?? false,
     price: int(hash.price),
     stock: int(hash.stock),
     reserved: int(hash.reserved),

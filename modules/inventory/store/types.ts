@@ -15,6 +15,7 @@ import type {
   StockLedger,
 } from "../domain/product.ts";
 import type { OrderLine, Reservation } from "../domain/reservation.ts";
+import type { TagCount } from "../domain/tags.ts";
 
 /** The envelope whose handling causes a write (its events carry its correlation), or null. */
 export type Cause = Envelope | null;
@@ -58,10 +59,21 @@ export interface InventoryStore {
   deleteProduct(id: string, cause?: Cause): Promise<DeleteResult | null>;
   /** The product's like count after the customer's like (counted once), or null. */
   like(productId: string, customerId: string): Promise<number | null>;
+  /** The catalog's tags, most used first (`domain/tags.ts`), at most `limit`. */
+  tags(limit: number): Promise<TagCount[]>;
+  /**
+   * Up to `limit` products that go with this one, ranked by `rankRelated`
+   * (`domain/related.ts`); null when the product does not exist.
+   */
+  related(productId: string, limit: number): Promise<Product[] | null>;
 
   /** Holds every line or none, and answers stock_reserved or reservation_rejected. */
   reserve(orderId: string, items: readonly OrderLine[], cause?: Cause): Promise<Reservation>;
-  /** Turns held stock into sold stock; null when the order has no record. */
+  /**
+   * Turns held stock into sold stock and counts each pair of the order's
+   * products as bought together, once per order (a repeated commit counts
+   * nothing); null when the order has no record.
+   */
   commit(orderId: string, cause?: Cause): Promise<Reservation | null>;
   /** Gives back what the order holds or bought; leaves a tombstone when nothing came first. */
   release(orderId: string, cause?: Cause): Promise<Reservation>;
