@@ -6,8 +6,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MODULE_NAMES, type ModuleName, type StoreKind } from "../lib/module.ts";
+import { DATA_MODULE_NAMES, MODULE_NAMES, type ModuleName, type StoreKind } from "../lib/module.ts";
 import { LOG_LEVELS, type LogLevel } from "../lib/logger.ts";
+import { redactUrl } from "../bus/redact.ts";
 
 export const VERSION = "0.1.0";
 
@@ -91,6 +92,10 @@ export function usage(): string {
     `bazaar ${VERSION}: an event-driven commerce backend`,
     "",
     "Usage: bazaar [options]        (or: deno run -A mod.ts [options])",
+    "       bazaar dlq list | show <id> | replay <id> | replay --all [--group G]",
+    "                               dead letters on the broker, no server needed (dlq --help)",
+    "       bazaar healthcheck [--port P]",
+    "                               exit 0 when the bazaar on this host is ready (GET /ready)",
     "",
     "Options (each also read from the environment variable in brackets):",
   ];
@@ -109,27 +114,34 @@ export function usage(): string {
     "  --version      print the version and exit",
     "",
     "Secrets belong in the environment: ADMIN_TOKEN, AUTH_SECRET, WEBHOOK_SECRET.",
+    "Brokers over TLS: rediss://user:pass@host:port with REDIS_TLS_CA (path to a PEM CA)",
+    "and, for a client certificate, REDIS_TLS_CERT and REDIS_TLS_KEY; for NATS the same",
+    "with NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY, and nats://user:pass@… or NATS_CREDS",
+    "(a creds file). A broker that refuses them at start-up exits 2 with one line.",
     "Other settings: FEE_BPS, SIGNUP_CREDIT, SAGA_STEP_TIMEOUT_MS, WEBHOOK_URL, and",
     "BUS_ACK_DEADLINE_MS: how long (ms, default 10000) a message may go unacknowledged",
     "before another process of its module takes it over.",
-    "BUS_RETENTION: messages the bus keeps per event type (default 1000000, at least 1000).",
+    "BUS_RETENTION: messages the bus keeps per event type once every group has taken them",
+    "(default 10000, NATS 1000000; at least 1000); BUS_RETENTION_S: how long it keeps them",
+    "(default 3600 s). What a group has not taken is never dropped (NATS: see README).",
     'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
     "share one Redis; use it with --namespace (default: none).",
   );
   return lines.join("\n");
 }
 
-function checkUrl(name: string, value: string, schemes: string[]): string {
+/** The URL when it has one of the schemes and a host; a UsageError (password masked) if not. */
+export function checkUrl(name: string, value: string, schemes: string[]): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--${name} "${value}" is not a URL`);
+    throw new UsageError(`--${name} "${redactUrl(value)}" is not a URL`);
   }
   const scheme = url.protocol.replace(/:$/, "");
   if (!schemes.includes(scheme) || !url.hostname) {
     throw new UsageError(
-      `--${name} "${value}" must be a ${schemes.join(" or ")}:// URL with a host`,
+      `--${name} "${redactUrl(value)}" must be a ${schemes.join(" or ")}:// URL with a host`,
     );
   }
   return value;
@@ -181,8 +193,11 @@ export function parseConfig(
   if (!(BUS_NAMES as readonly string[]).includes(bus)) {
     throw new UsageError(`Unknown bus "${bus}": choose memory, redis or nats`);
   }
-  if (bus === "memory" && modules.length < MODULE_NAMES.length) {
-    const missing = MODULE_NAMES.filter((m) => !modules.includes(m));
+  // A process of web alone owns no data and needs no bus; any other runs every
+  // data module on the memory bus, or events would reach no one.
+  const dataModules = modules.filter((m) => (DATA_MODULE_NAMES as readonly string[]).includes(m));
+  if (bus === "memory" && dataModules.length && dataModules.length < DATA_MODULE_NAMES.length) {
+    const missing = DATA_MODULE_NAMES.filter((m) => !modules.includes(m));
     throw new UsageError(
       `The memory bus only reaches modules in this process, so events for ${missing.join(", ")} ` +
         `would go nowhere: run every module, or use --bus redis or --bus nats`,

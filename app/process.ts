@@ -9,16 +9,18 @@ import { Hono } from "hono";
 import { Redis } from "ioredis";
 import { DEFAULT_CLOSE_GRACE_MS } from "../bus/defaults.ts";
 import { createBus } from "../bus/factory.ts";
+import { connectOnce, redisOptions } from "../bus/redis/connection.ts";
+import { boundedWaits, closeConnection, dropConnection } from "../bus/redis/connection.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { installErrorHandling } from "../lib/http.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { ModuleName, RunningModule, StoreKind } from "../lib/module.ts";
+import { type ModuleName, ownsData, type RunningModule, type StoreKind } from "../lib/module.ts";
 import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
-import type { Settings } from "../lib/settings.ts";
+import { busRetentionOf, type Settings } from "../lib/settings.ts";
 import type { Gauge } from "../lib/metrics.ts";
 import { settlesWithin } from "./_timers.ts";
 import { VERSION } from "./config.ts";
-import { docsPage } from "./docs.ts";
+import { docsRoutes } from "./docs.ts";
 import { adminDocs, adminRoutes } from "./admin.ts";
 import { MODULES } from "./modules.ts";
 import { observability } from "./observe.ts";
@@ -43,15 +45,23 @@ export interface BazaarProcess {
   modules: RunningModule[];
   /**
    * Stops modules, then closes the bus (in-flight handlers finish within the
-   * grace) and Redis. With Redis unreachable past the grace, it cuts the store
-   * connection so nothing waits on it for ever, and ends a few seconds later.
+   * grace) and Redis, and ends within the grace whatever the brokers do: what
+   * is still waiting on one a command timeout before the end is cut off.
    */
   stop(graceMs?: number): Promise<void>;
 }
 
 const PING_TIMEOUT_MS = 2_000;
-/** How long stop() waits past its grace before it cuts the store connection. */
-const CUT_AFTER_GRACE_MS = 1_000;
+/** What stop() keeps of its grace, past the command timeout, for what a cut leaves to fail. */
+const CUT_SLACK_MS = 500;
+
+/** A connection that is not up fails at once: /ready need not wait for a command to time out. */
+function pingRedis(redis: Redis): Promise<unknown> {
+  if (redis.status !== "ready") {
+    return Promise.reject(new Error(`Redis connection is ${redis.status}`));
+  }
+  return redis.ping();
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,29 +71,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function connectRedis(url: string, log: Logger): Redis {
+/** Connects once at start-up (a wrong password, CA or address fails here), then never gives up. */
+async function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promise<Redis> {
   const redis = new Redis(url, {
-    // Commands wait through a reconnect instead of failing at once…
-    maxRetriesPerRequest: null,
+    // rediss:// with REDIS_TLS_CA and friends, as the bus's connections.
+    ...redisOptions(url),
+    lazyConnect: true,
     enableAutoPipelining: true,
-    // …and reconnecting never gives up, backing off to one try a second.
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
+    // No command waits longer than REDIS_COMMAND_TIMEOUT_MS, sent or queued
+    // through a reconnect (a request gets a 503, never a hang); reconnecting
+    // never gives up.
+    ...boundedWaits(commandTimeoutMs),
   });
+  await connectOnce(redis, url);
   redis.on("error", (error) => log.debug("Redis connection error", { error }));
   return redis;
-}
-
-/**
- * Fails every command waiting on the store connection, and closes it. Commands
- * wait through reconnects, so with Redis unreachable a module's stop (its last
- * sweep, its outbox's last drain) and any request in flight would wait for
- * ever. disconnect() alone does not fail them while ioredis waits to reconnect
- * (it only cancels the reconnect timer); refusing further reconnects does: the
- * next attempt, within a second, ends the connection and rejects its queue.
- */
-function cutConnection(redis: Redis): void {
-  redis.options.retryStrategy = () => null;
-  if (redis.status !== "reconnecting") redis.disconnect();
 }
 
 /**
@@ -106,12 +108,19 @@ function withSubscribeDefaults(bus: Bus, defaults: SubscribeOptions): Bus {
 export async function startProcess(options: ProcessOptions): Promise<BazaarProcess> {
   const { log, settings } = options;
   const redis = options.store === "redis"
-    ? connectRedis(options.redisUrl ?? "redis://127.0.0.1:6379", log.child({ part: "store" }))
+    ? await connectRedis(
+      options.redisUrl ?? "redis://127.0.0.1:6379",
+      log.child({ part: "store" }),
+      settings.redisCommandTimeoutMs,
+    )
     : null;
   const connected = await createBus(options.busUrl, {
     source: "bazaar",
     namespace: options.namespace,
-    retention: settings.busRetention,
+    ...busRetentionOf(settings),
+  }).catch((error) => {
+    redis?.disconnect();
+    throw error;
   });
   const observe = observability(log.child({ part: "observe" }));
   const instrumented = observe.instrument(
@@ -163,7 +172,10 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   );
   observe.registry.collect(async () => {
     const backlogs = await Promise.all(
-      modules.map(async (m) => ({ group: m.name, ...(await bus.backlog(m.name)) })),
+      modules.filter((m) => ownsData(m.name)).map(async (m) => ({
+        group: m.name,
+        ...(await bus.backlog(m.name)),
+      })),
     );
     pending.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.pending })));
     lag.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.lag })));
@@ -183,7 +195,8 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     });
   }
   const names = modules.map((m) => m.name);
-  const docs: RouteDoc[] = [...modules.flatMap((m) => m.docs), ...adminDocs];
+  // The whole system's API, whichever modules run here: a gateway may send /docs anywhere.
+  const docs: RouteDoc[] = [...Object.values(MODULES).flatMap((m) => m.docs), ...adminDocs];
 
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION, modules: names }));
   app.get("/ready", async (c) => {
@@ -198,7 +211,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     };
     await Promise.all([
       check("bus", () => bus.ping()),
-      ...(redis ? [check("redis", () => redis.ping())] : []),
+      ...(redis ? [check("redis", () => pingRedis(redis))] : []),
       ...modules.map((m) => check(m.name, () => m.ready())),
     ]);
     const ready = Object.values(checks).every((v) => v === "ok");
@@ -209,32 +222,33 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(docs, VERSION)));
-  app.get("/docs", (c) => c.html(docsPage(docs, VERSION)));
+  app.route("/", docsRoutes(VERSION));
   for (const module of modules) app.route("/", module.routes);
   app.route("/", adminRoutes(bus, settings));
 
   let stopped: Promise<void> | null = null;
   const stop = (graceMs = DEFAULT_CLOSE_GRACE_MS) => {
     stopped ??= (async () => {
+      // Every broker call fails within its timeout, so each step below is
+      // bounded; but a stalled broker makes them many. Past `cutAt` what is left
+      // cannot be finished: what the modules hold stays pending (or in their
+      // outboxes), and a process redoes it after the ack deadline.
+      const slack = Math.min(graceMs / 2, settings.redisCommandTimeoutMs + CUT_SLACK_MS);
+      const cutAt = graceMs - slack;
       const orderly = (async () => {
         await Promise.allSettled(modules.map((m) => m.stop()));
-        await bus.close({ graceMs });
-        if (redis) await redis.quit().catch(() => redis.disconnect());
+        await bus.close({ graceMs: cutAt });
+        if (redis) await closeConnection(redis);
       })();
-      let wait = graceMs + CUT_AFTER_GRACE_MS;
-      while (redis && !await settlesWithin(orderly, wait)) {
-        // Slow but connected: every step left is bounded, so let it finish.
-        wait = CUT_AFTER_GRACE_MS;
-        if (redis.status === "ready") continue;
-        // Unreachable: nothing left can be finished. What the modules hold
-        // stays pending, and another process redoes it after the ack deadline.
-        log.warn("Redis is unreachable past the grace: stopping without it", { grace_ms: graceMs });
-        cutConnection(redis);
-        // The bus's commands wait the same way (an outbox relay's last publish): close it now.
-        bus.close({ graceMs: 0 }).catch((error) => log.warn("Closing the bus failed", { error }));
-        break;
+      if (await settlesWithin(orderly, cutAt)) return;
+      log.warn("Brokers are not answering: stopping without them", { grace_ms: graceMs });
+      if (redis) dropConnection(redis);
+      bus.close({ graceMs: 0 }).catch((error) => log.warn("Closing the bus failed", { error }));
+      if (!await settlesWithin(orderly, slack)) {
+        log.warn("Stopped with work unfinished; other processes take it over", {
+          grace_ms: graceMs,
+        });
       }
-      await orderly;
     })();
     return stopped;
   };

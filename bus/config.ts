@@ -15,6 +15,13 @@ export interface BusConfig {
    * Redis keys start `bus:<namespace>:`, NATS streams and subjects carry it.
    */
   namespace?: string;
-  /** Messages kept per event type (Redis MAXLEN ~, NATS max_msgs_per_subject). */
+  /** Redis: how long (ms) a command may wait for its answer before it fails. */
+  commandTimeoutMs?: number;
+  /**
+   * Messages kept per event type once every group has taken them; never
+   * what a group has not (see DEFAULT_RETENTION).
+   */
   retention?: number;
+  /** How long (ms) a message every group has taken is kept. */
+  retentionMs?: number;
 }

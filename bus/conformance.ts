@@ -7,20 +7,25 @@
 import { ensureTraceContext } from "../testing/trace_context.ts";
 import { deliveryCases } from "./conformance_delivery.ts";
 import { failureCases } from "./conformance_failures.ts";
-import type { BusHarness } from "./conformance_shared.ts";
+import { retentionCases } from "./conformance_retention.ts";
+import type { BusHarness, CaseSpec } from "./conformance_shared.ts";
 
 export { type BusHarness, pinged, ponged, tagged } from "./conformance_shared.ts";
 
 export function runBusConformance(harness: BusHarness): void {
   ensureTraceContext();
   const scale = harness.timeScale ?? 1;
-  const test = (name: string, fn: () => Promise<void>) =>
+  const test = (spec: CaseSpec, fn: () => Promise<void>) => {
+    const { name, lacks } = typeof spec === "string" ? { name: spec, lacks: undefined } : spec;
+    const missing = lacks && harness.lacks?.[lacks];
     Deno.test({
-      name: `${harness.name} bus: ${name}`,
-      ignore: !harness.available,
+      name: `${harness.name} bus: ${name}${missing ? ` (skipped: ${missing})` : ""}`,
+      ignore: !harness.available || Boolean(missing),
       fn,
     });
+  };
 
   deliveryCases(harness, test, scale);
   failureCases(harness, test, scale);
+  retentionCases(harness, test, scale);
 }

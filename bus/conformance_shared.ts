@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { defineEvent } from "./types.ts";
 import type { Bus } from "./types.ts";
+import type { BusConfig } from "./config.ts";
 import { uniqueName } from "../testing/services.ts";
 
 export interface BusHarness {
@@ -15,12 +16,27 @@ export interface BusHarness {
   /** Null skips the suite (the adapter's server is not configured). */
   available: boolean;
   /** A new, separately connected bus instance on `namespace`. */
-  create(source: string, namespace: string): Promise<Bus>;
+  create(
+    source: string,
+    namespace: string,
+    config?: Pick<BusConfig, "retention" | "retentionMs">,
+  ): Promise<Bus>;
   /** Puts raw text on the wire for `type`, as a broken publisher would. */
   injectRaw(namespace: string, type: string, raw: string): Promise<void>;
   /** Scales the timing of the slow tests (ack deadlines) for slower brokers. */
   timeScale?: number;
+  /** What the adapter cannot do, each with the reason: those cases are skipped, by name. */
+  lacks?: Partial<Record<BusFeature, string>>;
 }
+
+/**
+ * Capabilities an adapter may lack. keepsUntaken: history past the retention
+ * bounds is kept while a group has not taken it.
+ */
+export type BusFeature = "keepsUntaken";
+
+/** A case's name, and the feature it needs when not every adapter has it. */
+export type CaseSpec = string | { name: string; lacks: BusFeature };
 
 export const pinged = defineEvent(
   "test.pinged",
@@ -65,4 +81,4 @@ export function countBy<T>(values: T[]): Map<T, number> {
 }
 
 /** Registers one case of the suite (named after the adapter, skipped when it is unavailable). */
-export type CaseRegistrar = (name: string, fn: () => Promise<void>) => void;
+export type CaseRegistrar = (spec: CaseSpec, fn: () => Promise<void>) => void;

@@ -14,14 +14,34 @@ export const DEFAULT_MAX_DELIVER = 5;
  * inside the saga's 30 s step deadline.
  */
 export const DEFAULT_ACK_DEADLINE_MS = 10_000;
-/** How many messages a Redis stream keeps (approximate trim) per event type. */
-export const DEFAULT_RETENTION = 1_000_000;
-/** The configured retention, or the default; rejects anything but a positive integer. */
-export function resolveRetention(retention: number = DEFAULT_RETENTION): number {
-  if (!Number.isInteger(retention) || retention < 1) {
-    throw new RangeError(`Bus retention must be a positive integer, got ${retention}`);
+/**
+ * How many messages the bus keeps per event type once every group has taken
+ * them. Retention is history for groups that start later and for looking
+ * back; what a group still needs is never dropped, whatever the bounds, so
+ * the bounds can be small and memory stays flat under a steady load.
+ */
+export const DEFAULT_RETENTION = 10_000;
+/** How long (ms) the bus keeps a message every group has taken: one hour. */
+export const DEFAULT_RETENTION_MS = 3_600_000;
+
+/** The two bounds on a bus's history, by count and by age. */
+export interface Retention {
+  count: number;
+  ageMs: number;
+}
+
+/** The configured retention, or the defaults; rejects anything but positive integers. */
+export function resolveRetention(
+  count: number = DEFAULT_RETENTION,
+  ageMs: number = DEFAULT_RETENTION_MS,
+): Retention {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Bus retention must be a positive integer, got ${count}`);
   }
-  return retention;
+  if (!Number.isInteger(ageMs) || ageMs < 1) {
+    throw new RangeError(`Bus retention age must be a positive number of ms, got ${ageMs}`);
+  }
+  return { count, ageMs };
 }
 /** How long close() lets in-flight handlers run before abandoning their messages. */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;

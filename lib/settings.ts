@@ -5,15 +5,25 @@
  * @module
  */
 import { z } from "zod";
-import { DEFAULT_ACK_DEADLINE_MS, DEFAULT_RETENTION } from "../bus/defaults.ts";
+import { DEFAULT_ACK_DEADLINE_MS, DEFAULT_RETENTION_MS } from "../bus/defaults.ts";
+import { DEFAULT_COMMAND_TIMEOUT_MS } from "../bus/redis/connection.ts";
 
 const minorUnits = z.coerce.number().int().nonnegative();
+
+/** Enough for a busy process; past it new orders wait their turn (503) rather than pile up. */
+export const DEFAULT_MAX_INFLIGHT_ORDERS = 1_000;
 
 export const settingsSchema = z.object({
   /** Bearer token for catalog writes, deposits and admin views; unset means no admin. */
   adminToken: z.string().min(1).nullable(),
   /** Signs customer tokens so any module can verify them without the accounts keyspace. */
   authSecret: z.string().min(1),
+  /** How long (s) a session token (customer or admin) is valid; at most 400 days, a cookie's cap. */
+  tokenTtlS: z.coerce.number().int().min(1).max(400 * 86_400),
+  /** Failed sign-ins allowed per email and per client address in one window. */
+  signinFailureLimit: z.coerce.number().int().min(1),
+  /** The sign-in failure window (s): a limited email or address may try again when it ends. */
+  signinWindowS: z.coerce.number().int().min(1).max(86_400),
   /** Fee in basis points of the subtotal. */
   feeBps: z.coerce.number().int().min(0).max(10_000),
   /** Credited to every new customer, for demos. */
@@ -25,8 +35,20 @@ export const settingsSchema = z.object({
    * its group takes it over: how soon the work of a process that died is redone.
    */
   busAckDeadlineMs: z.coerce.number().int().positive(),
-  /** Messages the bus keeps per event type (Redis MAXLEN ~, NATS per subject, memory log). */
-  busRetention: z.coerce.number().int().min(1_000),
+  /**
+   * Messages the bus keeps per event type once every group has taken them
+   * (null: the adapter's default; see bus/defaults.ts).
+   */
+  busRetention: z.coerce.number().int().min(1_000).nullable(),
+  /** How long (s) the bus keeps a message every group has taken. */
+  busRetentionS: z.coerce.number().int().min(60),
+  /**
+   * Orders a process may have in flight (accepted, not yet seen terminal, plus
+   * placements still inside the handler) before POST /orders answers 503.
+   */
+  maxInflightOrders: z.coerce.number().int().positive(),
+  /** How long (ms) a Redis command may wait for its answer, queued or sent, before it fails. */
+  redisCommandTimeoutMs: z.coerce.number().int().positive(),
   webhookUrl: z.string().url().nullable(),
   webhookSecret: z.string().min(1).nullable(),
 });
@@ -38,11 +60,17 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
   return settingsSchema.parse({
     adminToken: env.ADMIN_TOKEN || null,
     authSecret: env.AUTH_SECRET || secretFromAdminToken(env.ADMIN_TOKEN) || ephemeralSecret(),
+    tokenTtlS: env.TOKEN_TTL_S ?? 604_800,
+    signinFailureLimit: env.SIGNIN_FAILURE_LIMIT ?? 5,
+    signinWindowS: env.SIGNIN_WINDOW_S ?? 60,
     feeBps: env.FEE_BPS ?? 0,
     signupCredit: env.SIGNUP_CREDIT ?? 0,
     sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
     busAckDeadlineMs: env.BUS_ACK_DEADLINE_MS ?? DEFAULT_ACK_DEADLINE_MS,
-    busRetention: env.BUS_RETENTION ?? DEFAULT_RETENTION,
+    busRetention: env.BUS_RETENTION || null,
+    busRetentionS: env.BUS_RETENTION_S ?? DEFAULT_RETENTION_MS / 1_000,
+    maxInflightOrders: env.MAX_INFLIGHT_ORDERS ?? DEFAULT_MAX_INFLIGHT_ORDERS,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: env.WEBHOOK_URL || null,
     webhookSecret: env.WEBHOOK_SECRET || null,
   });
@@ -73,13 +101,27 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
   return {
     adminToken: "test-admin-token",
     authSecret: "test-auth-secret",
+    tokenTtlS: 604_800,
+    signinFailureLimit: 5,
+    signinWindowS: 60,
     feeBps: 0,
     signupCredit: 0,
     sagaStepTimeoutMs: 30_000,
     busAckDeadlineMs: DEFAULT_ACK_DEADLINE_MS,
-    busRetention: DEFAULT_RETENTION,
+    busRetention: null,
+    busRetentionS: DEFAULT_RETENTION_MS / 1_000,
+    maxInflightOrders: DEFAULT_MAX_INFLIGHT_ORDERS,
+    redisCommandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: null,
     webhookSecret: null,
     ...overrides,
+  };
+}
+
+/** The bus's retention bounds from the settings, as every process (and the dlq tool) opens it. */
+export function busRetentionOf(settings: Settings): { retention?: number; retentionMs: number } {
+  return {
+    ...(settings.busRetention === null ? {} : { retention: settings.busRetention }),
+    retentionMs: settings.busRetentionS * 1_000,
   };
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Retention } from "../defaults.ts";
 import type { Backlog, DeadLetter } from "../types.ts";
 import { ConsumerGroup } from "./consumer_group.ts";
 import { DeadLetterBox } from "./dead_letters.ts";
@@ -20,6 +21,8 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 interface Stream {
   log: Log<Message>;
+  /** When each message of `log` was appended (performance.now()), position for position. */
+  times: Log<number>;
   groups: ConsumerGroup[];
 }
 
@@ -43,16 +46,33 @@ export class Broker {
   #timerAt = Infinity;
   #shut = false;
 
-  constructor(readonly key: string, readonly retention: number) {
-    this.deadLetters = new DeadLetterBox(retention, (type, group, envelope) => {
+  constructor(readonly key: string, readonly retention: Retention) {
+    this.deadLetters = new DeadLetterBox(retention.count, (type, group, envelope) => {
       this.consumerGroup(type, group).redeliver(toWire(envelope), 1);
     });
   }
 
-  /** Appends to the log of `type`, dropping what is beyond `retention`, and wakes its groups. */
-  append(type: string, message: Message, retention: number): void {
+  /**
+   * Appends to the log of `type`, drops the oldest messages beyond either
+   * bound of `retention` that every group has already taken, and wakes the
+   * groups. A message a group has not taken stays, however far behind the
+   * group is: taken ones are held by the group itself until acknowledged.
+   */
+  append(type: string, message: Message, retention: Retention): void {
     const stream = this.#stream(type);
-    stream.log.append(message, retention);
+    const now = performance.now();
+    stream.log.append(message);
+    stream.times.append(now);
+    let taken = Infinity;
+    for (const group of stream.groups) taken = Math.min(taken, group.cursor);
+    const { log, times } = stream;
+    while (
+      log.first < taken && log.length > 0 &&
+      (log.length > retention.count || now - times.at(times.first) > retention.ageMs)
+    ) {
+      log.shift();
+      times.shift();
+    }
     for (const group of stream.groups) this.schedule(group);
   }
 
@@ -128,7 +148,9 @@ export class Broker {
 
   #stream(type: string): Stream {
     let stream = this.#streams.get(type);
-    if (!stream) this.#streams.set(type, stream = { log: new Log(), groups: [] });
+    if (!stream) {
+      this.#streams.set(type, stream = { log: new Log(), times: new Log(), groups: [] });
+    }
     return stream;
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { BaseBus } from "../base.ts";
-import { type ResolvedOptions, resolveRetention } from "../defaults.ts";
+import { type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
 import { contractMap } from "../delivery.ts";
 import type { BusConfig } from "../config.ts";
 import type {
@@ -26,12 +26,12 @@ export class MemoryBus extends BaseBus {
   readonly kind = "memory";
   readonly deadLetters: DeadLetterStore;
   readonly #broker: Broker;
-  readonly #retention: number;
+  readonly #retention: Retention;
 
   /** `url` is `memory:` or `memory://<name>`; buses on the same URL and namespace share a broker. */
   constructor(url: string, config: BusConfig) {
     super(config.source);
-    this.#retention = resolveRetention(config.retention);
+    this.#retention = resolveRetention(config.retention, config.retentionMs);
     this.#broker = acquireBroker(url, config.namespace ?? "bazaar", this.#retention);
     const letters = this.#broker.deadLetters;
     this.deadLetters = {

@@ -5,6 +5,7 @@ import { injectRaw } from "./registry.ts";
 runBusConformance({
   name: "memory",
   available: true,
-  create: (source, namespace) => Promise.resolve(new MemoryBus("memory:", { source, namespace })),
+  create: (source, namespace, config) =>
+    Promise.resolve(new MemoryBus("memory:", { source, namespace, ...config })),
   injectRaw: (namespace, type, raw) => Promise.resolve(injectRaw(namespace, type, raw)),
 });

@@ -96,6 +96,11 @@ export class ConsumerGroup {
     if (index >= 0) this.#members.splice(index, 1);
   }
 
+  /** Log position of the next message to deliver: every earlier one has been taken. */
+  get cursor(): number {
+    return this.#cursor;
+  }
+
   hasWork(): boolean {
     return this.#redeliveries.length > 0 || this.#cursor < this.log.end;
   }

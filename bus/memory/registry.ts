@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Retention } from "../defaults.ts";
 import { Broker } from "./broker.ts";
 
 const brokers = new Map<string, Broker>();
@@ -24,7 +25,7 @@ function keyOf(url: string, namespace: string): string {
 }
 
 /** The broker of `url` and `namespace`, created on first use; pair with releaseBroker(). */
-export function acquireBroker(url: string, namespace: string, retention: number): Broker {
+export function acquireBroker(url: string, namespace: string, retention: Retention): Broker {
   const key = keyOf(url, namespace);
   let broker = brokers.get(key);
   if (!broker) brokers.set(key, broker = new Broker(key, retention));

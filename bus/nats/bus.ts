@@ -20,7 +20,14 @@ import {
   type Status,
 } from "nats";
 import { BaseBus } from "../base.ts";
-import { DEFAULT_RETENTION, EVENT_TYPE, type ResolvedOptions } from "../defaults.ts";
+import { EVENT_TYPE, type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
+
+/**
+ * JetStream's limits drop the oldest messages whether or not a durable has
+ * taken them (the other adapters never drop what a group has not taken), so
+ * by default NATS keeps far more: on the server's disk, not in our memory.
+ */
+const NATS_DEFAULT_RETENTION = 1_000_000;
 import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
@@ -65,7 +72,7 @@ export class NatsBus extends BaseBus {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #names: NatsNames;
-  readonly #retention: number;
+  readonly #retention: Retention;
   readonly #watcher: { stop(): Promise<void> };
   readonly #context: SubscriptionContext;
 
@@ -74,7 +81,7 @@ export class NatsBus extends BaseBus {
     nc: NatsConnection,
     jsm: JetStreamManager,
     names: NatsNames,
-    retention: number,
+    retention: Retention,
   ) {
     super(source);
     this.#nc = nc;
@@ -97,7 +104,10 @@ export class NatsBus extends BaseBus {
   /** Connects and creates (or updates) the namespace's streams. */
   static async connect(url: string, config: BusConfig): Promise<NatsBus> {
     const names = natsNames(config.namespace ?? DEFAULT_NAMESPACE);
-    const retention = config.retention ?? DEFAULT_RETENTION;
+    const retention = resolveRetention(
+      config.retention ?? NATS_DEFAULT_RETENTION,
+      config.retentionMs,
+    );
     const nc = await connectNats(url, { name: `bazaar-${config.source}` });
     try {
       const jsm = await nc.jetstreamManager();

@@ -10,9 +10,12 @@ const namespaces = new Set<string>();
 runBusConformance({
   name: "nats",
   available: url !== null,
-  create: (source, namespace) => {
+  create: (source, namespace, config) => {
     namespaces.add(namespace);
-    return NatsBus.connect(url!, { source, namespace });
+    return NatsBus.connect(url!, { source, namespace, ...config });
+  },
+  lacks: {
+    keepsUntaken: "JetStream's limits drop the oldest messages whatever the durables have acked",
   },
   injectRaw: async (namespace, type, raw) => {
     const nc = await connectNats(url!);

@@ -17,6 +17,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "nats";
+import type { Retention } from "../defaults.ts";
 import { connectNats } from "./connection.ts";
 import { type NatsNames, natsNames } from "./names.ts";
 
@@ -56,10 +57,14 @@ async function ensureStream(
         `not ${JSON.stringify(config.subjects)}`,
     );
   }
-  if (existing.max_msgs_per_subject !== config.max_msgs_per_subject) {
+  if (
+    existing.max_msgs_per_subject !== config.max_msgs_per_subject ||
+    existing.max_age !== config.max_age
+  ) {
     await jsm.streams.update(config.name, {
       ...existing,
       max_msgs_per_subject: config.max_msgs_per_subject,
+      max_age: config.max_age,
     });
   }
 }
@@ -68,20 +73,27 @@ async function ensureStream(
 export async function ensureStreams(
   jsm: JetStreamManager,
   names: NatsNames,
-  retention: number,
+  retention: Retention,
 ): Promise<void> {
   const common = {
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_msgs_per_subject: retention,
+    max_msgs_per_subject: retention.count,
+    max_age: nanos(retention.ageMs),
   };
   await ensureStream(jsm, {
     ...common,
     name: names.eventsStream,
     subjects: [...names.eventsSubjects],
   });
-  await ensureStream(jsm, { ...common, name: names.deadStream, subjects: [names.deadSubjects] });
+  // Dead letters wait for an operator, however long: bounded by count only.
+  await ensureStream(jsm, {
+    ...common,
+    max_age: 0,
+    name: names.deadStream,
+    subjects: [names.deadSubjects],
+  });
 }
 
 export interface DurableSpec {

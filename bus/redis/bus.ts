@@ -11,12 +11,19 @@
  */
 import type { Redis } from "ioredis";
 import { BaseBus } from "../base.ts";
-import { EVENT_TYPE, type ResolvedOptions, resolveRetention } from "../defaults.ts";
+import { EVENT_TYPE, type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
 import { readBacklog } from "./backlog.ts";
-import { closeConnection, openConnection, redactUrl } from "./connection.ts";
+import {
+  boundedWaits,
+  closeConnection,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  openConnection,
+  redactUrl,
+} from "./connection.ts";
+import { READ_BLOCK_MS } from "./reader.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
 import { StreamPublisher } from "./publisher.ts";
@@ -42,29 +49,34 @@ export class RedisBus extends BaseBus {
   readonly #url: string;
   readonly #commands: Redis;
   readonly #keys: RedisKeys;
-  readonly #retention: number;
+  readonly #retention: Retention;
   readonly #publisher: StreamPublisher;
+  #commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
 
-  private constructor(url: string, config: BusConfig, commands: Redis, retention: number) {
+  private constructor(url: string, config: BusConfig, commands: Redis, retention: Retention) {
     super(config.source);
     this.#url = url;
     this.#commands = commands;
     this.#keys = new RedisKeys(config.namespace);
     this.#retention = retention;
     this.#publisher = new StreamPublisher(commands, this.#retention);
-    this.deadLetters = new RedisDeadLetters(commands, this.#keys, this.#retention);
+    this.deadLetters = new RedisDeadLetters(commands, this.#keys, this.#retention.count);
   }
 
   /** Connects (and fails here when Redis is unreachable). */
   static async connect(url: string, config: BusConfig): Promise<RedisBus> {
     const keys = new RedisKeys(config.namespace);
-    const retention = resolveRetention(config.retention);
+    const retention = resolveRetention(config.retention, config.retentionMs);
     // Auto-pipelining sends every command issued in one tick as one write:
     // concurrent publishes and acks batch without the callers doing anything.
+    const timeoutMs = config.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     const commands = await openConnection(url, `${keys.prefix}commands`, {
       enableAutoPipelining: true,
+      ...boundedWaits(timeoutMs),
     });
-    return new RedisBus(url, config, commands, retention);
+    const bus = new RedisBus(url, config, commands, retention);
+    bus.#commandTimeoutMs = timeoutMs;
+    return bus;
   }
 
   // Not async: on the publish hot path, one promise fewer per message.
@@ -88,6 +100,7 @@ export class RedisBus extends BaseBus {
     // Its own connection: a blocking read would hold up every other command queued behind it.
     const reader = await openConnection(this.#url, `${this.#keys.prefix}${group}:${consumer}`, {
       enableAutoPipelining: false,
+      ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
     });
     const streams = [
       ...new Set(events.map((event) => this.#keys.stream(event.type))),

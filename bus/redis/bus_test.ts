@@ -8,9 +8,13 @@ import { RedisKeys } from "./keys.ts";
 const url = serviceUrl("REDIS_URL");
 const namespaces = new Set<string>();
 
-function create(source: string, namespace: string): Promise<RedisBus> {
+function create(
+  source: string,
+  namespace: string,
+  config?: { retention?: number; retentionMs?: number },
+): Promise<RedisBus> {
   namespaces.add(namespace);
-  return RedisBus.connect(url!, { source, namespace });
+  return RedisBus.connect(url!, { source, namespace, ...config });
 }
 
 async function injectRaw(namespace: string, type: string, raw: string): Promise<void> {

@@ -9,20 +9,73 @@
  * @module
  */
 import type { Redis, Result } from "ioredis";
+import type { Retention } from "../defaults.ts";
+import { logError } from "./connection.ts";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    busXaddMany(stream: string, maxLen: number, ...payloads: string[]): Result<number, Context>;
+    busXaddMany(stream: string, ...payloads: string[]): Result<number, Context>;
+    busTrim(
+      stream: string,
+      count: number,
+      ageCut: string,
+      maxChunk: number,
+    ): Result<number, Context>;
   }
 }
 
-/** XADD with the same approximate trim as a single publish, once per payload. */
 const XADD_MANY = `
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+for i = 1, #ARGV do
+  redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
 end
-return #ARGV - 1
+return #ARGV
 `;
+
+/**
+ * Trims a stream to its retention without ever passing what a group still
+ * needs: only entries below every group's oldest pending entry, up to its
+ * last-delivered one. Bounds: entries older than ARGV[2] (an id made of
+ * a time) and, by count, at most ARGV[3] entries beyond ARGV[1] per call.
+ * (XADD's MAXLEN would trim past a group that lags, losing its messages.)
+ */
+const TRIM = `
+local function before(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+local function after(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms .. '-' .. (tonumber(seq) + 1)
+end
+local length = redis.call('XLEN', KEYS[1])
+if length == 0 then return 0 end
+local cut = ARGV[2]
+local excess = length - tonumber(ARGV[1])
+if excess > 0 then
+  local entries = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT',
+    math.min(excess, tonumber(ARGV[3])) + 1)
+  local keep = entries[#entries][1]
+  if before(cut, keep) then cut = keep end
+end
+for _, fields in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local group = {}
+  for i = 1, #fields, 2 do group[fields[i]] = fields[i + 1] end
+  local bound = after(group['last-delivered-id'])
+  if group['pending'] > 0 then
+    local oldest = redis.call('XPENDING', KEYS[1], group['name'])[2]
+    if before(oldest, bound) then bound = oldest end
+  end
+  if before(bound, cut) then cut = bound end
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', cut)
+`;
+
+/** How often a stream that is being published to is trimmed. */
+const TRIM_INTERVAL_MS = 250;
+/** Entries one trim may drop by count; the next one goes on (age trims are unbounded). */
+const TRIM_CHUNK = 2_000;
 
 /** A script call blocks Redis while it runs; this many XADDs take about a millisecond. */
 const MAX_BATCH = 1_000;
@@ -37,8 +90,12 @@ export class StreamPublisher {
   #batches = new Map<string, Pending[]>();
   #scheduled = false;
 
-  constructor(private readonly commands: Redis, private readonly retention: number) {
+  /** When each stream was last trimmed (performance.now()). */
+  readonly #trimmedAt = new Map<string, number>();
+
+  constructor(private readonly commands: Redis, private readonly retention: Retention) {
     commands.defineCommand("busXaddMany", { numberOfKeys: 1, lua: XADD_MANY });
+    commands.defineCommand("busTrim", { numberOfKeys: 1, lua: TRIM });
   }
 
   /** Resolves once the entry is in `stream`. */
@@ -66,13 +123,25 @@ export class StreamPublisher {
   }
 
   #send(stream: string, batch: readonly Pending[]): void {
-    this.commands.busXaddMany(stream, this.retention, ...batch.map((p) => p.payload)).then(
+    this.commands.busXaddMany(stream, ...batch.map((p) => p.payload)).then(
       () => {
         for (const pending of batch) pending.resolve();
+        this.#trimNowAndThen(stream);
       },
       (error: unknown) => {
         for (const pending of batch) pending.reject(error);
       },
+    );
+  }
+
+  /** Trims `stream` at most once per TRIM_INTERVAL_MS, behind the publishes (never in their way). */
+  #trimNowAndThen(stream: string): void {
+    const now = performance.now();
+    if (now - (this.#trimmedAt.get(stream) ?? -Infinity) < TRIM_INTERVAL_MS) return;
+    this.#trimmedAt.set(stream, now);
+    const ageCut = `${Math.max(0, Date.now() - this.retention.ageMs)}-0`;
+    this.commands.busTrim(stream, this.retention.count, ageCut, TRIM_CHUNK).catch((error) =>
+      logError(`Trimming ${stream} failed`, error)
     );
   }
 }
