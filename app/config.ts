@@ -124,6 +124,7 @@ export function usage(): string {
     "BUS_RETENTION: messages the bus keeps per event type once every group has taken them",
     "(default 10000, NATS 1000000; at least 1000); BUS_RETENTION_S: how long it keeps them",
     "(default 3600 s). What a group has not taken is never dropped (NATS: see README).",
+    "IDEMPOTENCY_TTL_S: how long an Idempotency-Key names its order (default 86400).",
     'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
     "share one Redis; use it with --namespace (default: none).",
   );

@@ -24,6 +24,8 @@ export const settingsSchema = z.object({
   signinFailureLimit: z.coerce.number().int().min(1),
   /** The sign-in failure window (s): a limited email or address may try again when it ends. */
   signinWindowS: z.coerce.number().int().min(1).max(86_400),
+  /** How long (s) an Idempotency-Key names the order it placed. */
+  idempotencyTtlS: z.coerce.number().int().min(1),
   /** Fee in basis points of the subtotal. */
   feeBps: z.coerce.number().int().min(0).max(10_000),
   /** Credited to every new customer, for demos. */
@@ -63,6 +65,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     tokenTtlS: env.TOKEN_TTL_S ?? 604_800,
     signinFailureLimit: env.SIGNIN_FAILURE_LIMIT ?? 5,
     signinWindowS: env.SIGNIN_WINDOW_S ?? 60,
+    idempotencyTtlS: env.IDEMPOTENCY_TTL_S ?? 86_400,
     feeBps: env.FEE_BPS ?? 0,
     signupCredit: env.SIGNUP_CREDIT ?? 0,
     sagaStepTimeoutMs: env.SAGA_STEP_TIMEOUT_MS ?? 30_000,
@@ -104,6 +107,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     tokenTtlS: 604_800,
     signinFailureLimit: 5,
     signinWindowS: 60,
+    idempotencyTtlS: 86_400,
     feeBps: 0,
     signupCredit: 0,
     sagaStepTimeoutMs: 30_000,

@@ -10,6 +10,7 @@ import type { ModuleContext, ModuleDefinition, RunningModule } from "../../lib/m
 import { OutboxRelay } from "../../lib/outbox.ts";
 import { subscribeSaga } from "./handlers.ts";
 import { orderDocs, orderRoutes } from "./http/routes.ts";
+import { InflightOrders } from "./admission.ts";
 import { OrderService } from "./service.ts";
 import { MemoryOrderStore } from "./store/memory.ts";
 import { RedisOrderStore } from "./store/redis.ts";
@@ -17,9 +18,10 @@ import type { OrderStore } from "./store/types.ts";
 import { DeadlineSweeper } from "./sweeper.ts";
 
 function openStore(ctx: ModuleContext): OrderStore {
-  if (ctx.store === "memory") return new MemoryOrderStore();
+  const ttlMs = ctx.settings.idempotencyTtlS * 1_000;
+  if (ctx.store === "memory") return new MemoryOrderStore(ttlMs);
   if (!ctx.redis) throw new Error('The orders module needs a Redis connection for store "redis"');
-  return new RedisOrderStore(ctx.redis, ctx.keyPrefix);
+  return new RedisOrderStore(ctx.redis, ctx.keyPrefix, ttlMs);
 }
 
 async function start(ctx: ModuleContext): Promise<RunningModule> {
@@ -27,7 +29,11 @@ async function start(ctx: ModuleContext): Promise<RunningModule> {
   const store = openStore(ctx);
   // A Redis outbox is relayed by one process at a time (a lease, which asks for short looks).
   const relay = new OutboxRelay(store.outbox, ctx.bus, log);
-  const service = new OrderService(store, ctx.settings, log, { onEmit: () => relay.wake() });
+  const service = new OrderService(store, ctx.settings, log, {
+    onEmit: () => relay.wake(),
+    onUpdated: (order) => inflight.observed(order),
+  });
+  const inflight = new InflightOrders(ctx.settings.maxInflightOrders, (id) => service.get(id));
   const sweeper = new DeadlineSweeper(
     (limit) => service.sweep(limit),
     DeadlineSweeper.intervalFor(ctx.settings.sagaStepTimeoutMs),
@@ -42,10 +48,10 @@ async function start(ctx: ModuleContext): Promise<RunningModule> {
   relay.start();
   relay.wake();
   sweeper.start();
+  inflight.start();
   return {
     name: "orders",
-    routes: orderRoutes(service, new Guard(ctx.settings)),
-    docs: orderDocs,
+    routes: orderRoutes(service, new Guard(ctx.settings), inflight),
     ready: () => store.ping(),
     gauges: async () => [{
       name: "orders_by_status",
@@ -56,7 +62,7 @@ async function start(ctx: ModuleContext): Promise<RunningModule> {
       })),
     }],
     stop: async () => {
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), inflight.stop()]);
       await subscription.close();
       // Last: what the handlers just wrote is published before the bus closes.
       await relay.stop();
@@ -65,4 +71,4 @@ async function start(ctx: ModuleContext): Promise<RunningModule> {
   };
 }
 
-export const ordersModule: ModuleDefinition = { name: "orders", start };
+export const ordersModule: ModuleDefinition = { name: "orders", docs: orderDocs, start };

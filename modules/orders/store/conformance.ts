@@ -272,3 +272,29 @@ export function runOrderStoreConformance(harness: OrderStoreHarness): void {
     await store.ping();
   });
 }
+
+/** The TTL the stores of `runIdempotencyExpiryConformance` must be made with. */
+export const SHORT_IDEMPOTENCY_TTL_MS = 300;
+
+/**
+ * Idempotency keys expire (IDEMPOTENCY_TTL_S): run on a harness whose stores
+ * were made with SHORT_IDEMPOTENCY_TTL_MS.
+ */
+export function runIdempotencyExpiryConformance(harness: OrderStoreHarness): void {
+  storeCase(
+    harness,
+    `${harness.name} order store: an Idempotency-Key names its order only until its TTL`,
+    async ({ store }) => {
+      const claim = { customerId: "cus_ttl", key: "once", fingerprint: "f1" };
+      const first = anOrder("cus_ttl");
+      assert.equal((await store.create(first, [placed(first)], claim)).created, true);
+      const early = anOrder("cus_ttl");
+      assert.equal((await store.create(early, [], claim)).created, false, "within the TTL");
+      await new Promise((resolve) => setTimeout(resolve, SHORT_IDEMPOTENCY_TTL_MS + 200));
+      const late = anOrder("cus_ttl");
+      const after = await store.create(late, [placed(late)], { ...claim, fingerprint: "f2" });
+      assert.equal(after.created, true, "past the TTL the key is free again");
+      assert.equal((await store.listByCustomer("cus_ttl", 10)).length, 2);
+    },
+  );
+}

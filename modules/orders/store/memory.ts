@@ -35,6 +35,13 @@ export class MemoryOrderStore implements OrderStore {
   readonly #idempotency = new Map<string, Remembered>();
   /** Only orders in flight, so the sweeper never scans the finished ones. */
   readonly #deadlines = new Map<string, number>();
+  readonly #counts = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<
+    OrderStatus,
+    number
+  >;
+
+  /** How long (ms) an Idempotency-Key names its order (IDEMPOTENCY_TTL_S). */
+  constructor(private readonly idempotencyTtlMs = IDEMPOTENCY_TTL_MS) {}
 
   create(order: Order, events: Envelope[], claim?: IdempotencyClaim): Promise<CreateResult> {
     const now = Date.now();
@@ -55,7 +62,7 @@ export class MemoryOrderStore implements OrderStore {
       this.#idempotency.set(slot, {
         orderId: order.id,
         fingerprint: claim.fingerprint,
-        expiresAt: now + IDEMPOTENCY_TTL_MS,
+        expiresAt: now + this.idempotencyTtlMs,
       });
     }
     const stored = structuredClone(order);
@@ -63,6 +70,7 @@ export class MemoryOrderStore implements OrderStore {
     let ids = this.#byCustomer.get(order.customer_id);
     if (!ids) this.#byCustomer.set(order.customer_id, ids = new Set());
     ids.add(order.id);
+    this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
     return Promise.resolve({ created: true, order: structuredClone(stored) });
@@ -78,6 +86,8 @@ export class MemoryOrderStore implements OrderStore {
     if (!current || current.version !== expectedVersion) return Promise.resolve(null);
     const stored = structuredClone({ ...next, version: expectedVersion + 1 });
     this.#orders.set(next.id, stored);
+    this.#counts[current.status]--;
+    this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
     return Promise.resolve(structuredClone(stored));
@@ -87,13 +97,19 @@ export class MemoryOrderStore implements OrderStore {
     customerId: string,
     limit: number,
     after: OrderPosition | null = null,
+    status?: OrderStatus,
   ): Promise<Order[]> {
     const ids = [...this.#byCustomer.get(customerId) ?? []];
-    return Promise.resolve(this.#newest(ids.map((id) => this.#orders.get(id)!), limit, after));
+    const orders = ids.map((id) => this.#orders.get(id)!);
+    return Promise.resolve(this.#newest(orders, limit, after, status));
   }
 
-  listRecent(limit: number, after: OrderPosition | null = null): Promise<Order[]> {
-    return Promise.resolve(this.#newest([...this.#orders.values()], limit, after));
+  listRecent(
+    limit: number,
+    after: OrderPosition | null = null,
+    status?: OrderStatus,
+  ): Promise<Order[]> {
+    return Promise.resolve(this.#newest([...this.#orders.values()], limit, after, status));
   }
 
   overdue(now: number, limit: number): Promise<string[]> {
@@ -103,12 +119,7 @@ export class MemoryOrderStore implements OrderStore {
   }
 
   countByStatus(): Promise<Record<OrderStatus, number>> {
-    const counts = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<
-      OrderStatus,
-      number
-    >;
-    for (const order of this.#orders.values()) counts[order.status]++;
-    return Promise.resolve(counts);
+    return Promise.resolve({ ...this.#counts });
   }
 
   ping(): Promise<void> {
@@ -119,8 +130,16 @@ export class MemoryOrderStore implements OrderStore {
     return Promise.resolve();
   }
 
-  #newest(orders: Order[], limit: number, after: OrderPosition | null): Order[] {
-    const rest = after === null ? orders : orders.filter((order) => listsAfter(order, after));
+  #newest(
+    orders: Order[],
+    limit: number,
+    after: OrderPosition | null,
+    status: OrderStatus | undefined,
+  ): Order[] {
+    const rest = orders.filter((order) =>
+      (after === null || listsAfter(order, after)) &&
+      (status === undefined || order.status === status)
+    );
     return rest.sort(newestFirst).slice(0, limit).map((order) => structuredClone(order));
   }
 

@@ -1,5 +1,12 @@
 import { memoryStoreHarness } from "../../../testing/store_suite.ts";
-import { runOrderStoreConformance } from "./conformance.ts";
+import {
+  runIdempotencyExpiryConformance,
+  runOrderStoreConformance,
+  SHORT_IDEMPOTENCY_TTL_MS,
+} from "./conformance.ts";
 import { MemoryOrderStore } from "./memory.ts";
 
 runOrderStoreConformance(memoryStoreHarness(() => new MemoryOrderStore()));
+runIdempotencyExpiryConformance(
+  memoryStoreHarness(() => new MemoryOrderStore(SHORT_IDEMPOTENCY_TTL_MS)),
+);

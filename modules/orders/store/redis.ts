@@ -2,7 +2,8 @@
  * The Redis order store. Every key starts with `<keyPrefix>orders:`:
  *
  * - `order:<id>` hash: `v` (version), `s` (status), `doc` (the order as JSON)
- * - `customer:<customer id>` and `recent`: sorted sets of order ids by creation time
+ * - `customer:<customer id>`, `recent` and `status:<status>`: sorted sets of order ids by
+ *   creation time (every order, a customer's, those in a status now)
  * - `deadlines`: sorted set of in-flight order ids by deadline (the sweeper's work list)
  * - `idem:<customer id>:<key>`: the order an Idempotency-Key made, expiring after a day
  * - `counts`: hash of orders per status
@@ -15,7 +16,7 @@ import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
-import type { OrderPosition } from "./position.ts";
+import { type OrderPosition, positionOf } from "./position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
 import {
   type CreateResult,
@@ -35,8 +36,15 @@ export class RedisOrderStore implements OrderStore {
   readonly outbox: LeasedOutbox;
   readonly #prefix: string;
 
-  /** `keyPrefix` is the process-wide one ("" in production); "orders:" is added here. */
-  constructor(private readonly redis: Redis, keyPrefix: string) {
+  /**
+   * `keyPrefix` is the process-wide one ("" in production); "orders:" is added here.
+   * An Idempotency-Key names its order for `idempotencyTtlMs` (IDEMPOTENCY_TTL_S).
+   */
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    private readonly idempotencyTtlMs = IDEMPOTENCY_TTL_MS,
+  ) {
     this.#prefix = `${keyPrefix}orders:`;
     this.stream = new RedisOutbox(redis, this.#key("outbox"));
     this.outbox = new LeasedOutbox(redis, this.stream);
@@ -48,6 +56,10 @@ export class RedisOrderStore implements OrderStore {
 
   #orderKey(id: string): string {
     return this.#key(`order:${id}`);
+  }
+
+  #statusKey(status: OrderStatus): string {
+    return this.#key(`status:${status}`);
   }
 
   /** Customer ids may hold ":", so they are encoded where another part follows. */
@@ -63,6 +75,7 @@ export class RedisOrderStore implements OrderStore {
       this.#key("deadlines"),
       this.stream.key,
       this.#key("counts"),
+      this.#statusKey(order.status),
     ];
     if (claim) {
       keys.push(
@@ -78,7 +91,7 @@ export class RedisOrderStore implements OrderStore {
       Date.parse(order.created_at),
       order.deadline ?? "",
       JSON.stringify(remembered),
-      IDEMPOTENCY_TTL_MS,
+      this.idempotencyTtlMs,
       ...events.map(RedisOutbox.encode),
     ]);
     if (typeof earlier !== "string") return { created: true, order: structuredClone(order) };
@@ -97,7 +110,13 @@ export class RedisOrderStore implements OrderStore {
     const stored: Order = { ...next, version: expectedVersion + 1 };
     const written = await UPDATE_ORDER.run(
       this.redis,
-      [this.#orderKey(next.id), this.#key("deadlines"), this.stream.key, this.#key("counts")],
+      [
+        this.#orderKey(next.id),
+        this.#key("deadlines"),
+        this.stream.key,
+        this.#key("counts"),
+        ...ORDER_STATUSES.map((status) => this.#statusKey(status)),
+      ],
       [
         next.id,
         expectedVersion,
@@ -105,6 +124,7 @@ export class RedisOrderStore implements OrderStore {
         stored.status,
         JSON.stringify(stored),
         stored.deadline ?? "",
+        Date.parse(stored.created_at),
         ...events.map(RedisOutbox.encode),
       ],
     );
@@ -115,12 +135,30 @@ export class RedisOrderStore implements OrderStore {
     customerId: string,
     limit: number,
     after: OrderPosition | null = null,
+    status?: OrderStatus,
   ): Promise<Order[]> {
-    return await this.#load(await this.#page(this.#customerKey(customerId), limit, after));
+    const index = this.#customerKey(customerId);
+    if (status === undefined) return await this.#load(await this.#page(index, limit, after));
+    // A customer's own orders are few: their index, filtered, beats a second index per status.
+    const found: Order[] = [];
+    const batch = Math.max(limit, 100);
+    let position = after;
+    while (found.length < limit) {
+      const orders = await this.#load(await this.#page(index, batch, position));
+      found.push(...orders.filter((order) => order.status === status));
+      if (orders.length < batch) break;
+      position = positionOf(orders[orders.length - 1]!);
+    }
+    return found.slice(0, limit);
   }
 
-  async listRecent(limit: number, after: OrderPosition | null = null): Promise<Order[]> {
-    return await this.#load(await this.#page(this.#key("recent"), limit, after));
+  async listRecent(
+    limit: number,
+    after: OrderPosition | null = null,
+    status?: OrderStatus,
+  ): Promise<Order[]> {
+    const index = status === undefined ? this.#key("recent") : this.#statusKey(status);
+    return await this.#load(await this.#page(index, limit, after));
   }
 
   async overdue(now: number, limit: number): Promise<string[]> {

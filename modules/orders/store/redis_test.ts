@@ -5,7 +5,11 @@ import { stockReleaseRequested } from "../events.ts";
 import { openKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
 import { redisStoreHarness } from "../../../testing/store_suite.ts";
-import { runOrderStoreConformance } from "./conformance.ts";
+import {
+  runIdempotencyExpiryConformance,
+  runOrderStoreConformance,
+  SHORT_IDEMPOTENCY_TTL_MS,
+} from "./conformance.ts";
 import { RedisOrderStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
@@ -13,6 +17,11 @@ const url = serviceUrl("REDIS_URL");
 runOrderStoreConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
     store: new RedisOrderStore(redis, keyPrefix),
+  })),
+);
+runIdempotencyExpiryConformance(
+  redisStoreHarness(url, ({ redis, keyPrefix }) => ({
+    store: new RedisOrderStore(redis, keyPrefix, SHORT_IDEMPOTENCY_TTL_MS),
   })),
 );
 
