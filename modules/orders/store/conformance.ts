@@ -13,6 +13,7 @@ import { newOrder } from "../saga/place.ts";
 import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import { type OrderPosition, positionOf } from "./position.ts";
 import type { OrderStore } from "./types.ts";
+import { statusCases } from "./conformance_status.ts";
 
 export type OrderStoreHarness = StoreHarness<OpenedStore<OrderStore>>;
 
@@ -271,6 +272,8 @@ export function runOrderStoreConformance(harness: OrderStoreHarness): void {
   test("ping() answers", async (store) => {
     await store.ping();
   });
+
+  statusCases(test);
 }
 
 /** The TTL the stores of `runIdempotencyExpiryConformance` must be made with. */

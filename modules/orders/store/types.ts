@@ -41,13 +41,21 @@ export interface OrderStore {
    * Returns the stored order, or null when someone else changed it first.
    */
   update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null>;
-  /** A customer's orders, newest first; with `after`, only those listed after that position. */
-  listByCustomer(customerId: string, limit: number, after?: OrderPosition | null): Promise<Order[]>;
-  /** Every customer's orders, newest first; with `after`, only those listed after that position. */
-  listRecent(limit: number, after?: OrderPosition | null): Promise<Order[]>;
+  /**
+   * A customer's orders, newest first; with `after`, only those listed after
+   * that position; with `status`, only those in it now.
+   */
+  listByCustomer(
+    customerId: string,
+    limit: number,
+    after?: OrderPosition | null,
+    status?: OrderStatus,
+  ): Promise<Order[]>;
+  /** Every customer's orders, newest first, from `after` on, of `status` when given. */
+  listRecent(limit: number, after?: OrderPosition | null, status?: OrderStatus): Promise<Order[]>;
   /** Ids of non-terminal orders whose deadline is at or before `now`, earliest first. */
   overdue(now: number, limit: number): Promise<string[]>;
-  /** How many orders are in each status. */
+  /** How many orders are in each status: kept as orders move, never counted by a scan. */
   countByStatus(): Promise<Record<OrderStatus, number>>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
