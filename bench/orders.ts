@@ -1,0 +1,394 @@
+/**
+ * Orders as a user sees them, per deployment shape, next to the ceiling
+ * measured in the same run: `deno task bench:orders [shape…] [--seconds N]`.
+ *
+ * Shapes: `memory` (all modules, one process, embedded bus and stores),
+ * `redis` (all modules, one process, Redis Streams and Redis stores),
+ * `split-redis` and `split-nats` (inventory, accounts, orders and messaging
+ * in four processes behind the nginx gateway, Redis stores). The ceiling is
+ * a bare Hono handler that parses the same body (bench/bare_server.ts),
+ * loaded by the same wrk; for the Redis rows also `redis-benchmark`.
+ *
+ * Per shape: closed loop (wrk, 64 connections, `Prefer: wait=10`, one order
+ * per request answered once terminal) for max orders/s and latency; open loop
+ * at half that rate, latency measured from each request's intended send time
+ * (so queueing is not hidden); CPU seconds and RSS per process; Redis
+ * commands per order (INFO commandstats, scripts' inner calls included) and
+ * Redis bytes per order left once the run settled, bus streams excluded.
+ *
+ * Needs wrk (and nginx for the split shapes); REDIS_URL and NATS_URL as for
+ * the tests.
+ *
+ * @module
+ */
+import { Redis } from "ioredis";
+import { type Cluster, type MemberSpec, startCluster } from "../testing/cluster.ts";
+import { remoteCaller } from "../testing/http_client.ts";
+import { BazaarServer, freePort, ROOT } from "../testing/spawn.ts";
+import { uniqueName } from "../testing/services.ts";
+import { waitFor } from "../testing/wait.ts";
+import { procUsage } from "./_proc.ts";
+import { orderScript, runWrk, type WrkResult } from "./_wrk.ts";
+
+const SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
+type Shape = typeof SHAPES[number];
+
+const CONNECTIONS = 64;
+const PRODUCTS = 50;
+const CUSTOMERS = 64;
+const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
+const NATS_URL = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
+
+const FOUR: readonly MemberSpec[] = [
+  { name: "inventory", modules: ["inventory"] },
+  { name: "accounts", modules: ["accounts"] },
+  { name: "orders", modules: ["orders"] },
+  { name: "messaging", modules: ["messaging"] },
+  // The gateway routes the pages to it; it takes no part in an order.
+  { name: "web", modules: ["web"] },
+];
+
+interface Target {
+  url: string;
+  admin: string;
+  pids: { name: string; pid: number }[];
+  /** Redis the shape uses, and the key patterns of its bus streams. */
+  redis: { streams: string } | null;
+  stop(): Promise<void>;
+}
+
+interface Row {
+  shape: string;
+  closed: WrkResult;
+  ceiling: WrkResult;
+  open: OpenLoop | null;
+  cpu: string;
+  rss: string;
+  commandsPerOrder: number | null;
+  bytesPerOrder: number | null;
+  redisCeiling: number | null;
+}
+
+interface OpenLoop {
+  rate: number;
+  sent: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  failed: number;
+}
+
+const ENV = { LOG_LEVEL: "warn", MAX_INFLIGHT_ORDERS: "100000", BUS_ACK_DEADLINE_MS: "10000" };
+
+async function start(shape: Shape): Promise<Target> {
+  const admin = `bench-${crypto.randomUUID()}`;
+  if (shape === "memory" || shape === "redis") {
+    const namespace = uniqueName("bench");
+    const args = shape === "memory" ? ["--modules", "all", "--bus", "memory"] : [
+      "--modules",
+      "all",
+      "--bus",
+      "redis",
+      "--store",
+      "redis",
+      "--redis-url",
+      REDIS_URL,
+      "--namespace",
+      namespace,
+    ];
+    const server = await BazaarServer.start(args, {
+      ...ENV,
+      ADMIN_TOKEN: admin,
+      KEY_PREFIX: `${namespace}:`,
+    });
+    return {
+      url: server.url,
+      admin,
+      pids: [{ name: "all", pid: server.child.pid }],
+      redis: shape === "redis" ? { streams: `bus:${namespace}:*` } : null,
+      stop: async () => {
+        await server.kill("SIGTERM");
+      },
+    };
+  }
+  Deno.env.set("REDIS_URL", REDIS_URL);
+  Deno.env.set("NATS_URL", NATS_URL);
+  const cluster: Cluster = await startCluster({
+    bus: shape === "split-redis" ? "redis" : "nats",
+    members: FOUR,
+    env: ENV,
+  });
+  return {
+    url: cluster.gateway.url,
+    admin: cluster.admin,
+    pids: cluster.members.map((m) => ({ name: m.name, pid: m.server.child.pid })),
+    redis: { streams: `bus:${cluster.namespace}:*` },
+    stop: async () => {
+      await cluster.stop();
+    },
+  };
+}
+
+async function seed(target: Target): Promise<{ customers: string[]; products: string[] }> {
+  const call = remoteCaller(target.url);
+  const token = target.admin;
+  const products = await Promise.all(Array.from({ length: PRODUCTS }, async (_, i) => {
+    const reply = await call("POST", "/inventory/products", {
+      token,
+      body: { name: `Bench item ${i}`, price: 100 + i, stock: 1_000_000_000, tags: ["bench"] },
+    });
+    if (reply.status !== 201) throw new Error(`seeding a product: ${JSON.stringify(reply.body)}`);
+    return reply.body.id as string;
+  }));
+  const customers = await Promise.all(Array.from({ length: CUSTOMERS }, async (_, i) => {
+    const reply = await call("POST", "/accounts/customers", {
+      token,
+      body: { name: `Bench ${i}`, email: `bench-${i}-${crypto.randomUUID()}@example.com` },
+    });
+    if (reply.status !== 201) throw new Error(`seeding a customer: ${JSON.stringify(reply.body)}`);
+    const id = reply.body.id as string;
+    const deposit = await call("POST", `/accounts/customers/${id}/deposits`, {
+      token,
+      body: { amount: 1_000_000_000_000 },
+    });
+    if (deposit.status !== 200) throw new Error(`deposit: ${JSON.stringify(deposit.body)}`);
+    return id;
+  }));
+  return { customers, products };
+}
+
+/** A fixed arrival rate; each latency counts from when the request was due, not when sent. */
+async function openLoop(
+  url: string,
+  body: () => string,
+  admin: string,
+  rate: number,
+  seconds: number,
+): Promise<OpenLoop> {
+  const total = Math.max(1, Math.floor(rate * seconds));
+  const latencies: number[] = [];
+  let failed = 0;
+  const t0 = performance.now() + 50;
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1_000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    running.push((async () => {
+      try {
+        const response = await fetch(`${url}/orders`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            prefer: "wait=10",
+            authorization: `Bearer ${admin}`,
+          },
+          body: body(),
+        });
+        await response.body?.cancel();
+        if (response.status !== 200) failed++;
+      } catch {
+        failed++;
+      }
+      latencies.push(performance.now() - due);
+    })());
+  }
+  await Promise.all(running);
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
+  return {
+    rate,
+    sent: total,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: latencies.at(-1)!,
+    failed,
+  };
+}
+
+async function redisCalls(redis: Redis): Promise<number> {
+  const info = await redis.info("commandstats");
+  let calls = 0;
+  for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) calls += Number(match[1]);
+  return calls;
+}
+
+async function streamBytes(redis: Redis, pattern: string): Promise<number> {
+  let bytes = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) bytes += Number(await redis.memory("USAGE", key)) || 0;
+  } while (cursor !== "0");
+  return bytes;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
+}
+
+async function redisBenchmark(): Promise<number | null> {
+  const { hostname, port } = new URL(REDIS_URL);
+  try {
+    const output = await new Deno.Command("redis-benchmark", {
+      args: ["-h", hostname, "-p", port || "6379", "-q", "-n", "100000", "-c", "50", "-t", "set"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout);
+    return Number(/SET: ([\d.]+) requests per second/.exec(text)?.[1] ?? NaN);
+  } catch {
+    return null;
+  }
+}
+
+async function ceiling(script: string, seconds: number): Promise<WrkResult> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/bench/bare_server.ts`, String(port)],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      try {
+        const r = await fetch(`${url}/health`);
+        await r.body?.cancel();
+        return r.ok;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    await runWrk(url, script, { connections: CONNECTIONS, seconds: 2 });
+    return await runWrk(url, script, { connections: CONNECTIONS, seconds });
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
+}
+
+async function ordersSettled(target: Target, expected: number): Promise<number> {
+  const call = remoteCaller(target.url);
+  let total = 0;
+  await waitFor(async () => {
+    const stats = await call("GET", "/orders/stats", { token: target.admin });
+    if (stats.status !== 200) return true;
+    const by = stats.body.by_status as Record<string, number>;
+    total = stats.body.total;
+    return (by.pending ?? 0) + (by.reserved ?? 0) + (by.paid ?? 0) === 0 && total >= expected;
+  }, { timeoutMs: 120_000, intervalMs: 500 }).catch(() => {});
+  return total;
+}
+
+async function bench(shape: Shape, seconds: number): Promise<Row> {
+  const target = await start(shape);
+  const redis = target.redis ? new Redis(REDIS_URL) : null;
+  try {
+    const memoryBefore = redis ? await usedMemory(redis) : 0;
+    const { customers, products } = await seed(target);
+    const script = orderScript(customers, products, target.admin);
+    await runWrk(target.url, script, { connections: CONNECTIONS, seconds: 3 });
+    const before = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
+    const callsBefore = redis ? await redisCalls(redis) : 0;
+    const closed = await runWrk(target.url, script, { connections: CONNECTIONS, seconds });
+    const callsAfter = redis ? await redisCalls(redis) : 0;
+    const after = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
+    const measuredOrders = closed.requestsPerS * seconds;
+    const pick = () => {
+      const c = customers[Math.floor(Math.random() * customers.length)];
+      const p = products[Math.floor(Math.random() * products.length)];
+      return JSON.stringify({ customer_id: c, items: [{ product_id: p, quantity: 1 }] });
+    };
+    const open = closed.requestsPerS > 2
+      ? await openLoop(target.url, pick, target.admin, Math.floor(closed.requestsPerS / 2), seconds)
+      : null;
+    const settled = await ordersSettled(target, 0);
+    let bytesPerOrder: number | null = null;
+    if (redis && settled > 0) {
+      const streams = await streamBytes(redis, target.redis!.streams);
+      bytesPerOrder = (await usedMemory(redis) - memoryBefore - streams) / settled;
+    }
+    const ceil = await ceiling(script, seconds);
+    return {
+      shape,
+      closed,
+      ceiling: ceil,
+      open,
+      cpu: target.pids.map((p, i) => `${p.name} ${(after[i]!.cpuS - before[i]!.cpuS).toFixed(1)}`)
+        .join(", "),
+      rss: target.pids.map((p, i) => `${p.name} ${after[i]!.rssMb.toFixed(0)}`).join(", "),
+      commandsPerOrder: redis ? (callsAfter - callsBefore) / measuredOrders : null,
+      bytesPerOrder,
+      redisCeiling: redis ? await redisBenchmark() : null,
+    };
+  } finally {
+    redis?.disconnect();
+    await target.stop();
+  }
+}
+
+function fmt(n: number | null | undefined, digits = 0): string {
+  return n === null || n === undefined || Number.isNaN(n)
+    ? "–"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function print(rows: Row[], seconds: number): void {
+  console.log(
+    `\nbench:orders — wrk -c${CONNECTIONS} ${seconds}s closed loop, Prefer: wait=10; ` +
+      `open loop at half the closed rate (latency from the intended send time)\n`,
+  );
+  console.log(
+    "| shape | orders/s | bare handler req/s | ratio | p50 / p90 / p99 / max ms (closed) " +
+      "| open loop rate: p50 / p99 / max ms | CPU s per process | RSS MB | Redis cmds/order " +
+      "| Redis B/order | redis-benchmark SET/s |",
+  );
+  console.log("|---|--:|--:|--:|---|---|---|---|--:|--:|--:|");
+  for (const r of rows) {
+    const c = r.closed;
+    const open = r.open
+      ? `${fmt(r.open.rate)}/s: ${fmt(r.open.p50Ms, 1)} / ${fmt(r.open.p99Ms, 1)} / ${
+        fmt(r.open.maxMs, 0)
+      }${r.open.failed ? ` (${r.open.failed} not 200)` : ""}`
+      : "–";
+    console.log(
+      `| ${r.shape} | ${fmt(c.requestsPerS)} | ${fmt(r.ceiling.requestsPerS)} | ${
+        fmt(c.requestsPerS / r.ceiling.requestsPerS, 3)
+      } | ${fmt(c.p50Ms, 1)} / ${fmt(c.p90Ms, 1)} / ${fmt(c.p99Ms, 1)} / ${fmt(c.maxMs, 0)}${
+        c.non2xx ? ` (${c.non2xx} non-2xx)` : ""
+      } | ${open} | ${r.cpu} | ${r.rss} | ${fmt(r.commandsPerOrder, 1)} | ${
+        fmt(r.bytesPerOrder)
+      } | ${fmt(r.redisCeiling)} |`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  let seconds = 10;
+  const at = args.indexOf("--seconds");
+  if (at >= 0) {
+    seconds = Number(args[at + 1]);
+    args.splice(at, 2);
+  }
+  const unknown = args.filter((a) => !(SHAPES as readonly string[]).includes(a));
+  if (unknown.length > 0 || !(seconds > 0)) {
+    console.error(`Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N]`);
+    Deno.exit(2);
+  }
+  const shapes = (args.length > 0 ? args : SHAPES) as Shape[];
+  const rows: Row[] = [];
+  for (const shape of shapes) {
+    try {
+      rows.push(await bench(shape, seconds));
+    } catch (error) {
+      console.error(`${shape}: ${(error as Error).message}`);
+    }
+  }
+  print(rows, seconds);
+}
