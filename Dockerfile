@@ -4,7 +4,8 @@ FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY deno.json deno.lock ./
 COPY . .
-RUN deno install && deno compile -A --output /out/bazaar mod.ts
+# --include: the web module reads its pages' assets from disk at start-up.
+RUN deno install && deno compile -A --include modules/web/assets --output /out/bazaar mod.ts
 
 FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 bazaar

@@ -5,7 +5,7 @@ const parse = (args: string[], env: Record<string, string> = {}) => parseConfig(
 
 Deno.test("parseConfig() runs every module on memory by default", () => {
   const config = parse([]);
-  assert.deepEqual(config.modules, ["inventory", "accounts", "orders", "messaging"]);
+  assert.deepEqual(config.modules, ["inventory", "accounts", "orders", "messaging", "web"]);
   assert.equal(config.bus, "memory");
   assert.equal(config.store, "memory");
   assert.equal(config.port, 8000);
@@ -33,7 +33,7 @@ Deno.test("parseConfig() reads flags first, then the environment", () => {
 const BAD: [string[], RegExp][] = [
   [
     ["--modules", "inventory,shipping"],
-    /Unknown module "shipping".*inventory, accounts, orders, messaging/,
+    /Unknown module "shipping".*inventory, accounts, orders, messaging, web/,
   ],
   [["--modules", ""], /empty/],
   [["--bus", "kafka"], /Unknown bus "kafka"/],
@@ -77,4 +77,13 @@ Deno.test("parseConfig() reads KEY_PREFIX for the stores and refuses a strange o
     () => parse([], { KEY_PREFIX: "a b*" }),
     (error: unknown) => error instanceof UsageError && /KEY_PREFIX "a b\*"/.test(error.message),
   );
+});
+
+Deno.test("parseConfig() runs web alone on any bus, but no partial set of data modules on memory", () => {
+  for (const bus of ["memory", "redis", "nats"]) {
+    assert.deepEqual(parse(["--modules", "web", "--bus", bus]).modules, ["web"]);
+  }
+  const data = "inventory,accounts,orders,messaging";
+  assert.equal(parse(["--modules", data]).modules.length, 4, "every data module without web");
+  assert.throws(() => parse(["--modules", "web,orders"]), /memory bus.*would go nowhere/);
 });

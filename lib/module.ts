@@ -12,8 +12,20 @@ import type { Logger } from "./logger.ts";
 import type { RouteDoc } from "./openapi.ts";
 import type { Settings } from "./settings.ts";
 
-export const MODULE_NAMES = ["inventory", "accounts", "orders", "messaging"] as const;
+export const MODULE_NAMES = ["inventory", "accounts", "orders", "messaging", "web"] as const;
 export type ModuleName = typeof MODULE_NAMES[number];
+
+/**
+ * The modules that own data and talk over the bus. `web` serves pages only: it
+ * owns no keys and subscribes to nothing, so it may run anywhere, alone.
+ */
+export const DATA_MODULE_NAMES = ["inventory", "accounts", "orders", "messaging"] as const;
+export type DataModuleName = typeof DATA_MODULE_NAMES[number];
+
+/** Whether `name` owns data (a keyspace and a consumer group). */
+export function ownsData(name: ModuleName): name is DataModuleName {
+  return (DATA_MODULE_NAMES as readonly string[]).includes(name);
+}
 
 export type StoreKind = "memory" | "redis";
 
@@ -33,9 +45,8 @@ export interface ModuleContext {
 
 export interface RunningModule {
   name: ModuleName;
-  /** Routes, all under `/<name>` (orders: `/orders`). */
+  /** Routes, all under `/<name>` (orders: `/orders`; web: its pages and assets). */
   routes: Hono;
-  docs: RouteDoc[];
   /** Throws when the module's store cannot be reached. */
   ready(): Promise<void>;
   /** Stops handlers, timers and the outbox relay; the caller closes the bus and Redis. */
@@ -52,5 +63,10 @@ export interface ModuleGauge {
 
 export interface ModuleDefinition {
   name: ModuleName;
+  /**
+   * The module's routes for /openapi.json. Static, so every process documents
+   * the whole system's API, not only the modules it runs.
+   */
+  docs: readonly RouteDoc[];
   start(context: ModuleContext): Promise<RunningModule>;
 }

@@ -34,13 +34,14 @@ export interface MemberSpec {
   modules: readonly ModuleName[];
 }
 
-/** compose.yaml's layout: one process per module, and a second orders. */
+/** compose.yaml's layout: one process per module, a second orders, and the pages' web. */
 export const SPLIT: readonly MemberSpec[] = [
   { name: "inventory", modules: ["inventory"] },
   { name: "accounts", modules: ["accounts"] },
   { name: "orders-1", modules: ["orders"] },
   { name: "orders-2", modules: ["orders"] },
   { name: "messaging", modules: ["messaging"] },
+  { name: "web", modules: ["web"] },
 ];
 
 export interface ClusterOptions {

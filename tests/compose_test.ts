@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../app/config.ts";
-import { MODULE_NAMES } from "../lib/module.ts";
+import { DATA_MODULE_NAMES, MODULE_NAMES } from "../lib/module.ts";
 import { ROOT } from "../testing/spawn.ts";
 
 interface Service {
@@ -80,7 +80,7 @@ Deno.test("compose.yaml: secrets come from the environment, never the file", () 
 Deno.test("the gateway routes each module's first path segment to that module", async () => {
   const routes = await Deno.readTextFile(join(ROOT, "deploy/nginx/routes.conf"));
   const upstreams = await Deno.readTextFile(join(ROOT, "deploy/nginx/compose.conf"));
-  for (const module of MODULE_NAMES) {
+  for (const module of DATA_MODULE_NAMES) {
     assert.match(
       routes,
       new RegExp(`location ~ \\^/${module}\\(/\\|\\$\\)\\s*\\{\\s*proxy_pass http://${module};`),
@@ -88,4 +88,28 @@ Deno.test("the gateway routes each module's first path segment to that module", 
     assert.match(upstreams, new RegExp(`upstream ${module}\\s*\\{\\s*server ${module}:8000;`));
     assert.ok(compose.services[module], `compose has a ${module} service`);
   }
+});
+
+Deno.test("the gateway sends the pages to web and keeps the admin API and the streams apart", async () => {
+  const routes = await Deno.readTextFile(join(ROOT, "deploy/nginx/routes.conf"));
+  const upstreams = await Deno.readTextFile(join(ROOT, "deploy/nginx/compose.conf"));
+  for (const page of ["= /", "= /admin", "= /admin/", "^~ /assets/", "= /favicon.ico", "= /docs"]) {
+    const escaped = page.replace(/[\^$.*+?()[\]{}|/]/g, "\\$&");
+    assert.match(routes, new RegExp(`location ${escaped}\\s*\\{\\s*proxy_pass http://web;`), page);
+  }
+  // The admin API (dead letters, bus, sessions) still reaches a process with a bus.
+  assert.match(routes, /location ~ \^\/admin\(\/\|\$\)\s*\{\s*proxy_pass http:\/\/orders;/);
+  const events = /location ~ \^\/orders\/\[\^\/\]\+\/events\$ \{([^}]*)\}/.exec(routes);
+  assert.ok(events, "a location for an order's event stream");
+  assert.match(events[1]!, /proxy_buffering off;/);
+  assert.match(events[1]!, /proxy_read_timeout \d+[hm];/);
+  assert.ok(
+    routes.indexOf("/events$") < routes.indexOf("location ~ ^/orders(/|$)"),
+    "the stream's regex comes before the orders one (nginx takes the first regex)",
+  );
+  assert.match(upstreams, /upstream web\s*\{\s*server web:8000;/);
+  const web = compose.services.web as Service & { depends_on?: string[] };
+  assert.deepEqual(parseConfig(web.command!, {}).modules, ["web"]);
+  const gateway = compose.services.gateway as { depends_on?: string[] };
+  assert.ok(gateway.depends_on?.includes("web"), "the gateway waits for web");
 });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { MODULE_NAMES } from "../lib/module.ts";
+import { DATA_MODULE_NAMES } from "../lib/module.ts";
 import { serviceUrl, uniqueName } from "../testing/services.ts";
 import { Shop } from "../testing/shop.ts";
 import { startSystem } from "../testing/system.ts";
@@ -44,7 +44,7 @@ Deno.test({
       await system.call("POST", `/inventory/products/${product}/likes`, { token: rich.token });
       await shop.assertInvariants();
 
-      const owners = [...MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`];
+      const owners = [...DATA_MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`];
       const keys: string[] = [];
       let cursor = "0";
       do {
@@ -54,12 +54,12 @@ Deno.test({
       } while (cursor !== "0");
       const stray = keys.filter((key) => owners.filter((p) => key.startsWith(p)).length !== 1);
       assert.deepEqual(stray, [], `keys outside every module's prefix: ${stray.join(", ")}`);
-      for (const module of MODULE_NAMES) {
+      for (const module of DATA_MODULE_NAMES) {
         assert.ok(keys.some((k) => k.startsWith(`${module}:`)), `${module} wrote keys`);
       }
     } finally {
       await system.stop();
-      for (const prefix of [...MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`]) {
+      for (const prefix of [...DATA_MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`]) {
         await deleteKeysWith(redis, prefix);
       }
       await redis.quit();

@@ -6,12 +6,12 @@
  * the cluster is checked for work done twice, and both orders processes for
  * having shared the saga's events between them.
  *
- * One cluster per file, shared by the steps of one test: starting five
+ * One cluster per file, shared by the steps of one test: starting six
  * processes and nginx is most of the time this takes.
  */
 import assert from "node:assert/strict";
 import { SAGA_EVENTS } from "../modules/orders/handlers.ts";
-import { MODULE_NAMES, type ModuleName } from "../lib/module.ts";
+import { DATA_MODULE_NAMES, type ModuleName } from "../lib/module.ts";
 import {
   type Cluster,
   clusterAvailable,
@@ -42,7 +42,7 @@ const noHold: Hold = () => {
 
 export function runSplitSuite(bus: ClusterBus): void {
   Deno.test({
-    name: `split on ${bus}: five processes behind nginx`,
+    name: `split on ${bus}: six processes behind nginx`,
     ignore: !clusterAvailable(bus),
     async fn(t) {
       const started = performance.now();
@@ -132,6 +132,7 @@ const ROUTE_PROBES: Record<ModuleName, (cluster: Cluster) => Promise<number>> = 
   orders: async (c) => (await c.call("GET", "/orders?limit=1", { token: c.admin })).status,
   messaging: async (c) =>
     (await c.call("GET", "/messaging/notifications?limit=1", { token: c.admin })).status,
+  web: async (c) => (await c.call("GET", "/")).status,
 };
 
 async function assertRouting(cluster: Cluster): Promise<void> {
@@ -337,7 +338,7 @@ async function keysUnder(...prefixes: string[]): Promise<string[]> {
  */
 async function assertKeysPrefixed(cluster: Cluster): Promise<void> {
   const keys = await keysUnder(cluster.keyPrefix);
-  for (const module of MODULE_NAMES) {
+  for (const module of DATA_MODULE_NAMES) {
     assert.ok(
       keys.some((key) => key.startsWith(`${cluster.keyPrefix}${module}:`)),
       `${module} keys under ${cluster.keyPrefix}`,

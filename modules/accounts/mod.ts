@@ -22,6 +22,7 @@ function openStore(ctx: ModuleContext): AccountsStore {
 
 export const accountsModule: ModuleDefinition = {
   name: "accounts",
+  docs: accountsDocs,
   async start(ctx: ModuleContext): Promise<RunningModule> {
     const log = ctx.log.child({ module: "accounts" });
     const store = openStore(ctx);
@@ -37,7 +38,6 @@ export const accountsModule: ModuleDefinition = {
     return {
       name: "accounts",
       routes: accountsRoutes(accounts, new Guard(ctx.settings)),
-      docs: accountsDocs,
       ready: () => store.ping(),
       async stop() {
         // Handlers first, so the relay's last drain publishes what they wrote.

@@ -23,6 +23,7 @@ function openStore(context: ModuleContext): InventoryStore {
 
 export const inventoryModule: ModuleDefinition = {
   name: "inventory",
+  docs: inventoryDocs,
   async start(context) {
     const store = openStore(context);
     const relay = new OutboxRelay(store.outbox, context.bus, context.log);
@@ -44,7 +45,6 @@ export const inventoryModule: ModuleDefinition = {
     return {
       name: "inventory",
       routes: inventoryRoutes(inventory, new Guard(context.settings)),
-      docs: inventoryDocs,
       ready: () => store.ping(),
       stop: async () => {
         // Handlers finish first, so the relay's last drain publishes their answers.

@@ -45,6 +45,7 @@ function openChannels(settings: Settings, log: Logger): Channel[] {
 
 export const messagingModule: ModuleDefinition = {
   name: "messaging",
+  docs: messagingDocs,
   async start(ctx: ModuleContext): Promise<RunningModule> {
     const log = ctx.log.child({ module: "messaging" });
     const channels = openChannels(ctx.settings, log);
@@ -66,7 +67,6 @@ export const messagingModule: ModuleDefinition = {
     return {
       name: "messaging",
       routes: messagingRoutes(messaging, new Guard(ctx.settings)),
-      docs: messagingDocs,
       ready: () => store.ping(),
       async stop() {
         // Handlers first, so the relay's last drain publishes what they wrote.

@@ -1,0 +1,83 @@
+// Pieces several store views share: a product's picture, card and stock line.
+import { h } from "../common/dom.js";
+import { formatMoney } from "../common/money.js";
+import { addToCart } from "./cart.js";
+
+/** Products have no photos: a tile coloured from the id, with the name's first letter. */
+export function thumb(product, size = "") {
+  let hash = 0;
+  for (const char of product.id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return h(
+    "div",
+    { class: `thumb ${size}`, "aria-hidden": "true", style: { "--hue": String(hash % 360) } },
+    (product.name.trim()[0] ?? "?").toUpperCase(),
+  );
+}
+
+export function stockNote(product) {
+  if (product.stock <= 0) return h("p", { class: "stock out" }, "Out of stock");
+  if (product.stock <= 5) return h("p", { class: "stock low" }, `Only ${product.stock} left`);
+  return h("p", { class: "stock" }, "In stock");
+}
+
+/** A product in a grid: picture, name (the link), price, stock and an add button. */
+export function productCard(product, { onAdded } = {}) {
+  const add = h("button", {
+    type: "button",
+    class: "secondary small",
+    disabled: product.stock <= 0,
+    "aria-label": `Add ${product.name} to cart`,
+    onclick: () => {
+      addToCart(product, 1);
+      onAdded?.(product);
+    },
+  }, "Add to cart");
+  return h(
+    "li",
+    { class: "card" },
+    thumb(product),
+    h(
+      "div",
+      { class: "card-body" },
+      h(
+        "h3",
+        { class: "card-title" },
+        h("a", { href: `#/product/${encodeURIComponent(product.id)}` }, product.name),
+      ),
+      h("p", { class: "price" }, formatMoney(product.price)),
+      stockNote(product),
+      add,
+    ),
+  );
+}
+
+/** A grid of product cards, or the sentence for none. */
+export function productGrid(
+  products,
+  { label, emptyText = "No products here yet.", onAdded } = {},
+) {
+  if (!products.length) return h("p", { class: "empty" }, emptyText);
+  return h(
+    "ul",
+    { class: "grid", "aria-label": label },
+    products.map((p) => productCard(p, { onAdded })),
+  );
+}
+
+/** Reserved-space stand-ins while products load, so nothing jumps when they arrive. */
+export function skeletonGrid(count, label) {
+  return h(
+    "ul",
+    { class: "grid", "aria-label": label, "aria-hidden": "true" },
+    Array.from(
+      { length: count },
+      () =>
+        h(
+          "li",
+          { class: "card skeleton" },
+          h("div", { class: "thumb" }),
+          h("div", { class: "card-body" }),
+        ),
+    ),
+  );
+}

@@ -1,0 +1,135 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The two HTML shells, rendered on the server: the store at `/` and the
+ * console at `/admin`. Each paints its header, navigation and a loading line
+ * at once; its script (plain ES modules under /assets/) then renders the view
+ * named by the URL's hash (`/#/product/<id>`, `/admin#/orders`), so no page
+ * path ever shadows an API path.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+
+export const ASSET_PREFIX = "/assets/";
+
+interface ShellProps {
+  title: string;
+  face: "store" | "console";
+  script: string;
+  children: Child;
+}
+
+function Shell(props: ShellProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light" />
+        <title>{props.title}</title>
+        <link rel="icon" href="/favicon.ico" sizes="any" />
+        <link rel="stylesheet" href={`${ASSET_PREFIX}style.css`} />
+        <link rel="modulepreload" href={`${ASSET_PREFIX}${props.script}`} />
+        <script type="module" src={`${ASSET_PREFIX}${props.script}`}></script>
+      </head>
+      <body class={props.face}>
+        <a class="skip-link" href="#main">Skip to content</a>
+        {props.children}
+        <noscript>
+          <p class="wrap notice">
+            This page needs JavaScript. The API works without it: see /docs.
+          </p>
+        </noscript>
+      </body>
+    </html>
+  );
+}
+
+function Loading(props: { what: string }) {
+  return (
+    <main id="main" tabindex={-1} class="wrap">
+      <p class="loading" role="status">{props.what}</p>
+    </main>
+  );
+}
+
+export function storeShell(): string {
+  return "<!doctype html>" + (
+    <Shell title="bazaar — shop" face="store" script="js/store/main.js">
+      <header class="site-header">
+        <div class="wrap bar">
+          <a class="brand" href="#/">bazaar</a>
+          <nav aria-label="Main">
+            <ul class="nav">
+              <li>
+                <a href="#/">Shop</a>
+              </li>
+              <li>
+                <a href="#/cart" id="cart-link">
+                  Cart <span class="badge" id="cart-count" aria-label="0 items">0</span>
+                </a>
+              </li>
+              <li>
+                <a href="#/orders">Orders</a>
+              </li>
+              <li id="account-nav">
+                <a href="#/signin">Sign in</a>
+              </li>
+            </ul>
+          </nav>
+        </div>
+      </header>
+      <Loading what="Loading the shop…" />
+      <footer class="site-footer">
+        <div class="wrap">
+          <span>bazaar — an event-driven shop</span>
+          <a href="/docs">API docs</a>
+          <a href="/admin">Console</a>
+        </div>
+      </footer>
+    </Shell>
+  ).toString();
+}
+
+export function consoleShell(): string {
+  return "<!doctype html>" + (
+    <Shell title="bazaar — console" face="console" script="js/admin/main.js">
+      <header class="site-header">
+        <div class="wrap bar">
+          <a class="brand" href="#/">
+            bazaar <span class="brand-sub">console</span>
+          </a>
+          <nav aria-label="Console" id="console-nav" hidden>
+            <ul class="nav">
+              <li>
+                <a href="#/">Overview</a>
+              </li>
+              <li>
+                <a href="#/catalog">Catalog</a>
+              </li>
+              <li>
+                <a href="#/customers">Customers</a>
+              </li>
+              <li>
+                <a href="#/orders">Orders</a>
+              </li>
+              <li>
+                <a href="#/dead-letters">Dead letters</a>
+              </li>
+              <li>
+                <button type="button" class="link" id="sign-out">Sign out</button>
+              </li>
+            </ul>
+          </nav>
+        </div>
+      </header>
+      <Loading what="Loading the console…" />
+      <footer class="site-footer">
+        <div class="wrap">
+          <a href="/">The shop</a>
+          <a href="/docs">API docs</a>
+        </div>
+      </footer>
+    </Shell>
+  ).toString();
+}
