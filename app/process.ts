@@ -117,6 +117,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   const connected = await createBus(options.busUrl, {
     source: "bazaar",
     namespace: options.namespace,
+    commandTimeoutMs: settings.redisCommandTimeoutMs,
     ...busRetentionOf(settings),
   }).catch((error) => {
     redis?.disconnect();

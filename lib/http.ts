@@ -6,7 +6,11 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { brokerTrouble } from "./broker_errors.ts";
 import { AppError, invalid } from "./errors.ts";
+
+/** Retry-After (s) on a 503 for a broker that did not answer: a stall or restart is short. */
+const BROKER_RETRY_AFTER_S = 1;
 
 /** Larger request bodies are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -49,6 +53,15 @@ export function installErrorHandling(app: Hono, onUnexpected: (error: unknown) =
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return c.json(errorBody("invalid_request", error.message || "Bad request"), status as 400);
+    }
+    // A store or bus that timed out or dropped the link: the caller may try again.
+    const trouble = brokerTrouble(error);
+    if (trouble) {
+      c.header("Retry-After", String(BROKER_RETRY_AFTER_S));
+      return c.json(
+        errorBody("unavailable", `A backing service is not answering (${trouble}); try again`),
+        503,
+      );
     }
     onUnexpected(error);
     return c.json(errorBody("internal", "Something went wrong on our side"), 500);

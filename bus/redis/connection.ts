@@ -11,6 +11,33 @@ import { withTimeout } from "../_timeout.ts";
 /** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
 const ERROR_LOG_INTERVAL_MS = 5_000;
 
+/** How long a command may wait for its answer, sent or queued, unless REDIS_COMMAND_TIMEOUT_MS says. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * Options that bound every wait on a connection, so a server that stops
+ * answering (a stalled link, not a closed one) fails callers instead of
+ * holding them for ever:
+ * - `commandTimeout`: each command fails after `timeoutMs` (plus `blockMs` on a
+ *   connection that blocks that long in XREADGROUP), also while it is queued
+ *   during a reconnect;
+ * - `socketTimeout`: a socket that gets no byte for that long while answers
+ *   are owed is destroyed and reconnected. Replies are matched to commands in
+ *   order, so a link that lost bytes must never be used again;
+ * - `maxRetriesPerRequest: 0`: a dropped connection fails what was in flight
+ *   at once rather than sending it again later, when its caller has long been
+ *   told it failed (and may have retried it);
+ * - reconnecting never gives up, backing off to one try a second.
+ */
+export function boundedWaits(timeoutMs: number, blockMs = 0): RedisOptions {
+  return {
+    commandTimeout: timeoutMs + blockMs,
+    socketTimeout: timeoutMs + blockMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  };
+}
+
 /** The URL with its password masked, for messages and logs. */
 export function redactUrl(url: string): string {
   try {
@@ -69,6 +96,8 @@ const QUIT_TIMEOUT_MS = 1_000;
 export function dropConnection(redis: Redis): void {
   redis.options.retryStrategy = () => null;
   if (redis.status !== "reconnecting") redis.disconnect();
+  // With a command timeout nothing queued waits for ever: end the reconnect wait too.
+  else if (redis.options.commandTimeout) redis.disconnect();
 }
 
 /** QUIT when the server answers (pending replies arrive first), else drop the socket. */

@@ -13,7 +13,7 @@ import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
 import { settlesWithin, Sleeper, type Timer } from "./timers.ts";
 
 /** A blocked read returns this often even if stop() could not unblock it. */
-const READ_BLOCK_MS = 2_000;
+export const READ_BLOCK_MS = 2_000;
 /** How long stop() keeps trying CLIENT UNBLOCK before it drops the socket. */
 const UNBLOCK_PATIENCE_MS = 500;
 const MAX_BACKOFF_MS = 5_000;

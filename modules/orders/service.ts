@@ -48,6 +48,8 @@ export interface OrderPage {
 export interface ServiceOptions {
   /** Called after every write that put events in the outbox (wakes the relay). */
   onEmit?: () => void;
+  /** Called with every order this process updates, as stored (admission counts terminal ones). */
+  onUpdated?: (order: Order) => void;
   now?: () => number;
   /** How often a waiting request looks at the order again. */
   pollMs?: number;
@@ -55,6 +57,7 @@ export interface ServiceOptions {
 
 export class OrderService {
   readonly #onEmit: () => void;
+  readonly #onUpdated: (order: Order) => void;
   readonly #now: () => number;
   readonly #pollMs: number;
 
@@ -65,6 +68,7 @@ export class OrderService {
     options: ServiceOptions = {},
   ) {
     this.#onEmit = options.onEmit ?? (() => {});
+    this.#onUpdated = options.onUpdated ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#pollMs = options.pollMs ?? 25;
   }
@@ -158,6 +162,7 @@ export class OrderService {
       const written = await this.store.update(decision.order, order.version, events);
       if (written) {
         if (events.length) this.#onEmit();
+        this.#onUpdated(written);
         if (written.status !== order.status) {
           this.log.debug("Order moved", {
             order_id: orderId,

@@ -12,6 +12,7 @@ import { param, readBody, readQuery } from "../../../lib/http.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
 import { id as idSchema } from "../../../lib/schemas.ts";
 import { isTerminal, type Order, viewOf } from "../saga/order.ts";
+import type { InflightOrders } from "../admission.ts";
 import type { OrderService } from "../service.ts";
 import type { OrderPosition } from "../store/position.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -82,7 +83,14 @@ async function ownOrder(
   return order;
 }
 
-export function orderRoutes(service: OrderService, guard: Guard): Hono {
+/** Without admission control (module tests), every placement is let through. */
+const ADMIT_ALL: Pick<InflightOrders, "admit"> = { admit: (place) => place() };
+
+export function orderRoutes(
+  service: OrderService,
+  guard: Guard,
+  admission: Pick<InflightOrders, "admit"> = ADMIT_ALL,
+): Hono {
   const app = new Hono();
 
   app.post("/orders", async (c) => {
@@ -93,7 +101,8 @@ export function orderRoutes(service: OrderService, guard: Guard): Hono {
     if (principal.kind === "customer" && principal.customerId !== body.customer_id) {
       throw forbidden("A customer token may only place orders for itself");
     }
-    let { order, replayed } = await service.place(body, key);
+    // A process past MAX_INFLIGHT_ORDERS answers 503 here, before anything is written.
+    let { order, replayed } = await admission.admit(() => service.place(body, key));
     c.header("Location", `/orders/${order.id}`);
     if (replayed) c.header("Idempotent-Replayed", "true");
     if (wait === null) return c.json(viewOf(order), 202);
