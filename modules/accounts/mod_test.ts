@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import type { Envelope } from "../../bus/types.ts";
 import type { StoreKind } from "../../lib/module.ts";
-import { type ModuleHarness, withModule } from "../../testing/module_harness.ts";
+import { type ModuleHarness, startModule, withModule } from "../../testing/module_harness.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { paymentRequested, refundRequested } from "../orders/events.ts";
@@ -131,3 +131,51 @@ for (const store of ["memory", "redis"] as const) {
     await module.ready();
   });
 }
+
+async function signInTo(app: Hono, email: string, password: string) {
+  const response = await app.request("/accounts/sessions", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": "192.0.2.44" },
+    body: JSON.stringify({ email, password }),
+  });
+  return { status: response.status, retryAfter: response.headers.get("retry-after") };
+}
+
+Deno.test({
+  name: "accounts on a redis store: two processes share one failed sign-in count (OWASP hashing)",
+  ignore: !redisUrl,
+  async fn() {
+    const one = await startModule(accountsModule, { store: "redis", redisUrl });
+    const two = await startModule(accountsModule, {
+      store: "redis",
+      redisUrl,
+      keyPrefix: one.keyPrefix,
+    });
+    try {
+      const signup = await one.app.request("/accounts/customers", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "Ada",
+          email: "ada@example.com",
+          password: "a good password",
+        }),
+      });
+      assert.equal(signup.status, 201);
+      // Signed up on one process, signed in on the other.
+      assert.equal((await signInTo(two.app, "ada@example.com", "a good password")).status, 200);
+      const apps = [one.app, two.app, one.app, two.app, one.app];
+      for (const app of apps) {
+        assert.equal((await signInTo(app, "ada@example.com", "wrong password")).status, 401);
+      }
+      for (const app of [two.app, one.app]) {
+        const refused = await signInTo(app, "ada@example.com", "a good password");
+        assert.equal(refused.status, 429, "five failures across both processes");
+        assert.ok(Number(refused.retryAfter) >= 1);
+      }
+    } finally {
+      await two.stop();
+      await one.stop();
+    }
+  },
+});

@@ -6,15 +6,25 @@
  * @module
  */
 import type { Envelope, EventData } from "../../../bus/types.ts";
-import { signCustomerToken } from "../../../lib/auth.ts";
-import { invalid, notFound } from "../../../lib/errors.ts";
+import { issueToken } from "../../../lib/auth.ts";
+import { invalid, notFound, tooManyRequests, unauthorized } from "../../../lib/errors.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import type { Settings } from "../../../lib/settings.ts";
 import type { paymentRequested, refundRequested } from "../../orders/events.ts";
 import { customerRegistered, paymentFailed, paymentRefunded, paymentSucceeded } from "../events.ts";
+import {
+  hashPassword,
+  OWASP_SCRYPT,
+  type ScryptCost,
+  verifyNothing,
+  verifyPassword,
+} from "./passwords.ts";
+import { emailKey } from "./rules.ts";
 import type {
   AccountsStore,
   Customer,
+  CustomerPage,
+  CustomerQuery,
   LedgerEntry,
   PaymentOutcome,
   PaymentRecord,
@@ -29,12 +39,19 @@ export interface SignUp {
   email: string;
   /** Only the admin may open an account with money in it (checked by the caller). */
   balance?: number;
+  /** Lets the customer sign in again; stored only as a hash. */
+  password?: string;
 }
 
-export interface SignedUp {
+/** A customer and a session token for it (sign-up and sign-in both answer one). */
+export interface SignedIn {
   customer: Customer;
   token: string;
+  expiresAt: Date;
 }
+
+/** One answer for a wrong email and a wrong password, so neither is confirmed. */
+const WRONG_CREDENTIALS = "The email or the password is wrong";
 
 export class Accounts {
   /** `changed` is called after every write that appended to the outbox (the relay's wake). */
@@ -42,9 +59,11 @@ export class Accounts {
     readonly store: AccountsStore,
     private readonly settings: Settings,
     private readonly changed: () => void = () => {},
+    /** What new password hashes cost; tests make it cheaper (stored hashes name their own). */
+    private readonly passwordCost: ScryptCost = OWASP_SCRYPT,
   ) {}
 
-  async signUp(input: SignUp): Promise<SignedUp> {
+  async signUp(input: SignUp): Promise<SignedIn> {
     const opening = input.balance ?? 0;
     const credit = this.settings.signupCredit;
     if (!Number.isSafeInteger(opening + credit)) {
@@ -63,9 +82,48 @@ export class Accounts {
       created_at: new Date().toISOString(),
       // Both are ledger deposits, so deposits = balance + charges − refunds from the start.
       deposits: [opening, credit],
+      ...(input.password === undefined
+        ? {}
+        : { password_hash: await hashPassword(input.password, this.passwordCost) }),
     }, registered);
     this.changed();
-    return { customer, token: await signCustomerToken(this.settings.authSecret, id) };
+    return { customer, ...await this.#tokenFor(id) };
+  }
+
+  /**
+   * Checks a password and hands out a new session token. Failures are
+   * limited per email and per client address (`address`); past the limit
+   * every attempt is refused, the right password too, until the window ends.
+   * An unknown email costs the same hashing as a wrong password.
+   */
+  async signIn(email: string, password: string, address: string): Promise<SignedIn> {
+    const keys = [`email:${emailKey(email)}`, `addr:${address}`];
+    const wait = await this.store.signIns.claim(keys, {
+      limit: this.settings.signinFailureLimit,
+      windowMs: this.settings.signinWindowS * 1_000,
+    });
+    if (wait !== null) {
+      throw tooManyRequests("Too many failed sign-ins: wait before trying again", wait / 1_000);
+    }
+    const found = await this.store.credentials(email);
+    const matches = found?.password_hash
+      ? await verifyPassword(password, found.password_hash)
+      : await verifyNothing(password, this.passwordCost);
+    if (!found || !matches) throw unauthorized(WRONG_CREDENTIALS);
+    await this.store.signIns.forgive(keys);
+    return { customer: found.customer, ...await this.#tokenFor(found.customer.id) };
+  }
+
+  listCustomers(query: CustomerQuery): Promise<CustomerPage> {
+    return this.store.listCustomers(query);
+  }
+
+  #tokenFor(customerId: string): Promise<{ token: string; expiresAt: Date }> {
+    return issueToken(
+      this.settings.authSecret,
+      { kind: "customer", customerId },
+      this.settings.tokenTtlS,
+    );
   }
 
   async customer(id: string): Promise<Customer> {

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import type { FailureReason, LedgerEntry, MoneyAudit, PaymentRecord } from "../store/types.ts";
+import type {
+  Customer,
+  CustomerPosition,
+  FailureReason,
+  LedgerEntry,
+  MoneyAudit,
+  PaymentRecord,
+} from "../store/types.ts";
 
 export type PaymentDecision =
   /** The order already has a payment record: answer nothing new. */
@@ -66,4 +73,24 @@ export function moneyAddsUp(audit: MoneyAudit): boolean {
 /** Emails are unique regardless of case. */
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** A customer listing's search: a case-insensitive substring of the name or the email. */
+export function customerMatches(customer: Pick<Customer, "name" | "email">, q: string): boolean {
+  const needle = q.toLowerCase();
+  return customer.name.toLowerCase().includes(needle) ||
+    customer.email.toLowerCase().includes(needle);
+}
+
+export function positionOf(customer: Pick<Customer, "id" | "created_at">): CustomerPosition {
+  return { created: Date.parse(customer.created_at), id: customer.id };
+}
+
+/** Whether `customer` lists after `position`, newest first (equal times: id descending). */
+export function listsAfter(
+  customer: Pick<Customer, "id" | "created_at">,
+  position: CustomerPosition,
+): boolean {
+  const created = Date.parse(customer.created_at);
+  return created < position.created || (created === position.created && customer.id < position.id);
 }

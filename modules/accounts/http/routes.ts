@@ -6,19 +6,32 @@
  */
 import { Hono } from "hono";
 import type { Guard } from "../../../lib/auth.ts";
-import { forbidden } from "../../../lib/errors.ts";
-import { param, readBody } from "../../../lib/http.ts";
+import { forbidden, invalid } from "../../../lib/errors.ts";
+import { param, readBody, readQuery } from "../../../lib/http.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
 import type { Accounts } from "../domain/accounts.ts";
+import type { CustomerPosition } from "../store/types.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import {
+  customerListView,
   customerOut,
   customerView,
   depositBody,
   ledgerView,
+  listCustomersQuery,
   paymentView,
   signedUpView,
   signUpBody,
 } from "./schemas.ts";
+import { sessionDocs, sessionRoutes, setCookieFor } from "./sessions.ts";
+
+/** Where the page a cursor asks for starts: null without one, 400 for one we did not write. */
+function startOf(cursor: string | undefined): CustomerPosition | null {
+  if (cursor === undefined) return null;
+  const position = decodeCursor(cursor);
+  if (!position) throw invalid(`Query is invalid at "cursor": "${cursor}" is not a cursor`);
+  return position;
+}
 
 export function accountsRoutes(accounts: Accounts, guard: Guard): Hono {
   const app = new Hono();
@@ -30,8 +43,25 @@ export function accountsRoutes(accounts: Accounts, guard: Guard): Hono {
     if (body.balance !== undefined && caller?.kind !== "admin") {
       throw forbidden("Only the admin token may open an account with a balance");
     }
-    const { customer, token } = await accounts.signUp(body);
-    return c.json({ ...customerOut(customer), token }, 201);
+    const signedUp = await accounts.signUp(body);
+    // The new customer is signed in, unless the admin opened the account (the
+    // console must keep its own session).
+    if (caller?.kind !== "admin") setCookieFor(c, signedUp);
+    return c.json({ ...customerOut(signedUp.customer), token: signedUp.token }, 201);
+  });
+
+  app.get("/accounts/customers", async (c) => {
+    await guard.admin(c);
+    const query = readQuery(c, listCustomersQuery);
+    const page = await accounts.listCustomers({
+      q: query.q || undefined,
+      limit: query.limit,
+      after: startOf(query.cursor),
+    });
+    return c.json({
+      items: page.customers.map(customerOut),
+      next_cursor: page.next === null ? null : encodeCursor(page.next),
+    }, 200);
   });
 
   app.get("/accounts/customers/:id", async (c) => {
@@ -60,6 +90,7 @@ export function accountsRoutes(accounts: Accounts, guard: Guard): Hono {
     return c.json(await accounts.payment(param(c, "order_id")));
   });
 
+  app.route("/", sessionRoutes(accounts, guard));
   return app;
 }
 
@@ -67,11 +98,24 @@ export const accountsDocs: RouteDoc[] = [
   {
     method: "post",
     path: "/accounts/customers",
-    summary: "Sign up a customer; returns its token (an opening balance needs the admin token)",
+    summary: "Sign up a customer; returns its token and (unless the admin calls) sets the " +
+      "session cookie. With a `password` (8 to 256 characters) the customer can sign in again. " +
+      "An opening balance needs the admin token.",
     access: "open",
     status: 201,
     body: signUpBody,
     response: signedUpView,
+  },
+  {
+    method: "get",
+    path: "/accounts/customers",
+    summary: "Customers, newest first; `q` matches a case-insensitive substring of the name or " +
+      "email. `limit` per page (default 100, at most 1000); pass a page's `next_cursor` as " +
+      "`cursor` for the next page (`next_cursor` is null on the last one).",
+    access: "admin",
+    status: 200,
+    query: listCustomersQuery,
+    response: customerListView,
   },
   {
     method: "get",
@@ -106,4 +150,5 @@ export const accountsDocs: RouteDoc[] = [
     status: 200,
     response: paymentView,
   },
+  ...sessionDocs,
 ];

@@ -267,5 +267,10 @@ Deno.test("accounts routes describe themselves in the OpenAPI document", () => {
     "/accounts/customers/{id}/deposits",
     "/accounts/customers/{id}/ledger",
     "/accounts/payments/{order_id}",
+    "/accounts/sessions",
+    "/accounts/sessions/current",
   ]);
+  const paths = doc.paths as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(paths["/accounts/customers"]!), ["post", "get"]);
+  assert.deepEqual(Object.keys(paths["/accounts/sessions"]!), ["post", "delete"]);
 });

@@ -11,6 +11,7 @@ import { outboxEvent } from "../../../lib/outbox.ts";
 import { customerRegistered, paymentFailed, paymentRefunded, paymentSucceeded } from "../events.ts";
 import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
 import { moneyAddsUp } from "../domain/rules.ts";
+import { runCustomerConformance } from "./conformance_customers.ts";
 import type { AccountsStore, PaymentEvents, PaymentRecord } from "./types.ts";
 
 export type AccountsStoreHarness = StoreHarness<OpenedStore<AccountsStore>>;
@@ -79,6 +80,7 @@ async function assertMoneyAddsUp(store: AccountsStore, customer: string) {
 }
 
 export function runAccountsStoreConformance(harness: AccountsStoreHarness): void {
+  runCustomerConformance(harness);
   const test = (name: string, fn: (store: AccountsStore) => Promise<void>) =>
     storeCase(harness, `${harness.name} accounts store: ${name}`, ({ store }) => fn(store));
 

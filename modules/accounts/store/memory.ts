@@ -6,17 +6,24 @@
  */
 import type { Envelope } from "../../../bus/types.ts";
 import { conflict } from "../../../lib/errors.ts";
+import { MemoryFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import {
   auditLedger,
+  customerMatches,
   decidePayment,
   decideRefund,
   depositFits,
   emailKey,
+  listsAfter,
+  positionOf,
 } from "../domain/rules.ts";
 import type {
   AccountsStore,
+  Credentials,
   Customer,
+  CustomerPage,
+  CustomerQuery,
   LedgerEntry,
   MoneyAudit,
   NewCustomer,
@@ -29,7 +36,9 @@ import type {
 
 export class MemoryAccountsStore implements AccountsStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();
+  readonly signIns: MemoryFailureLimiter = new MemoryFailureLimiter();
   readonly #customers = new Map<string, Customer>();
+  readonly #passwords = new Map<string, string>();
   readonly #emails = new Map<string, string>();
   readonly #ledgers = new Map<string, LedgerEntry[]>();
   readonly #payments = new Map<string, PaymentRecord>();
@@ -49,6 +58,7 @@ export class MemoryAccountsStore implements AccountsStore {
     };
     this.#emails.set(key, input.id);
     this.#customers.set(input.id, customer);
+    if (input.password_hash) this.#passwords.set(input.id, input.password_hash);
     this.#ledgers.set(
       input.id,
       deposits.map((amount) => ({ type: "deposit", amount, at: input.created_at })),
@@ -60,6 +70,27 @@ export class MemoryAccountsStore implements AccountsStore {
   customer(id: string): Promise<Customer | null> {
     const customer = this.#customers.get(id);
     return Promise.resolve(customer ? { ...customer } : null);
+  }
+
+  credentials(email: string): Promise<Credentials | null> {
+    const id = this.#emails.get(emailKey(email));
+    const customer = id === undefined ? undefined : this.#customers.get(id);
+    if (!customer) return Promise.resolve(null);
+    return Promise.resolve({
+      customer: { ...customer },
+      password_hash: this.#passwords.get(customer.id) ?? null,
+    });
+  }
+
+  listCustomers({ q, limit, after }: CustomerQuery): Promise<CustomerPage> {
+    const newestFirst = [...this.#customers.values()]
+      .filter((c) => (!after || listsAfter(c, after)) && (!q || customerMatches(c, q)))
+      .sort((a, b) =>
+        Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1)
+      );
+    const customers = newestFirst.slice(0, limit).map((c) => ({ ...c }));
+    const more = newestFirst.length > limit;
+    return Promise.resolve({ customers, next: more ? positionOf(customers.at(-1)!) : null });
   }
 
   deposit(id: string, amount: number, at: string): Promise<Customer | null> {

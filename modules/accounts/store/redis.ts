@@ -1,8 +1,12 @@
 /**
  * Accounts on Redis, every key under `<keyPrefix>accounts:`:
  *
- * - `customer:<id>` hash {id, name, email, balance, created_at}
- * - `email:<lower-case email>` → customer id (uniqueness)
+ * - `customer:<id>` hash {id, name, email, balance, created_at, password_hash?}
+ * - `email:<lower-case email>` → customer id (uniqueness, sign-in)
+ * - `customers` sorted set, all scores 0, members `<created ms, 16 digits>:<id>`:
+ *   the listing index, newest first by ZREVRANGEBYLEX
+ * - `signin:email:<lower-case email>`, `signin:addr:<address>`: failed sign-ins
+ *   in the current window (`RedisFailureLimiter`)
  * - `ledger:<id>` list of JSON ledger lines, oldest first
  * - `payment:<order id>` hash, the one payment record of an order
  * - `outbox` stream read by the OutboxRelay
@@ -15,8 +19,9 @@
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
 import { conflict } from "../../../lib/errors.ts";
+import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
-import { auditLedger, emailKey } from "../domain/rules.ts";
+import { auditLedger, customerMatches, emailKey, positionOf } from "../domain/rules.ts";
 import {
   createCustomerScript,
   depositScript,
@@ -25,7 +30,11 @@ import {
 } from "./scripts.ts";
 import type {
   AccountsStore,
+  Credentials,
   Customer,
+  CustomerPage,
+  CustomerPosition,
+  CustomerQuery,
   FailureReason,
   LedgerEntry,
   MoneyAudit,
@@ -40,17 +49,28 @@ import type {
 
 /** How often a refund re-reads a record that changed under it before giving up. */
 const REFUND_ATTEMPTS = 5;
+/** Index members read per round trip while a search filters them. */
+const SEARCH_BATCH = 200;
+
+/** The listing index member of a position: equal scores sort by member, bytewise. */
+function memberOf(position: CustomerPosition): string {
+  return `${String(position.created).padStart(16, "0")}:${position.id}`;
+}
+
+const idOfMember = (member: string) => member.slice(member.indexOf(":") + 1);
 
 export class RedisAccountsStore implements AccountsStore {
   /** What the scripts append to. */
   readonly stream: RedisOutbox;
   /** What the relay reads: the stream, one process at a time. */
   readonly outbox: LeasedOutbox;
+  readonly signIns: RedisFailureLimiter;
 
   /** `prefix` is `<keyPrefix>accounts:`. */
   constructor(private readonly redis: Redis, private readonly prefix: string) {
     this.stream = new RedisOutbox(redis, `${prefix}outbox`);
     this.outbox = new LeasedOutbox(redis, this.stream);
+    this.signIns = new RedisFailureLimiter(redis, `${prefix}signin:`);
   }
 
   async createCustomer(input: NewCustomer, registered: Envelope): Promise<Customer> {
@@ -61,7 +81,13 @@ export class RedisAccountsStore implements AccountsStore {
     );
     const created = await createCustomerScript.run(
       this.redis,
-      [this.#email(input.email), this.#customer(input.id), this.#ledger(input.id), this.stream.key],
+      [
+        this.#email(input.email),
+        this.#customer(input.id),
+        this.#ledger(input.id),
+        this.stream.key,
+        this.#index(),
+      ],
       [
         input.id,
         input.name,
@@ -69,6 +95,8 @@ export class RedisAccountsStore implements AccountsStore {
         input.created_at,
         balance,
         RedisOutbox.encode(registered),
+        input.password_hash ?? "",
+        memberOf(positionOf(input)),
         ...lines,
       ],
     );
@@ -85,6 +113,36 @@ export class RedisAccountsStore implements AccountsStore {
   async customer(id: string): Promise<Customer | null> {
     const hash = await this.redis.hgetall(this.#customer(id));
     return hash.id ? customerFrom(hash) : null;
+  }
+
+  async credentials(email: string): Promise<Credentials | null> {
+    const id = await this.redis.get(this.#email(email));
+    if (id === null) return null;
+    const hash = await this.redis.hgetall(this.#customer(id));
+    if (!hash.id) return null;
+    return { customer: customerFrom(hash), password_hash: hash.password_hash || null };
+  }
+
+  /**
+   * One ZREVRANGEBYLEX from the cursor for a plain page. A search reads the
+   * index on in batches and filters the customers it loads, so a page costs
+   * a read of every customer between its start and its last match: fine for
+   * thousands of customers, and the place for a search index past that.
+   */
+  async listCustomers({ q, limit, after }: CustomerQuery): Promise<CustomerPage> {
+    const batch = q ? Math.max(limit + 1, SEARCH_BATCH) : limit + 1;
+    const found: Customer[] = [];
+    let max = after ? `(${memberOf(after)}` : "+";
+    while (found.length <= limit) {
+      const members = await this.redis.zrevrangebylex(this.#index(), max, "-", "LIMIT", 0, batch);
+      for (const customer of await this.#load(members.map(idOfMember))) {
+        if (!q || customerMatches(customer, q)) found.push(customer);
+      }
+      if (members.length < batch) break;
+      max = `(${members.at(-1)}`;
+    }
+    const customers = found.slice(0, limit);
+    return { customers, next: found.length > limit ? positionOf(customers.at(-1)!) : null };
   }
 
   async deposit(id: string, amount: number, at: string): Promise<Customer | null> {
@@ -211,6 +269,22 @@ export class RedisAccountsStore implements AccountsStore {
     await this.redis.ping();
   }
 
+  /** The customers with these ids, in order; ids without a record are left out. */
+  async #load(ids: readonly string[]): Promise<Customer[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.#customer(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([error, hash]) => {
+      if (error) throw error;
+      const fields = hash as Record<string, string>;
+      return fields.id ? [customerFrom(fields)] : [];
+    });
+  }
+
+  #index(): string {
+    return `${this.prefix}customers`;
+  }
   #customer(id: string): string {
     return `${this.prefix}customer:${id}`;
   }

@@ -11,15 +11,18 @@
 import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
- * KEYS: email index, customer hash, ledger list, outbox stream.
- * ARGV: id, name, email, created_at, balance, registered event, ledger lines….
+ * KEYS: email index, customer hash, ledger list, outbox stream, listing index.
+ * ARGV: id, name, email, created_at, balance, registered event, password hash
+ * ("" for none), listing member, ledger lines….
  * Returns 1, or 0 when the email is taken.
  */
 export const createCustomerScript = new LuaScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 redis.call('HSET', KEYS[2], 'id', ARGV[1], 'name', ARGV[2], 'email', ARGV[3],
   'created_at', ARGV[4], 'balance', ARGV[5])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[2], 'password_hash', ARGV[7]) end
+redis.call('ZADD', KEYS[5], 0, ARGV[8])
+for i = 9, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
 redis.call('XADD', KEYS[4], '*', 'e', ARGV[6])
 return 1
 `);

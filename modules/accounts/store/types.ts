@@ -9,6 +9,7 @@
  * @module
  */
 import type { Envelope } from "../../../bus/types.ts";
+import type { FailureLimiter } from "../../../lib/failure_limiter.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
 
 export interface Customer {
@@ -90,6 +91,39 @@ export interface NewCustomer {
   created_at: string;
   /** Opening deposits (initial balance, sign-up credit), each a ledger line; zeros are skipped. */
   deposits: number[];
+  /** `domain/passwords.ts` format; none means the customer cannot sign in with a password. */
+  password_hash?: string;
+}
+
+/** What sign-in checks a password against. */
+export interface Credentials {
+  customer: Customer;
+  /** Null when the customer signed up without a password. */
+  password_hash: string | null;
+}
+
+/**
+ * Where a customer listing page ended. Listings run newest first, equal
+ * creation times by id, descending; "after" a position is the same set
+ * however many customers signed up since.
+ */
+export interface CustomerPosition {
+  /** Creation time, ms since the epoch. */
+  created: number;
+  id: string;
+}
+
+export interface CustomerQuery {
+  /** Case-insensitive substring of the name or the email; empty or absent matches everyone. */
+  q?: string;
+  limit: number;
+  after: CustomerPosition | null;
+}
+
+export interface CustomerPage {
+  customers: Customer[];
+  /** Where the next page starts; null on the last page. */
+  next: CustomerPosition | null;
 }
 
 /** The money invariant's terms for one customer: deposits = balance + charges − refunds. */
@@ -102,9 +136,15 @@ export interface MoneyAudit {
 
 export interface AccountsStore {
   readonly outbox: Outbox;
+  /** Failed sign-ins per email and per client address, in this store's keyspace. */
+  readonly signIns: FailureLimiter;
   /** Throws a `conflict` AppError when the email (case-insensitive) is taken. */
   createCustomer(customer: NewCustomer, registered: Envelope): Promise<Customer>;
   customer(id: string): Promise<Customer | null>;
+  /** The customer with this email (case-insensitive) and its password hash; null when none. */
+  credentials(email: string): Promise<Credentials | null>;
+  /** Customers newest first, filtered by `q`, one page at a time. */
+  listCustomers(query: CustomerQuery): Promise<CustomerPage>;
   /**
    * Null for an unknown customer; throws a `conflict` AppError when the balance
    * would pass Number.MAX_SAFE_INTEGER.
