@@ -14,6 +14,7 @@ import { notFound } from "../lib/errors.ts";
 import { param, readQuery } from "../lib/http.ts";
 import type { RouteDoc } from "../lib/openapi.ts";
 import type { Settings } from "../lib/settings.ts";
+import { adminSessionDocs, adminSessionRoutes } from "./admin_sessions.ts";
 
 const listQuery = z.strictObject({
   group: z.string().regex(GROUP_NAME).optional(),
@@ -22,6 +23,7 @@ const listQuery = z.strictObject({
 const replayAllQuery = z.strictObject({ group: z.string().regex(GROUP_NAME).optional() });
 
 export const adminDocs: RouteDoc[] = [
+  ...adminSessionDocs,
   {
     method: "get",
     path: "/admin/dead-letters",
@@ -50,6 +52,7 @@ export const adminDocs: RouteDoc[] = [
 export function adminRoutes(bus: Bus, settings: Settings): Hono {
   const guard = new Guard(settings);
   const app = new Hono();
+  app.route("/", adminSessionRoutes(settings));
   app.get("/admin/dead-letters", async (c) => {
     await guard.admin(c);
     const { group, limit } = readQuery(c, listQuery);

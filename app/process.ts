@@ -12,6 +12,7 @@ import { createBus } from "../bus/factory.ts";
 import { connectOnce, redisOptions } from "../bus/redis/connection.ts";
 import { boundedWaits, closeConnection, dropConnection } from "../bus/redis/connection.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
+import { requireSameOriginForCookies } from "../lib/auth.ts";
 import { installErrorHandling } from "../lib/http.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type ModuleName, ownsData, type RunningModule, type StoreKind } from "../lib/module.ts";
@@ -152,6 +153,8 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   const app = new Hono();
   installErrorHandling(app, (error) => log.error("Unhandled error in a request", { error }));
   app.use("*", observe.http);
+  // Before every handler: a cross-site request riding the session cookie writes nothing.
+  app.use("*", requireSameOriginForCookies());
   const deadLetters = observe.registry.gauge(
     "bus_dead_letters",
     "Dead-lettered messages waiting for a replay, by group",
