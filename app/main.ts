@@ -9,6 +9,9 @@ import { createLogger } from "../lib/logger.ts";
 import { settingsFromEnv } from "../lib/settings.ts";
 import { parseConfig, usage, UsageError, VERSION } from "./config.ts";
 import { startProcess } from "./process.ts";
+import { BrokerConnectError } from "../bus/connect_error.ts";
+import { runDlq } from "./dlq.ts";
+import { runHealthcheck } from "./healthcheck.ts";
 import { settlesWithin } from "./_timers.ts";
 import { seedDemo } from "./seed.ts";
 
@@ -23,8 +26,18 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
+/** Subcommands: each takes the words after its name and returns the exit code. */
+const COMMANDS: Record<string, (args: string[], env: Record<string, string>) => Promise<number>> = {
+  dlq: runDlq,
+  healthcheck: runHealthcheck,
+};
+
 export async function main(args: string[]): Promise<void> {
   const env = Deno.env.toObject();
+  const command = args[0] !== undefined && Object.hasOwn(COMMANDS, args[0])
+    ? COMMANDS[args[0]]
+    : undefined;
+  if (command) Deno.exit(await command(args.slice(1), env));
   let config;
   try {
     config = parseConfig(args, env);
@@ -64,6 +77,8 @@ export async function main(args: string[]): Promise<void> {
     ? config.redisUrl
     : config.natsUrl;
 
+  // A broker that refuses us at start-up (address, password, certificate) is one line and
+  // exit 2, not a stack trace or a retry loop; one that goes away later is reconnected to.
   const process = await startProcess({
     modules: config.modules,
     busUrl,
@@ -73,6 +88,9 @@ export async function main(args: string[]): Promise<void> {
     keyPrefix: config.keyPrefix,
     settings,
     log,
+  }).catch((error) => {
+    if (error instanceof BrokerConnectError) fail(error.message);
+    throw error;
   });
   if (config.seedDemo) await seedDemo(process.app, settings, (line) => console.log(line));
 

@@ -63,7 +63,7 @@ const START_TIMEOUT_MS = 15_000;
  * One broker process, started and stopped as often as a test likes on one
  * port with one data directory.
  */
-abstract class PrivateBroker {
+export abstract class PrivateBroker {
   #child: Deno.ChildProcess | null = null;
   #closed = false;
 
@@ -146,7 +146,7 @@ abstract class PrivateBroker {
 }
 
 /** The binary's path and a new temporary directory for its data ("bazaar-redis-…"). */
-async function prepare(name: BrokerBinary): Promise<{ binary: string; dir: string }> {
+export async function prepare(name: BrokerBinary): Promise<{ binary: string; dir: string }> {
   const binary = findBinary(name);
   if (!binary) throw new Error(`${name} is not installed`);
   const prefix = `bazaar-${name.replace(/-server$/, "")}-`;
@@ -154,7 +154,7 @@ async function prepare(name: BrokerBinary): Promise<{ binary: string; dir: strin
 }
 
 /** Starts a new broker; one that does not come up is closed (its directory deleted). */
-async function started<B extends PrivateBroker>(broker: B): Promise<B> {
+export async function started<B extends PrivateBroker>(broker: B): Promise<B> {
   try {
     await broker.start();
   } catch (error) {

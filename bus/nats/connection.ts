@@ -1,10 +1,16 @@
 /**
- * Opening a NATS connection from a bus URL: `nats://[user:pass@]host:port`,
- * several servers separated by commas, reconnecting forever.
+ * Opening a NATS connection from a bus URL: `nats://[user:pass@]host:port`
+ * (`tls://` requires TLS), several servers separated by commas, with TLS and
+ * credentials from the environment (`natsSecurityOptions`); failing at once
+ * with a clear reason when the first connection cannot be made, reconnecting
+ * forever once it has been.
  *
  * @module
  */
-import { connect, type ConnectionOptions, type NatsConnection } from "nats";
+import { connect, type ConnectionOptions, credsAuthenticator, type NatsConnection } from "nats";
+import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
+import { redactUrl } from "../redact.ts";
+import { type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
 
 const RECONNECT_WAIT_MS = 1_000;
 /** Two unanswered pings, this far apart together, and the connection is stale. */
@@ -20,7 +26,9 @@ export function connectionOptions(url: string): ConnectionOptions {
     // nats.js drops the scheme and ignores credentials in a server URL.
     const parsed = URL.parse(server.includes("://") ? server : `nats://${server}`);
     if (!parsed || !parsed.hostname) {
-      throw new RangeError(`NATS server "${server}" in bus URL "${url}" is not host:port`);
+      throw new RangeError(
+        `NATS server "${redactUrl(server)}" in bus URL "${redactUrl(url)}" is not host:port`,
+      );
     }
     if (parsed.username) {
       const user = decodeURIComponent(parsed.username);
@@ -33,17 +41,58 @@ export function connectionOptions(url: string): ConnectionOptions {
     }
     servers.push(`${parsed.protocol}//${parsed.host}`);
   }
-  if (servers.length === 0) throw new RangeError(`Bus URL "${url}" names no NATS server`);
+  if (servers.length === 0) {
+    throw new RangeError(`Bus URL "${redactUrl(url)}" names no NATS server`);
+  }
   options.servers = servers;
   return options;
 }
 
-export function connectNats(
+/**
+ * What the environment adds to a NATS URL: TLS with the CA to trust
+ * (NATS_TLS_CA) and a client certificate (NATS_TLS_CERT with NATS_TLS_KEY),
+ * all paths to PEM files, required as soon as one is set or the URL is
+ * `tls://`; and a creds file (NATS_CREDS: user JWT and NKey seed), which
+ * replaces any user and password in the URL.
+ */
+export function natsSecurityOptions(
+  url: string,
+  env: Env = Deno.env.toObject(),
+): Partial<ConnectionOptions> {
+  const options: Partial<ConnectionOptions> = {};
+  if (tlsConfigured(env, "NATS_TLS") || /(^|,)\s*tls:\/\//i.test(url)) {
+    options.tls = { ...readTlsFiles(env, "NATS_TLS") };
+  }
+  const credsPath = env.NATS_CREDS?.trim();
+  if (credsPath) {
+    let creds: string;
+    try {
+      creds = Deno.readTextFileSync(credsPath);
+    } catch (error) {
+      throw new BrokerConnectError(`NATS_CREDS "${credsPath}" cannot be read: ${reasonOf(error)}`);
+    }
+    if (!creds.includes("NATS USER JWT") || !creds.includes("USER NKEY SEED")) {
+      throw new BrokerConnectError(
+        `NATS_CREDS "${credsPath}" is not a creds file (a user JWT and an NKey seed)`,
+      );
+    }
+    options.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
+  }
+  return options;
+}
+
+/**
+ * Connects once (nats.js tries each server, within its connect timeout) and
+ * throws a `BrokerConnectError` naming the redacted URL and the reason when
+ * it cannot: a refused password, an untrusted certificate, nothing listening.
+ */
+export async function connectNats(
   url: string,
   extra: Partial<ConnectionOptions> = {},
 ): Promise<NatsConnection> {
-  return connect({
+  const options: ConnectionOptions = {
     ...connectionOptions(url),
+    ...natsSecurityOptions(url),
     // A broker restart must never end the process: keep trying.
     maxReconnectAttempts: -1,
     reconnectTimeWait: RECONNECT_WAIT_MS,
@@ -57,5 +106,13 @@ export function connectNats(
     maxPingOut: 2,
     timeout: STALE_AFTER_MS,
     ...extra,
-  });
+  };
+  try {
+    return await connect(options);
+  } catch (error) {
+    const reason = reasonOf(error);
+    throw new BrokerConnectError(
+      `Cannot connect to NATS at ${redactUrl(url)}: ${reason}${hintFor(reason, "NATS_TLS_CA")}`,
+    );
+  }
 }

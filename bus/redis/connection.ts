@@ -7,6 +7,11 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../_timeout.ts";
+import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
+import { redactUrl } from "../redact.ts";
+import { type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
+
+export { redactUrl };
 
 /** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
 const ERROR_LOG_INTERVAL_MS = 5_000;
@@ -38,14 +43,56 @@ export function boundedWaits(timeoutMs: number, blockMs = 0): RedisOptions {
   };
 }
 
-/** The URL with its password masked, for messages and logs. */
-export function redactUrl(url: string): string {
+/** How long a start-up connection may take before it is given up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * What the environment adds to a Redis URL, for every connection (bus and
+ * stores): with `rediss://`, the CA to trust (REDIS_TLS_CA) and a client
+ * certificate (REDIS_TLS_CERT with REDIS_TLS_KEY), all paths to PEM files.
+ * The ACL user and password stay in the URL (`rediss://user:pass@host:port`),
+ * where ioredis reads them. TLS variables beside a plain `redis://` URL are an
+ * error: the password would otherwise cross the network in the clear.
+ */
+export function redisOptions(url: string, env: Env = Deno.env.toObject()): RedisOptions {
+  const tls = /^rediss:/i.test(url.trim());
+  if (!tls) {
+    if (tlsConfigured(env, "REDIS_TLS")) {
+      throw new BrokerConnectError(
+        `REDIS_TLS_* is set but the Redis URL ${redactUrl(url)} is not rediss://: ` +
+          "use rediss:// for TLS, or unset the variables",
+      );
+    }
+    return {};
+  }
+  return { tls: { ...readTlsFiles(env, "REDIS_TLS") } };
+}
+
+/**
+ * Connects once, within a deadline: an unreachable server, a refused password
+ * or an untrusted certificate fails here with its reason (ioredis only says
+ * "Connection is closed" and would go on retrying in the background). Later
+ * losses reconnect as the connection's retry strategy says.
+ */
+export async function connectOnce(
+  redis: Redis,
+  url: string,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<void> {
+  let cause: unknown;
+  const remember = (error: unknown) => cause ??= error;
+  redis.on("error", remember);
   try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparsable URL>";
+    await withTimeout(redis.connect(), timeoutMs, `no answer within ${timeoutMs} ms`);
+  } catch (error) {
+    // Nothing waits on it yet: cancelling the pending reconnect is enough.
+    redis.disconnect();
+    const reason = reasonOf(cause ?? error);
+    throw new BrokerConnectError(
+      `Cannot connect to Redis at ${redactUrl(url)}: ${reason}${hintFor(reason, "REDIS_TLS_CA")}`,
+    );
+  } finally {
+    redis.off("error", remember);
   }
 }
 
@@ -70,16 +117,15 @@ export async function openConnection(
   name: string,
   options: RedisOptions,
 ): Promise<Redis> {
-  const redis = new Redis(url, { ...options, connectionName: name, lazyConnect: true });
+  const redis = new Redis(url, {
+    ...redisOptions(url),
+    ...options,
+    connectionName: name,
+    lazyConnect: true,
+  });
+  // Watched only once connected: a failed start is one error, not a log line more.
+  await connectOnce(redis, url);
   watchErrors(redis, name);
-  try {
-    await redis.connect();
-  } catch (error) {
-    // Without this ioredis would go on reconnecting in the background forever.
-    redis.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot connect to Redis at ${redactUrl(url)}: ${reason}`);
-  }
   return redis;
 }
 
