@@ -15,9 +15,10 @@ import { conflict, notFound } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { outboxEvent } from "../../lib/outbox.ts";
 import type { Settings } from "../../lib/settings.ts";
+import { OrderChanges, OrderWatch } from "./changes.ts";
 import { orderPlaced } from "./events.ts";
 import type { Emission, SagaClock, SagaInput } from "./saga/decision.ts";
-import { isTerminal, type Order } from "./saga/order.ts";
+import { isTerminal, type Order, type OrderStatus } from "./saga/order.ts";
 import { newOrderId } from "./saga/ids.ts";
 import { newOrder } from "./saga/place.ts";
 import { decide } from "./saga/transitions.ts";
@@ -51,26 +52,34 @@ export interface ServiceOptions {
   /** Called with every order this process updates, as stored (admission counts terminal ones). */
   onUpdated?: (order: Order) => void;
   now?: () => number;
-  /** How often a waiting request looks at the order again. */
+  /**
+   * How often a waiting request reads the order again, for changes another
+   * process made; this process's own changes wake it at once. Default 1 s.
+   */
   pollMs?: number;
 }
+
+/** How often a waiter re-reads the order by default. */
+export const DEFAULT_POLL_MS = 1_000;
 
 export class OrderService {
   readonly #onEmit: () => void;
   readonly #onUpdated: (order: Order) => void;
   readonly #now: () => number;
   readonly #pollMs: number;
+  /** Every order this process stores, announced to whoever waits on it here. */
+  readonly changes = new OrderChanges();
 
   constructor(
     private readonly store: OrderStore,
     private readonly settings: Settings,
-    private readonly log: Logger,
+    readonly log: Logger,
     options: ServiceOptions = {},
   ) {
     this.#onEmit = options.onEmit ?? (() => {});
     this.#onUpdated = options.onUpdated ?? (() => {});
     this.#now = options.now ?? Date.now;
-    this.#pollMs = options.pollMs ?? 25;
+    this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
   #clock(): SagaClock {
@@ -106,6 +115,7 @@ export class OrderService {
     const result = await this.store.create(order, [placed], claim);
     if (result.created) {
       this.#onEmit();
+      this.changes.stored(result.order);
       return { order: result.order, replayed: false };
     }
     if (result.fingerprint !== claim?.fingerprint) {
@@ -121,18 +131,28 @@ export class OrderService {
     return this.store.get(id);
   }
 
-  /** A customer's orders, newest first, `limit` at a time from `after` on. */
+  /** A customer's orders (of one status), newest first, `limit` at a time from `after` on. */
   async listForCustomer(
     customerId: string,
     limit: number,
     after: OrderPosition | null = null,
+    status?: OrderStatus,
   ): Promise<OrderPage> {
-    return pageOf(await this.store.listByCustomer(customerId, limit + 1, after), limit);
+    return pageOf(await this.store.listByCustomer(customerId, limit + 1, after, status), limit);
   }
 
-  /** Every customer's orders, newest first, `limit` at a time from `after` on. */
-  async listRecent(limit: number, after: OrderPosition | null = null): Promise<OrderPage> {
-    return pageOf(await this.store.listRecent(limit + 1, after), limit);
+  /** Every customer's orders (of one status), newest first, `limit` at a time from `after` on. */
+  async listRecent(
+    limit: number,
+    after: OrderPosition | null = null,
+    status?: OrderStatus,
+  ): Promise<OrderPage> {
+    return pageOf(await this.store.listRecent(limit + 1, after, status), limit);
+  }
+
+  /** How many orders are in each status: counts the store keeps, not a scan. */
+  countByStatus(): Promise<Record<OrderStatus, number>> {
+    return this.store.countByStatus();
   }
 
   /** Cancels an order, or refunds a confirmed one; 404 unknown, 409 when it is too late. */
@@ -163,6 +183,7 @@ export class OrderService {
       if (written) {
         if (events.length) this.#onEmit();
         this.#onUpdated(written);
+        this.changes.stored(written);
         if (written.status !== order.status) {
           this.log.debug("Order moved", {
             order_id: orderId,
@@ -190,14 +211,29 @@ export class OrderService {
     return moved;
   }
 
+  /**
+   * Follows one order: the versions this process stores, at once and in
+   * order, and a re-read every `pollMs` for what other processes store.
+   * Close it when done.
+   */
+  watch(id: string): OrderWatch {
+    return new OrderWatch(this.changes, id, () => this.store.get(id), this.#pollMs, this.#now);
+  }
+
   /** The order once terminal, or as it is when `timeoutMs` has passed or `signal` aborts. */
   async awaitOutcome(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Order | null> {
     const until = this.#now() + timeoutMs;
-    while (true) {
-      const order = await this.store.get(id);
-      if (!order || isTerminal(order.status)) return order;
-      if (this.#now() >= until || signal?.aborted) return order;
-      await sleep(Math.min(this.#pollMs, Math.max(0, until - this.#now())));
+    const watch = this.watch(id);
+    try {
+      let order = await this.store.get(id);
+      while (order && !isTerminal(order.status)) {
+        const next = await watch.next(order.version, { signal, until });
+        if (!next) break;
+        order = next;
+      }
+      return order;
+    } finally {
+      watch.close();
     }
   }
 
@@ -225,10 +261,6 @@ function pageOf(listed: Order[], limit: number): OrderPage {
   if (listed.length <= limit) return { orders: listed, next: null };
   const orders = listed.slice(0, limit);
   return { orders, next: positionOf(orders[orders.length - 1]!) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

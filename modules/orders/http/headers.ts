@@ -6,23 +6,22 @@
  */
 import { invalid } from "../../../lib/errors.ts";
 
-/** Longest wait a request may ask for (SPEC: N ≤ 30 seconds). */
+/** Longest wait a request gets (SPEC: N ≤ 30 seconds; a longer one counts as 30). */
 export const MAX_WAIT_SECONDS = 30;
 
-/** The `wait` preference in seconds, or null when none was asked for; 400 when it is not 0..30. */
+/**
+ * The `wait` preference in seconds (at most 30), or null when none was asked
+ * for. As RFC 7240 asks, a malformed preference is ignored rather than refused,
+ * and only the first `wait` counts.
+ */
 export function preferredWait(header: string | undefined): number | null {
   if (!header) return null;
   for (const preference of header.split(",")) {
     const [token = "", ...rest] = preference.split(";")[0]!.split("=");
     if (token.trim().toLowerCase() !== "wait") continue;
     const value = rest.join("=").trim().replace(/^"(.*)"$/, "$1");
-    const seconds = /^\d{1,2}$/.test(value) ? Number(value) : NaN;
-    if (!(seconds <= MAX_WAIT_SECONDS)) {
-      throw invalid(
-        `Prefer wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}, got "${value}"`,
-      );
-    }
-    return seconds;
+    if (!/^\d+$/.test(value)) return null;
+    return Math.min(Number(value), MAX_WAIT_SECONDS);
   }
   return null;
 }

@@ -107,7 +107,12 @@ Deno.test("/openapi.json documents GET /orders' limit, cursor and next_cursor", 
     paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: object }>>;
   };
   const list = doc.paths["/orders"]!["get"]!;
-  assert.deepEqual(list.parameters?.map((p) => p.name), ["customer_id", "limit", "cursor"]);
+  assert.deepEqual(list.parameters?.map((p) => p.name), [
+    "customer_id",
+    "status",
+    "limit",
+    "cursor",
+  ]);
   assert.match(JSON.stringify(list.responses), /"next_cursor"/);
   assert.match(JSON.stringify(list.parameters), /"maximum":1000/);
 });

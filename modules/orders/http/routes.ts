@@ -16,8 +16,15 @@ import type { InflightOrders } from "../admission.ts";
 import type { OrderService } from "../service.ts";
 import type { OrderPosition } from "../store/position.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { HEARTBEAT_MS, orderEvents } from "./events.ts";
 import { idempotencyKey, preferredWait } from "./headers.ts";
-import { listOrdersQuery, orderListResponse, orderResponse, placeOrderBody } from "./schemas.ts";
+import {
+  listOrdersQuery,
+  orderListResponse,
+  orderResponse,
+  orderStatsResponse,
+  placeOrderBody,
+} from "./schemas.ts";
 
 export const orderDocs: RouteDoc[] = [
   {
@@ -25,7 +32,8 @@ export const orderDocs: RouteDoc[] = [
     path: "/orders",
     summary:
       "Place an order (202 pending). Headers: `Idempotency-Key` (same key and body → same order; " +
-      "another body → 409), `Prefer: wait=N` (0..30 s: 200 once terminal, else 202).",
+      "another body → 409), `Prefer: wait=N` (seconds, more than 30 counts as 30; a " +
+      "malformed preference is ignored): 200 once terminal, else 202 after N seconds.",
     access: "admin or customer",
     status: 202,
     body: placeOrderBody,
@@ -34,7 +42,8 @@ export const orderDocs: RouteDoc[] = [
   {
     method: "get",
     path: "/orders",
-    summary: "List orders, newest first: a customer's own, or (admin) any customer's or all. " +
+    summary: "List orders, newest first: a customer's own, or (admin) any customer's or all; " +
+      "`status` lists only the orders in that status now. " +
       "`limit` per page (default 100, at most 1000); pass a page's `next_cursor` as `cursor` " +
       "for the next page (`next_cursor` is null on the last one).",
     access: "admin or customer",
@@ -44,11 +53,31 @@ export const orderDocs: RouteDoc[] = [
   },
   {
     method: "get",
+    path: "/orders/stats",
+    summary: "How many orders are in each status, and in all (kept as orders move, not counted " +
+      "per request).",
+    access: "admin",
+    status: 200,
+    response: orderStatsResponse,
+  },
+  {
+    method: "get",
     path: "/orders/:id",
     summary: "One order with its prices, status, reason and history.",
     access: "admin or customer",
     status: 200,
     response: orderResponse,
+  },
+  {
+    method: "get",
+    path: "/orders/:id/events",
+    summary: "The order's status as `text/event-stream`: first the order as it is, then one " +
+      "event per status change; closed after a terminal status. Each event is `event: status`, " +
+      "`id: n` (history entries so far, 1 = pending) and the order JSON of GET /orders/:id as " +
+      "`data`. `Last-Event-ID: n` sends only what came after n (and closes at once when the " +
+      "order is terminal and n covers it). A `: ping` comment every 15 s.",
+    access: "admin or customer",
+    status: 200,
   },
   {
     method: "post",
@@ -86,12 +115,19 @@ async function ownOrder(
 /** Without admission control (module tests), every placement is let through. */
 const ADMIT_ALL: Pick<InflightOrders, "admit"> = { admit: (place) => place() };
 
+export interface OrderRouteOptions {
+  /** How often an event stream sends its `: ping` comment. */
+  heartbeatMs?: number;
+}
+
 export function orderRoutes(
   service: OrderService,
   guard: Guard,
   admission: Pick<InflightOrders, "admit"> = ADMIT_ALL,
+  options: OrderRouteOptions = {},
 ): Hono {
   const app = new Hono();
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
 
   app.post("/orders", async (c) => {
     const principal = await guard.caller(c);
@@ -125,17 +161,31 @@ export function orderRoutes(
     }
     const after = startOf(query.cursor);
     const page = customerId === undefined
-      ? await service.listRecent(query.limit, after)
-      : await service.listForCustomer(customerId, query.limit, after);
+      ? await service.listRecent(query.limit, after, query.status)
+      : await service.listForCustomer(customerId, query.limit, after, query.status);
     return c.json({
       items: page.orders.map(viewOf),
       next_cursor: page.next === null ? null : encodeCursor(page.next),
     }, 200);
   });
 
+  // Before /orders/:id, which would take "stats" for an id.
+  app.get("/orders/stats", async (c) => {
+    await guard.admin(c);
+    const byStatus = await service.countByStatus();
+    const total = Object.values(byStatus).reduce((sum, count) => sum + count, 0);
+    return c.json({ by_status: byStatus, total }, 200);
+  });
+
   app.get("/orders/:id", async (c) => {
     const principal = await guard.caller(c);
     return c.json(viewOf(await ownOrder(c, service, principal)), 200);
+  });
+
+  app.get("/orders/:id/events", async (c) => {
+    const principal = await guard.caller(c);
+    const order = await ownOrder(c, service, principal);
+    return orderEvents(c, service, order, heartbeatMs);
   });
 
   app.post("/orders/:id/cancel", async (c) => {

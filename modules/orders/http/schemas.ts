@@ -40,14 +40,16 @@ export const placeOrderBody = z.strictObject({
     }),
 });
 
+const status = z.enum(ORDER_STATUSES);
+
 export const listOrdersQuery = z.object({
   customer_id: id.optional(),
+  /** Only the orders in this status now. */
+  status: status.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIST).default(DEFAULT_LIST),
   /** The `next_cursor` of the page before; checked by decodeCursor() (cursor.ts). */
   cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
-
-const status = z.enum(ORDER_STATUSES);
 
 export const orderResponse = z.object({
   id,
@@ -67,4 +69,14 @@ export const orderResponse = z.object({
 export const orderListResponse = z.object({
   items: z.array(orderResponse),
   next_cursor: z.string().nullable(),
+});
+
+/** Orders per status (every status, zero included) and in all. */
+export const orderStatsResponse = z.object({
+  by_status: z.object(
+    Object.fromEntries(
+      ORDER_STATUSES.map((name) => [name, z.number().int().nonnegative()]),
+    ) as Record<typeof ORDER_STATUSES[number], z.ZodNumber>,
+  ),
+  total: z.number().int().nonnegative(),
 });
