@@ -1,6 +1,8 @@
 /**
  * `--seed-demo`: a small catalog and two customers with money, created through
- * the process's own HTTP routes (so every rule applies), and their tokens printed.
+ * the process's own HTTP routes (so every rule applies), and their tokens and
+ * password printed. The password is DEMO_PASSWORD, or a new random one each
+ * run: no password lives in the repo.
  *
  * @module
  */
@@ -19,10 +21,18 @@ const CUSTOMERS = [
   { name: "Brook Poor", email: "brook@example.com", balance: 500 },
 ];
 
+/** DEMO_PASSWORD when it is a valid password (8 to 256 characters), else a random one. */
+export function demoPassword(env: Record<string, string | undefined> = Deno.env.toObject()) {
+  const chosen = env.DEMO_PASSWORD ?? "";
+  if (chosen.length >= 8 && chosen.length <= 256) return chosen;
+  return `demo-${crypto.randomUUID().slice(0, 13)}`;
+}
+
 export async function seedDemo(
   app: Hono,
   settings: Settings,
   print: (line: string) => void,
+  password: string = demoPassword(),
 ): Promise<void> {
   if (!settings.adminToken) {
     print("--seed-demo needs ADMIN_TOKEN (or --dev) to write the catalog; nothing seeded");
@@ -48,12 +58,13 @@ export async function seedDemo(
     );
   }
   for (const customer of CUSTOMERS) {
-    const response = await post("/accounts/customers", customer);
+    const response = await post("/accounts/customers", { ...customer, password });
     if (response.status === 404) break; // accounts does not run in this process
     const body = await response.json();
     print(
       response.ok
-        ? `customer ${body.id}  ${customer.name} (balance ${body.balance})  token: ${body.token}`
+        ? `customer ${body.id}  ${customer.name} (balance ${body.balance})  sign in: ` +
+          `${customer.email} / ${password}  token: ${body.token}`
         : `customer ${customer.email}: ${body.error?.message ?? response.status}`,
     );
   }

@@ -246,7 +246,8 @@ Deno.test("/health, /ready, /openapi.json and /docs answer", async () => {
     assert.equal(ready.status, 200, JSON.stringify(ready.body));
     const spec = await system.call("GET", "/openapi.json");
     assert.equal(spec.body.openapi, "3.1.0");
-    for (const path of ["/inventory/products", "/orders", "/orders/{id}/cancel"]) {
+    const paths = ["/inventory/products", "/orders", "/orders/{id}/cancel", "/accounts/sessions"];
+    for (const path of [...paths, "/accounts/sessions/current", "/admin/sessions"]) {
       assert.ok(spec.body.paths[path], `openapi lists ${path}`);
     }
     const create = spec.body.paths["/inventory/products"].post;
