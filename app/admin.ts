@@ -1,7 +1,7 @@
 /**
- * Admin routes every process serves, because the bus is shared: list the dead
- * letters (optionally of one group) and replay one or all of them to the group
- * that failed them. Admin token only.
+ * Admin routes every process serves, because the bus is shared: the backlog of
+ * every consumer group, the dead letters (optionally of one group) and replay
+ * of one or all of them to the group that failed them. Admin token only.
  *
  * @module
  */
@@ -22,7 +22,49 @@ const listQuery = z.strictObject({
 });
 const replayAllQuery = z.strictObject({ group: z.string().regex(GROUP_NAME).optional() });
 
+/**
+ * Every consumer group of the system: a module's processes share its group.
+ * A constant, not the module list: the bus is shared, so any process reports
+ * all four, and `web` has no group.
+ */
+export const BUS_GROUPS = ["inventory", "accounts", "orders", "messaging"] as const;
+
+const busResponse = z.object({
+  groups: z.array(z.object({
+    group: z.enum(BUS_GROUPS),
+    /** Delivered to the group and not yet acknowledged. */
+    pending: z.number().int().nonnegative(),
+    /** Retained and not yet delivered to the group (0 where the broker cannot tell). */
+    lag: z.number().int().nonnegative(),
+  })),
+});
+
+const healthResponse = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  modules: z.array(z.string()),
+  /** ISO 4217 code (CURRENCY): every amount is an integer in its minor units. */
+  currency: z.string(),
+});
+
 export const adminDocs: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/health",
+    summary: "Alive: the version, the modules this process runs and the shop's currency",
+    access: "open",
+    status: 200,
+    response: healthResponse,
+  },
+  {
+    method: "get",
+    path: "/admin/bus",
+    summary: "Pending and lag of every consumer group (inventory, accounts, orders, messaging), " +
+      "whichever modules this process runs: the bus is shared",
+    access: "admin",
+    status: 200,
+    response: busResponse,
+  },
   ...adminSessionDocs,
   {
     method: "get",
@@ -53,6 +95,16 @@ export function adminRoutes(bus: Bus, settings: Settings): Hono {
   const guard = new Guard(settings);
   const app = new Hono();
   app.route("/", adminSessionRoutes(settings));
+  app.get("/admin/bus", async (c) => {
+    await guard.admin(c);
+    const groups = await Promise.all(
+      BUS_GROUPS.map(async (group) => {
+        const { pending, lag } = await bus.backlog(group);
+        return { group, pending, lag };
+      }),
+    );
+    return c.json({ groups });
+  });
   app.get("/admin/dead-letters", async (c) => {
     await guard.admin(c);
     const { group, limit } = readQuery(c, listQuery);

@@ -202,7 +202,10 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   // The whole system's API, whichever modules run here: a gateway may send /docs anywhere.
   const docs: RouteDoc[] = [...Object.values(MODULES).flatMap((m) => m.docs), ...adminDocs];
 
-  app.get("/health", (c) => c.json({ status: "ok", version: VERSION, modules: names }));
+  app.get(
+    "/health",
+    (c) => c.json({ status: "ok", version: VERSION, modules: names, currency: settings.currency }),
+  );
   app.get("/ready", async (c) => {
     const checks: Record<string, string> = {};
     const check = async (name: string, probe: () => Promise<unknown>) => {

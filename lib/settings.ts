@@ -10,6 +10,11 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from "../bus/redis/connection.ts";
 
 const minorUnits = z.coerce.number().int().nonnegative();
 
+/** Whether Intl can format amounts in `code` (it knows every ISO 4217 currency). */
+function isKnownCurrency(code: string): boolean {
+  return Intl.supportedValuesOf("currency").includes(code);
+}
+
 /** Enough for a busy process; past it new orders wait their turn (503) rather than pile up. */
 export const DEFAULT_MAX_INFLIGHT_ORDERS = 1_000;
 
@@ -53,6 +58,9 @@ export const settingsSchema = z.object({
   redisCommandTimeoutMs: z.coerce.number().int().positive(),
   webhookUrl: z.string().url().nullable(),
   webhookSecret: z.string().min(1).nullable(),
+  /** ISO 4217 code of the shop's currency: what people read amounts in (pages, invoices, mail). */
+  currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code of 3 capital letters")
+    .refine(isKnownCurrency, "is not a currency this runtime knows (ISO 4217)"),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -76,6 +84,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: env.WEBHOOK_URL || null,
     webhookSecret: env.WEBHOOK_SECRET || null,
+    currency: env.CURRENCY || "USD",
   });
 }
 
@@ -118,6 +127,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     redisCommandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: null,
     webhookSecret: null,
+    currency: "USD",
     ...overrides,
   };
 }

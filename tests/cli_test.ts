@@ -58,6 +58,8 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [[], { FEE_BPS: "lots" }, /feeBps/],
   [[], { BUS_RETENTION: "5" }, /busRetention/],
   [[], { BUS_ACK_DEADLINE_MS: "soon" }, /busAckDeadlineMs/],
+  [[], { CURRENCY: "euro" }, /currency is invalid: must be an ISO 4217 code/],
+  [[], { CURRENCY: "XYZ" }, /currency is invalid: is not a currency/],
 ];
 
 for (const [args, env, message] of BAD) {

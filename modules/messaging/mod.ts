@@ -55,7 +55,7 @@ export const messagingModule: ModuleDefinition = {
     const messaging = new Messaging(store, channels[0]!.name, () => {
       relay.wake();
       worker.wake();
-    });
+    }, ctx.settings.currency);
     // Subscribed before the relay and worker start: if subscribing fails, nothing is left running.
     const subscription = await ctx.bus.subscribe(
       "messaging",

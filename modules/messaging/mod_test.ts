@@ -99,7 +99,7 @@ for (const store of ["memory", "redis"] as const) {
     });
     assert.equal(sent?.kind, "confirmed");
     assert.match(sent!.body, /^Hello Ada,/);
-    assert.match(sent!.body, /26\.25/);
+    assert.match(sent!.body, /\$26\.25/);
     assert.ok(
       h.logs.some((line) => line.message === "Notification sent" && line.order_id === "ord-1"),
     );
@@ -154,7 +154,7 @@ for (const store of ["memory", "redis"] as const) {
     });
     assert.deepEqual(kinds.map((n) => n.kind), ["rejected", "cancelled", "refunded"]);
     assert.match(kinds[0]!.body, /balance was too low/);
-    assert.match(kinds[2]!.body, /refunded 15\.00/);
+    assert.match(kinds[2]!.body, /refunded \$15\.00/);
     // No invoice without a confirmation.
     const none = await h.app.request("/messaging/invoices/ord-3", { headers: ADMIN });
     assert.equal(none.status, 404);

@@ -29,12 +29,14 @@ export const SOURCE = "messaging";
 export class Messaging {
   /**
    * `channel` names where new notifications go; `changed` is called after each
-   * new notification (it wakes the outbox relay and the delivery worker).
+   * new notification (it wakes the outbox relay and the delivery worker);
+   * `currency` (ISO 4217, CURRENCY) is what texts and invoices show amounts in.
    */
   constructor(
     readonly store: MessagingStore,
     private readonly channel: string,
     private readonly changed: () => void = () => {},
+    readonly currency = "USD",
   ) {}
 
   /** Keeps the newest name of a product; an older rename arriving late changes nothing. */
@@ -74,7 +76,7 @@ export class Messaging {
       customer_id: customerId,
       order_id: facts.order_id,
       kind: facts.kind,
-      ...composeMessage(facts, contact, names),
+      ...composeMessage(facts, contact, names, this.currency),
       channel: this.channel,
       status: "pending",
       created_at: now,

@@ -1,17 +1,34 @@
 /**
  * The words customers read: a subject and a plain-text body for each order
- * outcome, and money written from cents.
+ * outcome, and amounts written in the shop's currency.
  *
  * @module
  */
 import type { Contact } from "../store/types.ts";
 
-/** 123456 → "1,234.56". Integer arithmetic only: cents never pass through a float division. */
-export function formatMoney(cents: number): string {
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  const units = Math.floor(abs / 100).toLocaleString("en-US");
-  return `${sign}${units}.${String(abs % 100).padStart(2, "0")}`;
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatterOf(currency: string): Intl.NumberFormat {
+  let format = formatters.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    formatters.set(currency, format);
+  }
+  return format;
+}
+
+/**
+ * An amount in minor units as a person reads it in `currency` (ISO 4217):
+ * 123456 USD → "$1,234.56", 500 JPY → "¥500". The decimal text is built from
+ * the integer and handed to Intl as a string, which formats it exactly: the
+ * amount never passes through a float division.
+ */
+export function formatMoney(minor: number, currency = "USD"): string {
+  const format = formatterOf(currency);
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const units = String(Math.abs(minor)).padStart(digits + 1, "0");
+  const decimal = digits === 0 ? units : `${units.slice(0, -digits)}.${units.slice(-digits)}`;
+  return format.format(`${minor < 0 ? "-" : ""}${decimal}` as Intl.StringNumericLiteral);
 }
 
 /** Why an order did not go through, as the end of "…because …". */
@@ -68,23 +85,28 @@ function itemList(items: readonly OrderedItem[], names: ReadonlyMap<string, stri
     .join("\n");
 }
 
-/** `names`: what the ordered products are called, by id, as far as messaging knows. */
+/**
+ * `names`: what the ordered products are called, by id, as far as messaging
+ * knows; `currency`: the shop's (CURRENCY), which amounts are written in.
+ */
 export function composeMessage(
   facts: OutcomeFacts,
   contact: Contact | null,
   names: ReadonlyMap<string, string> = new Map(),
+  currency = "USD",
 ): Message {
   const hello = greeting(contact);
+  const money = (minor: number) => formatMoney(minor, currency);
   const order = facts.order_id;
   switch (facts.kind) {
     case "confirmed": {
-      const fee = facts.fee > 0 ? ` and a fee of ${formatMoney(facts.fee)}` : "";
+      const fee = facts.fee > 0 ? ` and a fee of ${money(facts.fee)}` : "";
       return {
         subject: `Your order ${order} is confirmed`,
         body: `${hello}\n\nyour order ${order} is confirmed:\n\n` +
           `${itemList(facts.items, names)}\n\n` +
-          `We charged ${formatMoney(facts.total)} to your balance: ` +
-          `${formatMoney(facts.subtotal)} for the goods${fee}.\n\n` +
+          `We charged ${money(facts.total)} to your balance: ` +
+          `${money(facts.subtotal)} for the goods${fee}.\n\n` +
           `Your invoice: /messaging/invoices/${order}${SIGN_OFF}`,
       };
     }
@@ -110,7 +132,7 @@ export function composeMessage(
     case "refunded":
       return {
         subject: `Your order ${order} is refunded`,
-        body: `${hello}\n\nwe refunded ${formatMoney(facts.amount)} for your order ${order} ` +
+        body: `${hello}\n\nwe refunded ${money(facts.amount)} for your order ${order} ` +
           `to your balance because ${describeReason(facts.reason)}.${SIGN_OFF}`,
       };
   }

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { composeMessage, formatMoney } from "./text.ts";
 
-Deno.test("formatMoney() writes cents as units with two decimals", () => {
-  assert.equal(formatMoney(0), "0.00");
-  assert.equal(formatMoney(5), "0.05");
-  assert.equal(formatMoney(1999), "19.99");
-  assert.equal(formatMoney(123456789), "1,234,567.89");
-  assert.equal(formatMoney(Number.MAX_SAFE_INTEGER), "90,071,992,547,409.91");
+Deno.test("formatMoney() writes minor units in the currency, exactly", () => {
+  assert.equal(formatMoney(0), "$0.00");
+  assert.equal(formatMoney(5), "$0.05");
+  assert.equal(formatMoney(1999), "$19.99");
+  assert.equal(formatMoney(-250), "-$2.50");
+  assert.equal(formatMoney(123456789), "$1,234,567.89");
+  assert.equal(formatMoney(Number.MAX_SAFE_INTEGER), "$90,071,992,547,409.91");
+  assert.equal(formatMoney(123456, "EUR"), "€1,234.56");
+  assert.equal(formatMoney(500, "JPY"), "¥500", "no minor unit");
+  assert.equal(formatMoney(1234, "KWD"), "KWD\u00a01.234", "three decimals");
 });
 
 Deno.test("composeMessage() greets by name when the customer is known", () => {
@@ -23,7 +27,7 @@ Deno.test("composeMessage() greets by name when the customer is known", () => {
   assert.equal(known.subject, "Your order o1 is confirmed");
   assert.match(known.body, /^Hello Ada,/);
   assert.match(known.body, /\n {2}3 × p-1\n {2}1 × p-2\n/, "unnamed products show their id");
-  assert.match(known.body, /charged 10\.10 .*10\.00 for the goods and a fee of 0\.10/);
+  assert.match(known.body, /charged \$10\.10 .*\$10\.00 for the goods and a fee of \$0\.10/);
   assert.match(composeMessage(facts, null).body, /^Hello,/);
 });
 
@@ -37,7 +41,7 @@ Deno.test("composeMessage() lists a confirmed order's items by name where it kno
     items: [{ product_id: "p-1", quantity: 3 }, { product_id: "p-2", quantity: 1 }],
   } as const;
   const { body } = composeMessage(facts, null, new Map([["p-1", "Blue Teapot"]]));
-  assert.match(body, /confirmed:\n\n {2}3 × Blue Teapot\n {2}1 × p-2\n\nWe charged 1\.00/);
+  assert.match(body, /confirmed:\n\n {2}3 × Blue Teapot\n {2}1 × p-2\n\nWe charged \$1\.00/);
 });
 
 Deno.test("composeMessage() explains rejections, cancellations and refunds", () => {
@@ -54,5 +58,25 @@ Deno.test("composeMessage() explains rejections, cancellations and refunds", () 
     { kind: "refunded", order_id: "o4", amount: 250, reason: "product_unavailable" },
     null,
   );
-  assert.match(refunded.body, /refunded 2\.50 .* because a product in it is no longer available/);
+  assert.match(refunded.body, /refunded \$2\.50 .* because a product in it is no longer available/);
+});
+
+Deno.test("composeMessage() writes amounts in the shop's currency", () => {
+  const facts = {
+    kind: "confirmed",
+    order_id: "o1",
+    total: 1234,
+    subtotal: 1200,
+    fee: 34,
+    items: [{ product_id: "p-1", quantity: 1 }],
+  } as const;
+  const { body } = composeMessage(facts, null, new Map(), "EUR");
+  assert.match(body, /charged €12\.34 to your balance: €12\.00 for the goods and a fee of €0\.34/);
+  const refunded = composeMessage(
+    { kind: "refunded", order_id: "o4", amount: 250, reason: "cancelled" },
+    null,
+    new Map(),
+    "GBP",
+  );
+  assert.match(refunded.body, /refunded £2\.50/);
 });

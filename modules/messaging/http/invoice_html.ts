@@ -7,6 +7,12 @@
 import { formatMoney } from "../domain/text.ts";
 import type { Invoice } from "../store/types.ts";
 
+/** "US Dollar (USD)": the currency's English name and code. */
+function currencyName(currency: string): string {
+  const name = new Intl.DisplayNames("en", { type: "currency" }).of(currency);
+  return name && name !== currency ? `${name} (${currency})` : currency;
+}
+
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -48,9 +54,10 @@ const STYLE = `
   }
 `;
 
-export function renderInvoiceHtml(invoice: Invoice): string {
+/** `currency`: the shop's (ISO 4217), which every amount is shown in. */
+export function renderInvoiceHtml(invoice: Invoice, currency = "USD"): string {
   const e = escapeHtml;
-  const money = (cents: number) => e(formatMoney(cents));
+  const money = (minor: number) => e(formatMoney(minor, currency));
   // The name, with the id small beneath it; just the id when the name is unknown.
   const product = (line: Invoice["items"][number]) =>
     line.name ? `${e(line.name)}<small>${e(line.product_id)}</small>` : e(line.product_id);
@@ -99,7 +106,7 @@ ${rows}
 </tfoot>
 </table>
 <footer>
-Paid from your bazaar balance. Amounts are in the shop's currency.
+Paid from your bazaar balance. Amounts are in ${e(currencyName(currency))}.
 <span class="screen-only">Use your browser's print command to print or save this page as PDF.</span>
 </footer>
 </main>

@@ -47,7 +47,7 @@ export function messagingRoutes(messaging: Messaging, guard: Guard): Hono {
     if (!prefersHtml(c.req.header("accept"))) return c.json(invoice);
     // Belt and braces on top of escaping: the page may load nothing and run nothing.
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    return c.html(renderInvoiceHtml(invoice));
+    return c.html(renderInvoiceHtml(invoice, messaging.currency));
   });
 
   return app;

@@ -13,9 +13,9 @@ import { messagingDocs, messagingRoutes } from "./routes.ts";
 const ADMIN = "test-admin-token";
 const settings = testSettings();
 
-async function setup() {
+async function setup(currency = "USD") {
   const store = new MemoryMessagingStore();
-  const messaging = new Messaging(store, "log");
+  const messaging = new Messaging(store, "log", () => {}, currency);
   const app = new Hono();
   installErrorHandling(app, (error) => {
     throw error;
@@ -209,10 +209,21 @@ Deno.test("GET /messaging/invoices/:order_id renders escaped, printable HTML for
   assert.match(page.text, /@media print/);
   assert.ok(!page.text.includes("<script>"), "the customer's name is escaped");
   assert.ok(page.text.includes("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"));
-  assert.ok(page.text.includes("9.99"), "money is written from cents");
+  assert.ok(page.text.includes("$9.99"), "money is written from cents, in the currency");
+  assert.ok(page.text.includes("Amounts are in US Dollar (USD)."));
   // Errors stay JSON even for a browser.
   const missing = await get("/messaging/invoices/none", ada, { accept: "text/html" });
   assertError(missing, 404, "not_found");
+});
+
+Deno.test("GET /messaging/invoices/:order_id shows amounts in the shop's currency", async () => {
+  const { confirm, get } = await setup("EUR");
+  await confirm("o-eur", "cus-ada");
+  const page = (await get("/messaging/invoices/o-eur", ADMIN, { accept: "text/html" })).text;
+  assert.ok(page.includes('<td class="num">€3.33</td><td class="num">€9.99</td>'), page);
+  assert.ok(page.includes("Amounts are in Euro (EUR)."));
+  const [notification] = (await get("/messaging/notifications?order_id=o-eur", ADMIN)).json.items;
+  assert.match(notification.body, /We charged €9\.99 to your balance/);
 });
 
 Deno.test("messaging routes describe themselves in the OpenAPI document", () => {
