@@ -108,6 +108,7 @@ export function usage(): string {
   }
   lines.push(
     "  --seed-demo    load a small demo catalog and customers and print their tokens",
+    "                 and password",
     "  --dev          development defaults: ADMIN_TOKEN=dev-admin-token and",
     "                 AUTH_SECRET=dev-auth-secret when unset (never in production)",
     "  --help         print this and exit",
@@ -129,6 +130,10 @@ export function usage(): string {
     "(default 10000, NATS 1000000; at least 1000); BUS_RETENTION_S: how long it keeps them",
     "(default 3600 s). What a group has not taken is never dropped (NATS: see README).",
     "IDEMPOTENCY_TTL_S: how long an Idempotency-Key names its order (default 86400).",
+    "TOKEN_TTL_S: how long (s) a sign-in or sign-up token and its cookie last (default",
+    "604800, at most 34560000). SIGNIN_FAILURE_LIMIT: failed sign-ins allowed per email and",
+    "per client address (default 5) in SIGNIN_WINDOW_S (default 60), then 429.",
+    "DEMO_PASSWORD: the password --seed-demo gives its customers (default: a random one).",
     "CURRENCY: the shop's ISO 4217 currency (default USD): amounts stay integers in its",
     "minor units; /health reports it, and pages, invoices and notifications show it.",
     'KEY_PREFIX: prepended to every store key (e.g. "shop1:"), so several systems can',
