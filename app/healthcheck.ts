@@ -32,7 +32,8 @@ export function healthcheckUsage(): string {
   ].join("\n");
 }
 
-function parse(args: string[], env: Record<string, string | undefined>) {
+/** The address to probe, from the flags and PORT/HOST; null for --help; a UsageError if bad. */
+export function parseHealthcheck(args: string[], env: Record<string, string | undefined>) {
   let parsed;
   try {
     parsed = parseArgs({
@@ -73,7 +74,7 @@ export async function runHealthcheck(
 ): Promise<number> {
   let flags;
   try {
-    flags = parse(args, env);
+    flags = parseHealthcheck(args, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     output.err(`bazaar healthcheck: ${error.message}`);
