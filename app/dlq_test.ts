@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Output } from "./_output.ts";
+import { usage } from "./config.ts";
 import { parseDlq, runDlq } from "./dlq.ts";
 
 function collector(): Output & { lines: string[] } {
@@ -64,6 +65,16 @@ Deno.test("runDlq() --help prints every command and the bus variables, exit 0", 
   assert.equal(await runDlq(["--help"], {}, output), 0);
   const text = output.lines.join("\n");
   for (const word of ["list", "show <id>", "replay <id>", "replay --all", "--json", "REDIS_URL"]) {
+    assert.ok(text.includes(word), `--help mentions ${word}`);
+  }
+});
+
+Deno.test("bazaar --help lists the dlq and healthcheck commands and the TLS variables", () => {
+  const text = usage();
+  for (const word of ["bazaar dlq list", "replay --all", "bazaar healthcheck", "REDIS_TLS_CA"]) {
+    assert.ok(text.includes(word), `--help mentions ${word}`);
+  }
+  for (const word of ["NATS_TLS_CA", "NATS_CREDS", "rediss://"]) {
     assert.ok(text.includes(word), `--help mentions ${word}`);
   }
 });
