@@ -92,10 +92,6 @@ Deno.test("bad order bodies get 4xx and place no order", async () => {
       }),
       413,
     );
-    assertErrorBody(
-      await shop.place(buyer, [item(1) as never], { prefer: "wait=31" }),
-      400,
-    );
     const listed = await system.call("GET", `/orders?customer_id=${buyer.id}`, {
       token: buyer.token,
     });
@@ -240,21 +236,23 @@ Deno.test("/health, /ready, /openapi.json and /docs answer", async () => {
     assert.equal(health.status, 200);
     assert.deepEqual(
       [...health.body.modules].sort(),
-      ["accounts", "inventory", "messaging", "orders"],
+      ["accounts", "inventory", "messaging", "orders", "web"],
     );
+    assert.equal(health.body.currency, "USD");
     const ready = await system.call("GET", "/ready");
     assert.equal(ready.status, 200, JSON.stringify(ready.body));
     const spec = await system.call("GET", "/openapi.json");
     assert.equal(spec.body.openapi, "3.1.0");
     const paths = ["/inventory/products", "/orders", "/orders/{id}/cancel", "/accounts/sessions"];
-    for (const path of [...paths, "/accounts/sessions/current", "/admin/sessions"]) {
+    const storefront = ["/inventory/tags", "/orders/{id}/events", "/orders/stats", "/admin/bus"];
+    for (const path of [...paths, "/accounts/sessions/current", "/admin/sessions", ...storefront]) {
       assert.ok(spec.body.paths[path], `openapi lists ${path}`);
     }
     const create = spec.body.paths["/inventory/products"].post;
     assert.ok(create.requestBody.content["application/json"].schema.properties.price);
     const docs = await system.call("GET", "/docs");
-    assert.match(String(docs.body), /<table>/);
-    assert.match(String(docs.body), /\/orders\/:id\/cancel/);
+    // Swagger UI (the web module's), which reads /openapi.json.
+    assert.match(String(docs.body), /swagger-ui/);
     const unknown = await system.call("GET", "/nowhere");
     assertErrorBody(unknown, 404);
   });

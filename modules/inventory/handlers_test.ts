@@ -179,7 +179,7 @@ for (const store of ["memory", "redis"] as const) {
   test("ready() answers and the docs make an OpenAPI document", async (inv) => {
     await inv.running.ready();
     assert.equal(inv.running.name, "inventory");
-    const document = openApiDocument(inventoryModule.docs, "test") as {
+    const document = openApiDocument([...inventoryModule.docs], "test") as {
       paths: Record<string, unknown>;
     };
     assert.ok(document.paths["/inventory/products/{id}/likes"]);
