@@ -42,11 +42,11 @@ import {
   stockReleased,
   stockReserved,
 } from "../events.ts";
-import { rankRelated } from "../domain/related.ts";
-import { mostUsedFirst, type TagCount } from "../domain/tags.ts";
+import type { TagCount } from "../domain/tags.ts";
 import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./lua_catalog.ts";
 import { COMMIT, RELEASE, RESERVE } from "./lua_reservations.ts";
 import { docOf, eventStub, hashFrom, productFrom, reservationFrom } from "./redis_codec.ts";
+import { readRelated, readTags } from "./redis_discovery.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
 const scripts = {
@@ -59,9 +59,6 @@ const scripts = {
   commit: new LuaScript(COMMIT),
   release: new LuaScript(RELEASE),
 };
-
-/** How many products `related()` considers from each of its sources. */
-const RELATED_CANDIDATES = 100;
 
 /** A patch that keeps losing its compare-and-set is hammered by writers; give up loudly. */
 const MAX_PATCH_ATTEMPTS = 20;
@@ -221,52 +218,13 @@ export class RedisInventoryStore implements InventoryStore {
     return likes < 0 ? null : likes;
   }
 
-  async tags(limit: number): Promise<TagCount[]> {
-    const [counts, names] = await this.#exec<[string[], Record<string, string>]>(
-      this.redis.pipeline().zrange(this.#key("tags"), 0, -1, "WITHSCORES")
-        .hgetall(this.#key("tag_names")),
-    );
-    const tags: TagCount[] = [];
-    for (let i = 0; i + 1 < counts.length; i += 2) {
-      const key = counts[i]!;
-      tags.push({ tag: names[key] ?? key, count: Number(counts[i + 1]) });
-    }
-    return tags.sort(mostUsedFirst).slice(0, limit);
+  tags(limit: number): Promise<TagCount[]> {
+    return readTags(this.redis, this.prefix, limit);
   }
 
-  /**
-   * Ranks the products bought most often with this one and the newest of
-   * each of its tags (`RELATED_CANDIDATES` from each), not the whole catalog.
-   */
   async related(productId: string, limit: number): Promise<Product[] | null> {
     const record = await this.#record(productId);
-    if (!record) return null;
-    const reads = this.redis.pipeline()
-      .zrevrange(this.#key("together", productId), 0, RELATED_CANDIDATES - 1, "WITHSCORES");
-    for (const tag of record.tags) {
-      reads.zrevrange(this.#key("tag", tagKey(tag)), 0, RELATED_CANDIDATES - 1);
-    }
-    const [bought, ...tagged] = await this.#exec<[string[], ...string[][]]>(reads);
-    const together = new Map<string, number>();
-    for (let i = 0; i + 1 < bought.length; i += 2) together.set(bought[i]!, Number(bought[i + 1]));
-    const ids = [...new Set([...together.keys(), ...tagged.flat()])];
-    const loads = this.redis.pipeline();
-    for (const id of ids) loads.hgetall(this.#key("product", id));
-    const hashes = await this.#exec<Record<string, string>[]>(loads);
-    const candidates = ids.flatMap((id, i) => {
-      // Deleted since it was indexed: simply not a candidate.
-      const other = productFrom(id, hashFrom(hashes[i]));
-      return other ? [{ record: other, together: together.get(id) ?? 0 }] : [];
-    });
-    return rankRelated(record, candidates, limit).map(toProduct);
-  }
-
-  async #exec<T extends unknown[]>(pipeline: ReturnType<Redis["pipeline"]>): Promise<T> {
-    const results = await pipeline.exec() ?? [];
-    return results.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as T;
+    return record && await readRelated(this.redis, this.prefix, record, limit);
   }
 
   async reserve(
