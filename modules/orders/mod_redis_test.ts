@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { serviceUrl } from "../../testing/services.ts";
+import { SseReader } from "../../testing/sse.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { seen } from "./_fakes.ts";
 import { withSystem } from "./_system.ts";
@@ -48,6 +49,38 @@ Deno.test({
       await waitFor(() => system.world.stock.get("p1") === 10, { message: "stock back" });
       await waitFor(() => seen(system.world, "order.rejected", order.id).length === 1);
       assert.equal(seen(system.world, "order.refund_requested", order.id).length, 1);
+    });
+  },
+});
+
+Deno.test({
+  name: "on Redis, an event stream follows an order whose saga another process runs",
+  ignore: redisUrl === null,
+  fn: async () => {
+    await withSystem({ redisUrl: redisUrl!, processes: 2 }, async (system) => {
+      // Several orders, so the competing process surely applies some of the steps.
+      const placed = await Promise.all(
+        Array.from(
+          { length: 6 },
+          async () => await (await system.place([{ product_id: "p1", quantity: 1 }], 0)).json(),
+        ),
+      );
+      const streams = await Promise.all(placed.map(async (order) => {
+        const response = await system.app.request(`/orders/${order.id}/events`, {
+          headers: { authorization: system.token },
+        });
+        assert.equal(response.status, 200);
+        return new SseReader(response);
+      }));
+      for (const stream of streams) {
+        const events = await stream.rest(15_000);
+        const statuses = events.map((event) => JSON.parse(event.data).status);
+        assert.equal(statuses.at(-1), "confirmed", JSON.stringify(statuses));
+        const ids = events.map((event) => Number(event.id));
+        assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "ids only grow");
+        assert.equal(new Set(ids).size, ids.length, "no status twice");
+        assert.ok(stream.ended);
+      }
     });
   },
 });
