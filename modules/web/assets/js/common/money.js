@@ -41,12 +41,3 @@ export function moneyInput(minor) {
   const text = String(minor).padStart(d + 1, "0");
   return `${text.slice(0, -d)}.${text.slice(-d)}`;
 }
-
-/** The step attribute of a money <input>: 0.01 for USD. */
-export function moneyStep() {
-  return d0(digits());
-}
-
-function d0(d) {
-  return d === 0 ? "1" : `0.${"0".repeat(d - 1)}1`;
-}

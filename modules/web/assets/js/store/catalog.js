@@ -76,12 +76,12 @@ export async function homeView({ query, main, signal }) {
       { tabindex: -1, class: filtered ? "" : "visually-hidden" },
       filtered ? heading : "bazaar shop",
     ),
+    search,
     filtered ? null : featured,
     h(
       "section",
       { class: "browse", "aria-labelledby": "browse-title" },
       h("h2", { id: "browse-title", class: filtered ? "visually-hidden" : "" }, heading),
-      search,
       tags,
       results,
       more,
@@ -201,7 +201,6 @@ function likeButton(product, news) {
       type: "button",
       class: "like",
       "aria-pressed": String(liked),
-      "aria-label": `Like ${product.name}`,
       onclick: async () => {
         const who = customer();
         if (!who) {

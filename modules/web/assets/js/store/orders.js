@@ -75,6 +75,8 @@ export async function ordersView({ main, signal }) {
 
 function orderRow(order) {
   const units = order.items.reduce((n, i) => n + i.quantity, 0);
+  // A refused order was never priced: its total says nothing.
+  const priced = order.status !== "rejected" || order.total > 0;
   return h(
     "li",
     { class: "order-row" },
@@ -83,9 +85,13 @@ function orderRow(order) {
       { href: `#/orders/${encodeURIComponent(order.id)}`, class: "order-link" },
       `Order ${shortId(order.id)}`,
     ),
-    h("span", { class: "hint" }, timeEl(order.created_at)),
-    h("span", {}, `${units} ${units === 1 ? "item" : "items"}`),
-    h("span", { class: "amount" }, formatMoney(order.total ?? order.subtotal ?? 0)),
+    h(
+      "span",
+      { class: "order-meta hint" },
+      timeEl(order.created_at),
+      ` · ${units} ${units === 1 ? "item" : "items"}`,
+    ),
+    h("span", { class: "amount" }, priced ? formatMoney(order.total ?? order.subtotal ?? 0) : "—"),
     h("span", { class: `badge status-${order.status}` }, statusWords(order.status)),
   );
 }
@@ -198,16 +204,19 @@ export async function orderView({ params, main, signal }) {
     const failed = ["rejected", "cancelled", "refunded"].includes(order.status);
     const reached = new Set(order.history?.map((e) => e.status) ?? [order.status]);
     reached.add(order.status);
-    for (const li of steps.children) {
+    // Reached steps are done; the one after the current status is under way.
+    const under = failed ? -1 : STEPS.indexOf(order.status) + 1;
+    for (const [i, li] of [...steps.children].entries()) {
       const step = li.dataset.step;
-      li.className = order.status === step && !failed
-        ? (step === "confirmed" ? "done" : "current")
-        : reached.has(step)
+      li.className = reached.has(step)
         ? "done"
+        : i === under
+        ? "current"
         : failed
         ? "skipped"
         : "todo";
-      li.setAttribute("aria-current", order.status === step ? "step" : "false");
+      if (order.status === step) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
     }
     status.className = `status-line status-${order.status}`;
     status.textContent = statusSentence(order);

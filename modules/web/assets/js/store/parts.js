@@ -3,13 +3,20 @@ import { h } from "../common/dom.js";
 import { formatMoney } from "../common/money.js";
 import { addToCart } from "./cart.js";
 
+const HUES = [8, 28, 45, 95, 150, 175, 200, 225, 260, 290, 320, 340];
+
 /** Products have no photos: a tile coloured from the id, with the name's first letter. */
 export function thumb(product, size = "") {
-  let hash = 0;
-  for (const char of product.id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  // FNV-1a of the id: ids that share a prefix still get far-apart colours.
+  let hash = 0x811c9dc5;
+  for (const char of product.id) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
   return h(
     "div",
-    { class: `thumb ${size}`, "aria-hidden": "true", style: { "--hue": String(hash % 360) } },
+    {
+      class: `thumb ${size}`,
+      "aria-hidden": "true",
+      style: { "--hue": String(HUES[hash % HUES.length]) },
+    },
     (product.name.trim()[0] ?? "?").toUpperCase(),
   );
 }
@@ -26,7 +33,7 @@ export function productCard(product, { onAdded } = {}) {
     type: "button",
     class: "secondary small",
     disabled: product.stock <= 0,
-    "aria-label": `Add ${product.name} to cart`,
+    "aria-label": `Add to cart: ${product.name}`,
     onclick: () => {
       addToCart(product, 1);
       onAdded?.(product);
