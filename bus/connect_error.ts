@@ -18,10 +18,16 @@ export function reasonOf(error: unknown): string {
   return message.replace(/\s+/g, " ").trim() || "unknown error";
 }
 
-/** What to check, for the reasons an operator can fix: the CA, the credentials. */
-export function hintFor(reason: string, tlsVariable: string): string {
+/**
+ * What to check, for the reasons an operator can fix: the certificates, the
+ * credentials. `tlsPrefix` names the variables ("REDIS_TLS", "NATS_TLS").
+ */
+export function hintFor(reason: string, tlsPrefix: string): string {
+  if (/certificate ?required/i.test(reason)) {
+    return ` (the server wants a client certificate: set ${tlsPrefix}_CERT and ${tlsPrefix}_KEY)`;
+  }
   if (/certificate|verify|self.signed|handshake|SSL|TLS/i.test(reason)) {
-    return ` (is ${tlsVariable} the CA that signed the server's certificate?)`;
+    return ` (is ${tlsPrefix}_CA the CA that signed the server's certificate?)`;
   }
   if (/WRONGPASS|NOAUTH|Authorization|authentication|permission/i.test(reason)) {
     return " (check the user and password in the URL)";

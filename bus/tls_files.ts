@@ -10,6 +10,22 @@ import { BrokerConnectError, reasonOf } from "./connect_error.ts";
 
 export type Env = Record<string, string | undefined>;
 
+let override: Env | null = null;
+
+/**
+ * The variables the adapters read when they open a connection: Deno.env,
+ * unless a test set its own for this isolate with `setBrokerEnv` (test files
+ * run in parallel share one process's Deno.env, but not their modules).
+ */
+export function brokerEnv(): Env {
+  return override ?? Deno.env.toObject();
+}
+
+/** For tests: `env` stands in for Deno.env in `brokerEnv()`, until set back to null. */
+export function setBrokerEnv(env: Env | null): void {
+  override = env;
+}
+
 /** The CA to trust and the client certificate to present, as PEM text; each may be absent. */
 export interface TlsFiles {
   ca?: string;

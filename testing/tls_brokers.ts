@@ -8,6 +8,7 @@
  * @module
  */
 import { join } from "node:path";
+import { setBrokerEnv } from "../bus/tls_files.ts";
 import type { Bus } from "../bus/types.ts";
 import { type BrokerBinary, brokersAvailable, prepare, PrivateBroker, started } from "./brokers.ts";
 import { freePort } from "./spawn.ts";
@@ -206,28 +207,20 @@ export class TlsNatsBroker extends PrivateBroker {
 }
 
 let holders = 0;
-let saved: Record<string, string | undefined> = {};
 
 /**
- * Runs `fn` with the variables set in this process, then puts them back:
- * the adapters read REDIS_TLS_* and NATS_TLS_* when they open a connection,
- * and nothing may leak into the next test file. Overlapping calls share one
+ * Runs `fn` with the variables added to what the adapters read when they
+ * open a connection (REDIS_TLS_*, NATS_TLS_*), then takes them away: in this
+ * isolate only (`setBrokerEnv`), so nothing reaches another test file, even
+ * one running in parallel in this process. Overlapping calls share one
  * setting, undone when the last ends.
  */
 export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  if (holders++ === 0) {
-    saved = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
-    for (const [name, value] of Object.entries(vars)) Deno.env.set(name, value);
-  }
+  if (holders++ === 0) setBrokerEnv({ ...Deno.env.toObject(), ...vars });
   try {
     return await fn();
   } finally {
-    if (--holders === 0) {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) Deno.env.delete(name);
-        else Deno.env.set(name, value);
-      }
-    }
+    if (--holders === 0) setBrokerEnv(null);
   }
 }
 

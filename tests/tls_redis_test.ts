@@ -6,10 +6,9 @@
  * secret is ever printed.
  */
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { runBusConformance } from "../bus/conformance.ts";
 import { RedisBus } from "../bus/redis/bus.ts";
-import { closeConnection, openConnection, redisOptions } from "../bus/redis/connection.ts";
+import { closeConnection, openConnection } from "../bus/redis/connection.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import { freePort, runBazaar } from "../testing/spawn.ts";
 import { TestCertificates } from "../testing/tls_certs.ts";
@@ -127,29 +126,19 @@ test("TLS variables beside a plain redis:// URL are refused (the password would 
 
 test("a client certificate is presented where the server demands one", async () => {
   const strict = await TlsRedisBroker.open(certs!, { requireClientCert: true });
-  const { ca, clientCert, clientKey } = certs!.paths;
-  const connect = async (env: Record<string, string>) => {
-    const redis = new Redis(strict.url, {
-      ...redisOptions(strict.url, env),
-      lazyConnect: true,
-      retryStrategy: () => null,
-    });
-    redis.on("error", () => {});
-    try {
-      await redis.connect();
-      return await redis.ping();
-    } catch {
-      return "refused";
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const { clientCert, clientKey } = certs!.paths;
   try {
-    assert.equal(await connect({ REDIS_TLS_CA: ca }), "refused");
-    assert.equal(
-      await connect({ REDIS_TLS_CA: ca, REDIS_TLS_CERT: clientCert, REDIS_TLS_KEY: clientKey }),
-      "PONG",
+    const line = await refused(
+      ["--bus", "redis", "--redis-url", strict.url],
+      tlsEnv,
+      /CertificateRequired/,
     );
+    assert.match(line, /set REDIS_TLS_CERT and REDIS_TLS_KEY/);
+    const withCert = await runBazaar(
+      ["dlq", "list", "--bus", "redis", "--redis-url", strict.url],
+      { ...tlsEnv, REDIS_TLS_CERT: clientCert, REDIS_TLS_KEY: clientKey },
+    );
+    assert.equal(withCert.code, 0, withCert.stderr);
   } finally {
     await strict.close();
   }

@@ -10,7 +10,7 @@
 import { connect, type ConnectionOptions, credsAuthenticator, type NatsConnection } from "nats";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
-import { type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
+import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
 
 const RECONNECT_WAIT_MS = 1_000;
 /** Two unanswered pings, this far apart together, and the connection is stale. */
@@ -57,7 +57,7 @@ export function connectionOptions(url: string): ConnectionOptions {
  */
 export function natsSecurityOptions(
   url: string,
-  env: Env = Deno.env.toObject(),
+  env: Env = brokerEnv(),
 ): Partial<ConnectionOptions> {
   const options: Partial<ConnectionOptions> = {};
   if (tlsConfigured(env, "NATS_TLS") || /(^|,)\s*tls:\/\//i.test(url)) {
@@ -112,7 +112,7 @@ export async function connectNats(
   } catch (error) {
     const reason = reasonOf(error);
     throw new BrokerConnectError(
-      `Cannot connect to NATS at ${redactUrl(url)}: ${reason}${hintFor(reason, "NATS_TLS_CA")}`,
+      `Cannot connect to NATS at ${redactUrl(url)}: ${reason}${hintFor(reason, "NATS_TLS")}`,
     );
   }
 }

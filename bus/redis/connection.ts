@@ -9,7 +9,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../_timeout.ts";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
-import { type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
+import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
 
 export { redactUrl };
 
@@ -54,7 +54,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * where ioredis reads them. TLS variables beside a plain `redis://` URL are an
  * error: the password would otherwise cross the network in the clear.
  */
-export function redisOptions(url: string, env: Env = Deno.env.toObject()): RedisOptions {
+export function redisOptions(url: string, env: Env = brokerEnv()): RedisOptions {
   const tls = /^rediss:/i.test(url.trim());
   if (!tls) {
     if (tlsConfigured(env, "REDIS_TLS")) {
@@ -68,6 +68,26 @@ export function redisOptions(url: string, env: Env = Deno.env.toObject()): Redis
   return { tls: { ...readTlsFiles(env, "REDIS_TLS") } };
 }
 
+const guarded = new WeakSet<object>();
+
+/**
+ * ioredis listens once for its socket's error, but Deno's TLS socket may emit
+ * two (a server that refuses the client's certificate: the alert, then EPIPE
+ * for the write in flight), and the second would crash the process as an
+ * uncaught error. Each socket the connection opens, now or on a reconnect,
+ * gets a listener that lets ioredis's own handling stand.
+ */
+function absorbLaterSocketErrors(redis: Redis): void {
+  const guard = () => {
+    const stream = redis.stream as unknown as { on?(event: "error", fn: () => void): void };
+    if (!stream?.on || guarded.has(stream)) return;
+    guarded.add(stream);
+    stream.on("error", () => {});
+  };
+  redis.on("connect", guard);
+  redis.on("error", guard);
+}
+
 /**
  * Connects once, within a deadline: an unreachable server, a refused password
  * or an untrusted certificate fails here with its reason (ioredis only says
@@ -79,6 +99,7 @@ export async function connectOnce(
   url: string,
   timeoutMs = CONNECT_TIMEOUT_MS,
 ): Promise<void> {
+  absorbLaterSocketErrors(redis);
   let cause: unknown;
   const remember = (error: unknown) => cause ??= error;
   redis.on("error", remember);
@@ -89,7 +110,7 @@ export async function connectOnce(
     redis.disconnect();
     const reason = reasonOf(cause ?? error);
     throw new BrokerConnectError(
-      `Cannot connect to Redis at ${redactUrl(url)}: ${reason}${hintFor(reason, "REDIS_TLS_CA")}`,
+      `Cannot connect to Redis at ${redactUrl(url)}: ${reason}${hintFor(reason, "REDIS_TLS")}`,
     );
   } finally {
     redis.off("error", remember);
