@@ -15,7 +15,7 @@ export interface BusConfig {
    * Redis keys start `bus:<namespace>:`, NATS streams and subjects carry it.
    */
   namespace?: string;
-  /** Redis: how long (ms) a command may wait for its answer before it fails. */
+  /** How long (ms) a Redis command or a JetStream request may wait for its answer. */
   commandTimeoutMs?: number;
   /**
    * Messages kept per event type once every group has taken them; never

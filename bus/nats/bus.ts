@@ -110,7 +110,11 @@ export class NatsBus extends BaseBus {
     );
     const nc = await connectNats(url, { name: `bazaar-${config.source}` });
     try {
-      const jsm = await nc.jetstreamManager();
+      // Every JetStream request (publish, consumer info) fails within the
+      // command timeout when the server stops answering; nats.js waits 5 s.
+      const jsm = await nc.jetstreamManager(
+        config.commandTimeoutMs ? { timeout: config.commandTimeoutMs } : {},
+      );
       await ensureStreams(jsm, names, retention);
       return new NatsBus(config.source, nc, jsm, names, retention);
     } catch (error) {

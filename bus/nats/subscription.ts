@@ -23,6 +23,13 @@ import { type DurableSpec, ensureDurable } from "./streams.ts";
 
 /** How long a message waits before coming back when its dead letter could not be stored. */
 const DEAD_LETTER_RETRY_MS = 5_000;
+/** nats.js's bounds on how long a pull request lasts (its default is the upper one). */
+const MIN_PULL_EXPIRES_MS = 1_000;
+const MAX_PULL_EXPIRES_MS = 30_000;
+
+function pullExpiresMs(ackDeadlineMs: number): number {
+  return Math.max(MIN_PULL_EXPIRES_MS, Math.min(ackDeadlineMs, MAX_PULL_EXPIRES_MS));
+}
 
 /** What a subscription needs from the bus that owns it. */
 export interface SubscriptionContext {
@@ -117,6 +124,11 @@ export class NatsSubscription implements Subscription {
         if (this.#stopping) return;
         const messages = await this.#ctx.js.consumers.getPullConsumerFor(info).consume({
           max_messages: this.#options.maxInFlight,
+          // A pull the server still holds keeps drawing deliveries, and each
+          // counts towards maxDeliver: a link that stalls (no error, no bytes)
+          // must not burn a message's attempts. Pulls that expire within the
+          // ack deadline let a stalled member draw at most one redelivery.
+          expires: pullExpiresMs(this.#options.ackDeadlineMs),
           // Ends the loop when the durable or stream is gone, so we recreate them.
           abort_on_missing_resource: true,
         });

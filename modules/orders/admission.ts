@@ -55,19 +55,23 @@ export class InflightOrders {
     return this.#placing + this.#open.size;
   }
 
+  /** Throws 503 `unavailable` with `Retry-After` when no placement may start now. */
+  refuseIfFull(): void {
+    if (this.count < this.limit) return;
+    throw unavailable(
+      `This process has ${this.count} orders in flight, its limit (MAX_INFLIGHT_ORDERS ` +
+        `${this.limit}): try again shortly`,
+      RETRY_AFTER_S,
+    );
+  }
+
   /**
    * Runs one placement if there is room, counting it while the store works
    * and its order until seen terminal; otherwise throws 503 `unavailable` with
    * `Retry-After` without running it.
    */
   async admit(place: () => Promise<Placed>): Promise<Placed> {
-    if (this.count >= this.limit) {
-      throw unavailable(
-        `This process has ${this.count} orders in flight, its limit (MAX_INFLIGHT_ORDERS ` +
-          `${this.limit}): try again shortly`,
-        RETRY_AFTER_S,
-      );
-    }
+    this.refuseIfFull();
     this.#placing++;
     try {
       const placed = await place();

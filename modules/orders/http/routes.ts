@@ -113,7 +113,9 @@ async function ownOrder(
 }
 
 /** Without admission control (module tests), every placement is let through. */
-const ADMIT_ALL: Pick<InflightOrders, "admit"> = { admit: (place) => place() };
+const ADMIT_ALL: Admission = { admit: (place) => place(), refuseIfFull: () => {} };
+
+type Admission = Pick<InflightOrders, "admit" | "refuseIfFull">;
 
 export interface OrderRouteOptions {
   /** How often an event stream sends its `: ping` comment. */
@@ -123,13 +125,15 @@ export interface OrderRouteOptions {
 export function orderRoutes(
   service: OrderService,
   guard: Guard,
-  admission: Pick<InflightOrders, "admit"> = ADMIT_ALL,
+  admission: Admission = ADMIT_ALL,
   options: OrderRouteOptions = {},
 ): Hono {
   const app = new Hono();
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
 
   app.post("/orders", async (c) => {
+    // Shedding load costs nothing: a full process refuses before it verifies or reads anything.
+    admission.refuseIfFull();
     const principal = await guard.caller(c);
     const wait = preferredWait(c.req.header("prefer"));
     const key = idempotencyKey(c.req.header("idempotency-key"));

@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { brokerTrouble } from "./broker_errors.ts";
+
+Deno.test("brokerTrouble() names ioredis, nats.js and socket failures", () => {
+  assert.equal(brokerTrouble(new Error("Command timed out")), "Redis: Command timed out");
+  assert.match(brokerTrouble(new Error("Connection is closed."))!, /^Redis/);
+  assert.match(
+    brokerTrouble(new Error("Reached the max retries per request limit (which is 0).")) ?? "",
+    /max retries/,
+  );
+  assert.match(brokerTrouble(new Error("LOADING Redis is loading the dataset"))!, /LOADING/);
+  const nats = Object.assign(new Error("TIMEOUT"), { name: "NatsError", code: "TIMEOUT" });
+  assert.equal(brokerTrouble(nats), "NATS: TIMEOUT");
+  const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+  assert.equal(brokerTrouble(refused), "connect ECONNREFUSED");
+  assert.match(
+    brokerTrouble(new Error("saving failed", { cause: new Error("Command timed out") }))!,
+    /Command timed out/,
+  );
+});
+
+Deno.test("brokerTrouble() leaves every other error alone", () => {
+  assert.equal(brokerTrouble(new Error("boom")), null);
+  assert.equal(brokerTrouble(new TypeError("x is undefined")), null);
+  const other = Object.assign(new Error("bad subject"), { name: "NatsError", code: "BAD_SUBJECT" });
+  assert.equal(brokerTrouble(other), null);
+  assert.equal(brokerTrouble("Command timed out"), null);
+  assert.equal(brokerTrouble(null), null);
+});
