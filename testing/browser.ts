@@ -168,6 +168,8 @@ export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
 export async function screenshots(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize() ?? DESKTOP;
+  // No hover state in the pictures.
+  await page.mouse.move(0, 0);
   for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
     await page.setViewportSize(size);
     // Let the layout settle at the new width (and the reader's caret stop blinking).

@@ -126,7 +126,7 @@ export async function catalogView({ main, signal }) {
       list,
       h(
         "div",
-        { class: "table-wrap" },
+        { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Products table" },
         h(
           "table",
           { class: "catalog" },

@@ -45,7 +45,7 @@ export async function customersView({ main, query, signal }) {
         list,
         h(
           "div",
-          { class: "table-wrap" },
+          { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Customers table" },
           h(
             "table",
             {},

@@ -51,7 +51,7 @@ export async function deadLettersView({ main, signal }) {
       list,
       h(
         "div",
-        { class: "table-wrap" },
+        { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Dead letters table" },
         h(
           "table",
           {},

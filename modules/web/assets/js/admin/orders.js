@@ -71,7 +71,7 @@ export async function ordersView({ main, query, signal }) {
         list,
         h(
           "div",
-          { class: "table-wrap" },
+          { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Orders table" },
           h(
             "table",
             {},
@@ -259,7 +259,7 @@ export async function orderTimelineView({ params, main, signal }) {
             h("span", { class: "source" }, e.source),
             e.text,
             h("br"),
-            h("span", { class: "hint" }, timeEl(e.at)),
+            h("span", { class: "hint" }, timeEl(e.at, true)),
           )
         ),
       ),

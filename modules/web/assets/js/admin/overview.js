@@ -20,7 +20,12 @@ export function overviewView({ main, signal }) {
       )
     ),
   );
-  const bus = h("div", { class: "table-wrap" });
+  const bus = h("div", {
+    class: "table-wrap",
+    tabindex: 0,
+    role: "region",
+    "aria-label": "Bus groups",
+  });
   const updated = h("p", { class: "hint" }, "Refreshing every 2 s.");
   const problem = h("div", { class: "notice-area" });
   replace(

@@ -69,9 +69,22 @@ export function when(iso) {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** A <time> element for an ISO timestamp. */
-export function timeEl(iso) {
-  return h("time", { datetime: iso }, when(iso));
+/** A <time> element for an ISO timestamp; `precise`: to the millisecond (a timeline's steps). */
+export function timeEl(iso, precise = false) {
+  return h("time", { datetime: iso }, precise ? whenPrecise(iso) : when(iso));
+}
+
+function whenPrecise(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    fractionalSecondDigits: 3,
+  });
 }
 
 /** Disables a button while `work` runs, so a double click sends one request. */
