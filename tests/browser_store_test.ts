@@ -107,6 +107,15 @@ Deno.test({
           await assertAccessible(page, "a product page");
           await page.getByRole("button", { name: "Add to cart", exact: true }).click();
           await page.locator("#cart-count", { hasText: "2" }).waitFor();
+          // One like per customer: a second press (after a reload) counts nothing more.
+          const like = page.getByRole("button", { name: /Like/ });
+          await like.click();
+          await page.locator(".like[aria-pressed=true]", { hasText: "1" }).waitFor();
+          await page.reload();
+          await page.locator(".like[aria-pressed=true]", { hasText: "1" }).waitFor();
+          await like.click();
+          await page.getByRole("status").filter({ hasText: "You like Linen shirt." }).waitFor();
+          assert.equal(await page.locator(".like-count").innerText(), "1");
           await screenshots(page, "store-product");
         },
       );
@@ -168,10 +177,24 @@ Deno.test({
         await page.locator("#order-status", { hasText: "not enough stock" }).waitFor();
       });
 
-      await t.step("a checkout past the balance says so in words", async () => {
+      await t.step("a busy shop says when to come back; the cart stays", async () => {
         await page.goto(`/#/product/${ids.get("Wool socks")}`);
         await page.getByRole("button", { name: "Add to cart", exact: true }).click();
         await page.goto("/#/cart");
+        await page.route("**/orders", (route) =>
+          route.fulfill({
+            status: 503,
+            headers: { "retry-after": "3", "content-type": "application/json" },
+            body: JSON.stringify({ error: { code: "unavailable", message: "Overloaded" } }),
+          }), { times: 1 });
+        await page.getByRole("button", { name: "Place order" }).click();
+        await page.getByRole("alert").filter({
+          hasText: "The shop is busy right now. Try again in 3 s.",
+        }).waitFor();
+        assert.equal(await page.locator(".line").count(), 1, "the cart is kept");
+      });
+
+      await t.step("a checkout past the balance says so in words", async () => {
         await page.getByRole("button", { name: "Place order" }).click();
         await page.locator("#order-status", { hasText: "insufficient balance" }).waitFor();
       });
