@@ -64,9 +64,21 @@ export interface NginxConfigOptions {
   extraTempPaths: readonly string[];
 }
 
+/** The upstreams routes.conf sends traffic to (`web`, `orders`, …). */
+export function routedUpstreams(routes = Deno.readTextFileSync(ROUTES_CONF)): string[] {
+  return [...new Set([...routes.matchAll(/proxy_pass http:\/\/([a-z0-9_-]+)/g)].map((m) => m[1]!))];
+}
+
 /** The nginx.conf of a test gateway: the same upstreams as compose.conf, on loopback ports. */
 export function nginxConfig(options: NginxConfigOptions): string {
   const { dir } = options;
+  // nginx would only say "host not found in upstream": name what the deployment lacks.
+  const lacking = routedUpstreams().filter((name) => !options.upstreams[name]);
+  if (lacking.length) {
+    throw new Error(
+      `routes.conf routes to ${lacking.join(", ")}, which no process of this gateway runs`,
+    );
+  }
   const upstreams = Object.entries(options.upstreams).map(([name, ports]) => {
     if (ports.length === 0) throw new Error(`Upstream "${name}" has no servers`);
     const servers = ports.map((port) => `server 127.0.0.1:${port};`).join(" ");

@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { notFound } from "../../../lib/errors.ts";
 import { serveFile, type StaticFile, staticFile } from "../../../lib/static_file.ts";
-import { ASSET_PREFIX, consoleShell, storeShell } from "./shell.tsx";
+import { ASSET_PREFIX, consoleShell, facePreloads, storeShell } from "./shell.tsx";
 
 /**
  * What the pages may load: only this origin. Inline scripts and styles are
@@ -35,8 +35,14 @@ const PAGE_HEADERS = {
 const encoder = new TextEncoder();
 
 export async function webRoutes(assets: ReadonlyMap<string, StaticFile>): Promise<Hono> {
-  const store = await staticFile("index.html", encoder.encode(storeShell()));
-  const consolePage = await staticFile("admin.html", encoder.encode(consoleShell()));
+  const store = await staticFile(
+    "index.html",
+    encoder.encode(storeShell(facePreloads(assets.keys(), "store"))),
+  );
+  const consolePage = await staticFile(
+    "admin.html",
+    encoder.encode(consoleShell(facePreloads(assets.keys(), "admin"))),
+  );
   const app = new Hono();
   app.get("/", (c) => serveFile(c, store, PAGE_HEADERS));
   // `/admin` is the console page; `/admin/<anything>` stays the admin API's.

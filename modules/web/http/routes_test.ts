@@ -25,6 +25,10 @@ Deno.test("webRoutes() serves the store at / and the console at /admin and /admi
     assert.match(html, new RegExp(`<script type="module" src="/assets/js/${script}/main.js">`));
     assert.match(html, /<main id="main"/);
     assert.doesNotMatch(html, /<script>/, "no inline script");
+    for (const name of assets.keys()) {
+      if (!name.startsWith(`js/${script}/`)) continue;
+      assert.ok(html.includes(`<link rel="modulepreload" href="/assets/${name}"/>`), name);
+    }
   }
 });
 

@@ -16,6 +16,8 @@ interface ShellProps {
   title: string;
   face: "store" | "console";
   script: string;
+  /** Every module the script imports: fetched at once rather than one import after another. */
+  preload: readonly string[];
   children: Child;
 }
 
@@ -29,7 +31,7 @@ function Shell(props: ShellProps) {
         <title>{props.title}</title>
         <link rel="icon" href="/favicon.ico" sizes="any" />
         <link rel="stylesheet" href={`${ASSET_PREFIX}style.css`} />
-        <link rel="modulepreload" href={`${ASSET_PREFIX}${props.script}`} />
+        {props.preload.map((name) => <link rel="modulepreload" href={`${ASSET_PREFIX}${name}`} />)}
         <script type="module" src={`${ASSET_PREFIX}${props.script}`}></script>
       </head>
       <body class={props.face}>
@@ -53,9 +55,16 @@ function Loading(props: { what: string }) {
   );
 }
 
-export function storeShell(): string {
+/** The script modules of each face, by asset name: its own folder and the shared one. */
+export function facePreloads(assets: Iterable<string>, folder: "store" | "admin"): string[] {
+  return [...assets].filter((name) =>
+    name.endsWith(".js") && (name.startsWith(`js/${folder}/`) || name.startsWith("js/common/"))
+  ).sort();
+}
+
+export function storeShell(preload: readonly string[]): string {
   return "<!doctype html>" + (
-    <Shell title="bazaar — shop" face="store" script="js/store/main.js">
+    <Shell title="bazaar — shop" face="store" script="js/store/main.js" preload={preload}>
       <header class="site-header">
         <div class="wrap bar">
           <a class="brand" href="#/">bazaar</a>
@@ -91,9 +100,9 @@ export function storeShell(): string {
   ).toString();
 }
 
-export function consoleShell(): string {
+export function consoleShell(preload: readonly string[]): string {
   return "<!doctype html>" + (
-    <Shell title="bazaar — console" face="console" script="js/admin/main.js">
+    <Shell title="bazaar — console" face="console" script="js/admin/main.js" preload={preload}>
       <header class="site-header">
         <div class="wrap bar">
           <a class="brand" href="#/">
