@@ -74,7 +74,13 @@ for (const [args, env, message] of BAD) {
 Deno.test("the program serves, then exits 0 on SIGTERM", async () => {
   const server = await BazaarServer.start(["--dev"]);
   const health = await (await fetch(`${server.url}/health`)).json();
-  assert.deepEqual([...health.modules].sort(), ["accounts", "inventory", "messaging", "orders"]);
+  assert.deepEqual([...health.modules].sort(), [
+    "accounts",
+    "inventory",
+    "messaging",
+    "orders",
+    "web",
+  ]);
   const created = await fetch(`${server.url}/inventory/products`, {
     method: "POST",
     headers: { authorization: "Bearer dev-admin-token", "content-type": "application/json" },
