@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Settings } from "../lib/settings.ts";
@@ -162,9 +162,17 @@ export async function assertAccessible(page: Page, what: string): Promise<void> 
   );
 }
 
-export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
+/**
+ * Where the screenshots go: docs/screenshots (what the README shows) with
+ * `deno task screenshots`, else a folder outside the tree, so an ordinary
+ * test run does not rewrite the committed pictures (their dates and ids change).
+ */
+export const SCREENSHOTS = resolve(
+  ROOT,
+  Deno.env.get("SCREENSHOTS_DIR") ?? join(Deno.env.get("TMPDIR") ?? "/tmp", "bazaar-screenshots"),
+);
 
-/** Saves the page as docs/screenshots/<name>-<desktop|phone>.png at both widths. */
+/** Saves the page as <SCREENSHOTS>/<name>-<desktop|phone>.png at both widths. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize() ?? DESKTOP;
