@@ -1,32 +1,9 @@
 /**
- * Order listing cursors: opaque to clients, to us the position where the last
- * page ended (its last order's creation time and id), base64url-encoded.
+ * Order listing cursors (lib/cursor.ts), tagged "o1".
  *
  * @module
  */
-import { id } from "../../../lib/schemas.ts";
-import type { OrderPosition } from "../store/position.ts";
+import { cursorCodec, MAX_CURSOR_LENGTH } from "../../../lib/cursor.ts";
 
-/** Long enough for any position: the prefix, a 16-digit time and a 128-character id. */
-export const MAX_CURSOR_LENGTH = 256;
-
-export function encodeCursor(position: OrderPosition): string {
-  return btoa(`o1:${position.created}:${position.id}`)
-    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-/** The position a cursor stands for, or null when it is not one of ours. */
-export function decodeCursor(cursor: string): OrderPosition | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || cursor.length > MAX_CURSOR_LENGTH) return null;
-  let text: string;
-  try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    return null;
-  }
-  // Ids may hold ":" themselves, so everything after the time is the id.
-  const match = /^o1:(0|[1-9][0-9]{0,15}):(.*)$/s.exec(text);
-  if (!match || !id.safeParse(match[2]).success) return null;
-  const created = Number(match[1]);
-  return Number.isSafeInteger(created) ? { created, id: match[2]! } : null;
-}
+export { MAX_CURSOR_LENGTH };
+export const { encode: encodeCursor, decode: decodeCursor } = cursorCodec("o1");
