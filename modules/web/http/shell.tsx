@@ -31,7 +31,9 @@ function Shell(props: ShellProps) {
         <title>{props.title}</title>
         <link rel="icon" href="/favicon.ico" sizes="any" />
         <link rel="stylesheet" href={`${ASSET_PREFIX}style.css`} />
-        {props.preload.map((name) => <link rel="modulepreload" href={`${ASSET_PREFIX}${name}`} />)}
+        {props.preload.map((name) => (
+          <link key={name} rel="modulepreload" href={`${ASSET_PREFIX}${name}`} />
+        ))}
         <script type="module" src={`${ASSET_PREFIX}${props.script}`}></script>
       </head>
       <body class={props.face}>
