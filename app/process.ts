@@ -9,8 +9,14 @@ import { Hono } from "hono";
 import { Redis } from "ioredis";
 import { DEFAULT_CLOSE_GRACE_MS } from "../bus/defaults.ts";
 import { createBus } from "../bus/factory.ts";
-import { connectOnce, redisOptions } from "../bus/redis/connection.ts";
-import { boundedWaits, closeConnection, dropConnection } from "../bus/redis/connection.ts";
+import {
+  boundedWaits,
+  clearSocketTimeoutOnClose,
+  closeConnection,
+  connectOnce,
+  dropConnection,
+  redisOptions,
+} from "../bus/redis/connection.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { requireSameOriginForCookies } from "../lib/auth.ts";
 import { installErrorHandling } from "../lib/http.ts";
@@ -84,6 +90,7 @@ async function connectRedis(url: string, log: Logger, commandTimeoutMs: number):
     // never gives up.
     ...boundedWaits(commandTimeoutMs),
   });
+  clearSocketTimeoutOnClose(redis);
   await connectOnce(redis, url);
   redis.on("error", (error) => log.debug("Redis connection error", { error }));
   return redis;

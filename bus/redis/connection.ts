@@ -144,10 +144,26 @@ export async function openConnection(
     connectionName: name,
     lazyConnect: true,
   });
+  clearSocketTimeoutOnClose(redis);
   // Watched only once connected: a failed start is one error, not a log line more.
   await connectOnce(redis, url);
   watchErrors(redis, name);
   return redis;
+}
+
+/**
+ * Works around ioredis (5.x): it arms its `socketTimeout` timer when it writes
+ * and clears it when data comes, but not when the socket closes, so a timer
+ * left from a socket that dropped (a broker restart) fires later and destroys
+ * the next, healthy socket, failing what is in flight on it. Call it on every
+ * connection opened with `boundedWaits`.
+ */
+export function clearSocketTimeoutOnClose(redis: Redis): void {
+  const internals = redis as unknown as { socketTimeoutTimer?: ReturnType<typeof setTimeout> };
+  redis.on("close", () => {
+    clearTimeout(internals.socketTimeoutTimer);
+    internals.socketTimeoutTimer = undefined;
+  });
 }
 
 /** A server that stopped answering (not gone: no socket error) must not hold up a close. */
