@@ -12,7 +12,7 @@ import { startProcess } from "./process.ts";
 import { BrokerConnectError } from "../bus/connect_error.ts";
 import { runDlq } from "./dlq.ts";
 import { runHealthcheck } from "./healthcheck.ts";
-import { settlesWithin } from "./_timers.ts";
+import { settlesWithin } from "../lib/async/settles_within.ts";
 import { seedDemo } from "./seed.ts";
 
 /** How long in-flight handlers may run on after SIGTERM before their messages are handed back. */

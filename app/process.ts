@@ -25,7 +25,8 @@ import { type ModuleName, ownsData, type RunningModule, type StoreKind } from ".
 import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
 import { busRetentionOf, type Settings } from "../lib/settings.ts";
 import type { Gauge } from "../lib/metrics.ts";
-import { settlesWithin } from "./_timers.ts";
+import { settlesWithin } from "../lib/async/settles_within.ts";
+import { withTimeout } from "../lib/async/with_timeout.ts";
 import { VERSION } from "./config.ts";
 import { docsRoutes } from "./docs.ts";
 import { adminDocs, adminRoutes } from "./admin.ts";
@@ -68,14 +69,6 @@ function pingRedis(redis: Redis): Promise<unknown> {
     return Promise.reject(new Error(`Redis connection is ${redis.status}`));
   }
   return redis.ping();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Connects once at start-up (a wrong password, CA or address fails here), then never gives up. */
@@ -217,7 +210,11 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     const checks: Record<string, string> = {};
     const check = async (name: string, probe: () => Promise<unknown>) => {
       try {
-        await withTimeout(probe(), PING_TIMEOUT_MS, name);
+        await withTimeout(
+          probe(),
+          PING_TIMEOUT_MS,
+          `${name} did not answer within ${PING_TIMEOUT_MS} ms`,
+        );
         checks[name] = "ok";
       } catch (error) {
         checks[name] = (error as Error).message || "unreachable";

@@ -5,7 +5,7 @@ import { silentLogger } from "../lib/logger.ts";
 import { testSettings } from "../lib/settings.ts";
 import { brokersAvailable, RedisBroker } from "../testing/brokers.ts";
 import { waitFor } from "../testing/wait.ts";
-import { settlesWithin } from "./_timers.ts";
+import { settlesWithin } from "../lib/async/settles_within.ts";
 import { startProcess } from "./process.ts";
 
 /** Holds outbox relays' publishes until `open` is called. */

@@ -17,6 +17,7 @@ import { deleteNamespace } from "../bus/nats/bus.ts";
 import { deleteKeys } from "../bus/redis/cleanup.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import { defineEvent } from "../bus/types.ts";
+import { withTimeout } from "../lib/async/with_timeout.ts";
 import { type BenchResult, publishWindowed, summarize } from "./_result.ts";
 import { rawNatsBaseline } from "./raw_nats.ts";
 import { PUBLISH_WINDOW, rawRedisBaseline } from "./raw_redis.ts";
@@ -93,16 +94,8 @@ async function benchBus(url: string, count: number): Promise<BenchResult> {
   }
 }
 
-async function withDeadline<T>(work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`took over ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withDeadline<T>(work: Promise<T>): Promise<T> {
+  return withTimeout(work, TIMEOUT_MS, `took over ${TIMEOUT_MS / 1000} s`);
 }
 
 const rows: Row[] = [

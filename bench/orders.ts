@@ -22,6 +22,7 @@
  * @module
  */
 import { Redis } from "ioredis";
+import { delay } from "../lib/async/delay.ts";
 import { type Cluster, type MemberSpec, startCluster } from "../testing/cluster.ts";
 import { remoteCaller } from "../testing/http_client.ts";
 import { BazaarServer, freePort, ROOT } from "../testing/spawn.ts";
@@ -174,7 +175,7 @@ async function openLoop(
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1_000) / rate;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await delay(wait);
     running.push((async () => {
       try {
         const response = await fetch(`${url}/orders`, {

@@ -15,6 +15,7 @@ import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../bus/envelope.
 import { traceparentOf, withPublishSpan } from "../bus/tracing.ts";
 import type { Bus, Envelope, EventContract } from "../bus/types.ts";
 import type { z } from "zod";
+import { PeriodicTask } from "./async/periodic.ts";
 import type { Logger } from "./logger.ts";
 import { LuaScript } from "./redis_script.ts";
 
@@ -193,11 +194,7 @@ export interface RelayOptions {
  * whenever. With tracing off an entry's valid traceparent goes out unchanged.
  */
 export class OutboxRelay {
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = false;
-  readonly #intervalMs: number;
+  readonly #task: PeriodicTask;
   readonly #batch: number;
 
   constructor(
@@ -206,37 +203,26 @@ export class OutboxRelay {
     private readonly log: Logger,
     options: RelayOptions = {},
   ) {
-    this.#intervalMs = options.intervalMs ?? outbox.relayIntervalMs ?? 250;
     this.#batch = options.batch ?? 200;
+    // #drain() reports its own failures; onError hears only what should never happen.
+    this.#task = new PeriodicTask(() => this.#drain(), {
+      intervalMs: options.intervalMs ?? outbox.relayIntervalMs ?? 250,
+      onError: (error) => this.log.error("Outbox relay run failed", { error }),
+    });
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#schedule();
+    this.#task.start();
   }
 
   /** Publish soon: the caller has just appended. */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#drain().finally(() => {
-      this.#running = null;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        this.wake();
-      }
-    });
+    this.#task.runNow();
   }
 
   /** Publishes what is left, lets go of the outbox, then stops. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
+    await this.#task.stop();
     await this.#drain().catch(() => {});
     try {
       await this.outbox.release?.();
@@ -244,15 +230,6 @@ export class OutboxRelay {
       // Not handed on, a lease still lapses on its own; stopping must not fail for it.
       this.log.warn("Outbox relay could not release its outbox", { error });
     }
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.wake();
-      this.#schedule();
-    }, this.#intervalMs);
   }
 
   #publish(envelope: Envelope): Promise<void> {

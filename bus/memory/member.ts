@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { settlesWithin } from "../../lib/async/settles_within.ts";
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { deliver, type DeliveryRequest, type Outcome } from "../delivery.ts";
 import type { CloseOptions, EventContract, Handler, Subscription } from "../types.ts";
@@ -93,12 +94,7 @@ export class Member implements Subscription {
     this.#state = "closing";
     for (const group of this.#groups) group.leave(this);
     if (this.#inFlight > 0 && graceMs > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#drained = resolve;
-        timer = setTimeout(resolve, graceMs);
-      });
-      clearTimeout(timer);
+      await settlesWithin(new Promise<void>((resolve) => this.#drained = resolve), graceMs);
     }
     this.#state = this.#inFlight > 0 ? "abandoned" : "closed";
   }

@@ -32,7 +32,7 @@ import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
-import { withTimeout } from "../_timeout.ts";
+import { withTimeout } from "../../lib/async/with_timeout.ts";
 import { logNats } from "./_log.ts";
 import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";

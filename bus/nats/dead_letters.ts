@@ -12,6 +12,7 @@ import {
   type NatsError,
   type StoredMsg,
 } from "nats";
+import { delay } from "../../lib/async/delay.ts";
 import { assertGroupName } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { DeadLetter, DeadLetterStore } from "../types.ts";
@@ -67,7 +68,7 @@ export class NatsDeadLetters implements DeadLetterStore {
         logNats(`Storing a dead letter for ${record.group} failed (attempt ${attempt})`, error);
         if ((error as NatsError).code === ErrorCode.ConnectionClosed) return false;
         if (attempt < STORE_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          await delay(200 * attempt);
         }
       }
     }

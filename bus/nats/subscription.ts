@@ -17,7 +17,8 @@ import { deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, DeadLetter, EventContract, Handler, Subscription } from "../types.ts";
 import { AckBatch, settle } from "./_acks.ts";
 import { logNats } from "./_log.ts";
-import { Slots } from "./_slots.ts";
+import { Semaphore } from "../../lib/async/semaphore.ts";
+import { settlesWithin } from "../../lib/async/settles_within.ts";
 import type { NatsNames } from "./names.ts";
 import { type DurableSpec, ensureDurable } from "./streams.ts";
 
@@ -52,7 +53,7 @@ export class NatsSubscription implements Subscription {
   readonly #contracts: ReadonlyMap<string, EventContract>;
   readonly #handler: Handler;
   readonly #options: ResolvedOptions;
-  readonly #slots: Slots;
+  readonly #slots: Semaphore;
   readonly #acks = new AckBatch();
   readonly #live = new Set<ConsumerMessages>();
   readonly #inFlight = new Set<Promise<void>>();
@@ -75,7 +76,7 @@ export class NatsSubscription implements Subscription {
     this.#contracts = contracts;
     this.#handler = handler;
     this.#options = options;
-    this.#slots = new Slots(options.maxInFlight);
+    this.#slots = new Semaphore(options.maxInFlight);
   }
 
   /** Creates the durables first, so a subscription that cannot work fails at subscribe(). */
@@ -251,11 +252,7 @@ export class NatsSubscription implements Subscription {
     this.#slots.abort();
     // Buffered, unstarted messages are nak'd by #take on the way out: handed back at once.
     for (const messages of this.#live) messages.stop();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const settled = Promise.all([...this.#pumps, ...this.#inFlight]).then(() => true);
-    const expired = new Promise<boolean>((resolve) => timer = setTimeout(resolve, graceMs, false));
-    const finished = await Promise.race([settled, expired]);
-    clearTimeout(timer);
+    const finished = await settlesWithin(Promise.all([...this.#pumps, ...this.#inFlight]), graceMs);
     // Acks of handlers that ended (abandoned ones never get one): out before the connection goes.
     this.#acks.flush();
     if (!finished) {

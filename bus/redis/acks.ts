@@ -6,7 +6,7 @@
  */
 import type { Redis } from "ioredis";
 import { logError } from "./connection.ts";
-import type { Timer } from "./timers.ts";
+import type { Timer } from "../../lib/async/timer.ts";
 
 /** Acks wait at most this long for company before they are sent. */
 const FLUSH_DELAY_MS = 2;

@@ -28,7 +28,7 @@ import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
 import { StreamPublisher } from "./publisher.ts";
 import { RedisSubscription } from "./subscription.ts";
-import { withTimeout } from "../_timeout.ts";
+import { withTimeout } from "../../lib/async/with_timeout.ts";
 
 const PING_TIMEOUT_MS = 2_000;
 

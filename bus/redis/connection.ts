@@ -6,7 +6,7 @@
  * @module
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { withTimeout } from "../_timeout.ts";
+import { withTimeout } from "../../lib/async/with_timeout.ts";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
 import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";

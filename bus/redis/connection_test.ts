@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { brokersAvailable, RedisBroker } from "../../testing/brokers.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { closeConnection, openConnection } from "./connection.ts";
-import { settlesWithin } from "./timers.ts";
+import { settlesWithin } from "../../lib/async/settles_within.ts";
 
 Deno.test({
   name: "closeConnection() fails the commands waiting for a server that is away",

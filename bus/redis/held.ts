@@ -11,7 +11,7 @@
  * @module
  */
 import type { StreamEntry } from "./replies.ts";
-import type { Timer } from "./timers.ts";
+import type { Timer } from "../../lib/async/timer.ts";
 
 export interface Held {
   readonly key: string;

@@ -10,7 +10,9 @@
 import type { Redis } from "ioredis";
 import { closeConnection, dropConnection, logError } from "./connection.ts";
 import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
-import { settlesWithin, Sleeper, type Timer } from "./timers.ts";
+import { settlesWithin } from "../../lib/async/settles_within.ts";
+import { Sleeper } from "../../lib/async/sleeper.ts";
+import type { Timer } from "../../lib/async/timer.ts";
 
 /** A blocked read returns this often even if stop() could not unblock it. */
 export const READ_BLOCK_MS = 2_000;

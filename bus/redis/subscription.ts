@@ -27,7 +27,7 @@ import { type Held, HeldMessages } from "./held.ts";
 import { StreamReader } from "./reader.ts";
 import { fieldValue, type StreamEntry } from "./replies.ts";
 import { Sweeper } from "./sweeper.ts";
-import { settlesWithin } from "./timers.ts";
+import { settlesWithin } from "../../lib/async/settles_within.ts";
 
 /** setTimeout may fire a hair before Redis's clock says the backoff has passed. */
 const CLOCK_SLACK_MS = 5;

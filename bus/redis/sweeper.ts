@@ -10,9 +10,9 @@
  */
 import type { Redis } from "ioredis";
 import { type Claimed, claimIdle } from "./claims.ts";
+import { PeriodicTask } from "../../lib/async/periodic.ts";
 import { logError } from "./connection.ts";
 import { forgetDeadConsumers } from "./dead_consumers.ts";
-import type { Timer } from "./timers.ts";
 
 const MIN_INTERVAL_MS = 50;
 /** Claims come at most this late after the deadline, however long the deadline is. */
@@ -29,14 +29,11 @@ export interface SweepTarget {
 }
 
 export class Sweeper {
-  readonly #interval: number;
+  readonly #task: PeriodicTask;
   /** Where each stream's next scan starts, so a long pending list is covered over several sweeps. */
   readonly #cursors = new Map<string, string>();
   /** When the next sweep also looks for dead consumers; the first sweep does. */
   #nextForgetAt = 0;
-  #timer: Timer | undefined;
-  #sweeping: Promise<void> = Promise.resolve();
-  #stopped = false;
 
   constructor(
     private readonly commands: Redis,
@@ -48,28 +45,20 @@ export class Sweeper {
     private readonly deadConsumerIdleMs: number,
     private readonly target: SweepTarget,
   ) {
-    this.#interval = Math.min(Math.max(ackDeadlineMs / 2, MIN_INTERVAL_MS), MAX_INTERVAL_MS);
+    this.#task = new PeriodicTask(() => this.#sweep(), {
+      intervalMs: Math.min(Math.max(ackDeadlineMs / 2, MIN_INTERVAL_MS), MAX_INTERVAL_MS),
+      onError: (error) => logError(`${this.group} ack-deadline sweep failed`, error),
+    });
   }
 
   /** Sweeps at once (orphans of a consumer that died before we started), then every interval. */
   start(): void {
-    this.#schedule(0);
+    this.#task.start(0);
   }
 
   /** No sweep starts after this; resolves when the running one has finished. */
   stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    return this.#sweeping;
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#sweeping = this.#sweep()
-        .catch((error) => logError(`${this.group} ack-deadline sweep failed`, error))
-        .finally(() => this.#schedule(this.#interval));
-    }, delayMs);
+    return this.#task.stop();
   }
 
   async #sweep(): Promise<void> {
@@ -77,7 +66,7 @@ export class Sweeper {
     // After the claims, which may just have emptied a dead consumer's hands.
     // Rarely: a consumer qualifies only after this long anyway, and the
     // script lists every consumer of the group.
-    if (this.#stopped || Date.now() < this.#nextForgetAt) return;
+    if (this.#task.stopped || Date.now() < this.#nextForgetAt) return;
     this.#nextForgetAt = Date.now() + this.deadConsumerIdleMs;
     for (const stream of this.streams) {
       await forgetDeadConsumers(
@@ -94,7 +83,7 @@ export class Sweeper {
     for (const stream of this.streams) {
       for (let page = 0; page < PAGES; page++) {
         const room = this.target.room();
-        if (this.#stopped || room <= 0) return;
+        if (this.#task.stopped || room <= 0) return;
         const { cursor, claimed, deleted } = await claimIdle(
           this.commands,
           stream,
