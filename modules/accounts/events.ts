@@ -7,6 +7,11 @@ import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
 import { id, money } from "../../lib/schemas.ts";
 
+/** The consumer group every accounts process shares. */
+export const ACCOUNTS_GROUP = "accounts";
+/** The `source` of every envelope accounts writes. */
+export const ACCOUNTS_SOURCE = "accounts";
+
 export const customerRegistered = defineEvent(
   "accounts.customer_registered",
   z.object({ customer_id: id, name: z.string(), email: z.string() }),

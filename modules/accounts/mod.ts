@@ -1,49 +1,32 @@
 /**
  * The accounts module: customers, balances, and the one charge (and at most
- * one refund) per order that the order saga asks for.
+ * one refund) per order that the order saga asks for. Its only entry; other
+ * modules may import `events.ts`, nothing else.
  *
  * @module
  */
 import { Guard } from "../../lib/auth.ts";
-import type { ModuleContext, ModuleDefinition, RunningModule } from "../../lib/module.ts";
-import { OutboxRelay } from "../../lib/outbox.ts";
-import { Accounts } from "./domain/accounts.ts";
-import { accountsHandler, accountsSubscriptions } from "./handlers.ts";
-import { accountsDocs, accountsRoutes } from "./http/routes.ts";
+import { defineModule, redisOf } from "../../lib/define_module.ts";
+import { ACCOUNTS_GROUP } from "./events.ts";
+import { accountsHandlers } from "./handlers.ts";
+import { accountsDocs } from "./http/docs.ts";
+import { accountsRoutes } from "./http/routes.ts";
+import { AccountsService } from "./service.ts";
 import { MemoryAccountsStore } from "./store/memory.ts";
 import { RedisAccountsStore } from "./store/redis.ts";
 import type { AccountsStore } from "./store/types.ts";
 
-function openStore(ctx: ModuleContext): AccountsStore {
-  if (ctx.store === "memory") return new MemoryAccountsStore();
-  if (!ctx.redis) throw new Error('The accounts module needs a Redis connection for store "redis"');
-  return new RedisAccountsStore(ctx.redis, `${ctx.keyPrefix}accounts:`);
-}
-
-export const accountsModule: ModuleDefinition = {
+export const accountsModule = defineModule({
   name: "accounts",
   docs: accountsDocs,
-  async start(ctx: ModuleContext): Promise<RunningModule> {
-    const log = ctx.log.child({ module: "accounts" });
-    const store = openStore(ctx);
-    const relay = new OutboxRelay(store.outbox, ctx.bus, log);
-    const accounts = new Accounts(store, ctx.settings, () => relay.wake());
-    // Subscribed before the relay starts: if subscribing fails, no timer is left behind.
-    const subscription = await ctx.bus.subscribe(
-      "accounts",
-      accountsSubscriptions,
-      accountsHandler(accounts, log),
-    );
-    relay.start();
-    return {
-      name: "accounts",
-      routes: accountsRoutes(accounts, new Guard(ctx.settings)),
-      ready: () => store.ping(),
-      async stop() {
-        // Handlers first, so the relay's last drain publishes what they wrote.
-        await subscription.close();
-        await relay.stop();
-      },
-    };
+  group: ACCOUNTS_GROUP,
+  handlers: accountsHandlers,
+  openStore: (context): AccountsStore =>
+    context.store === "memory"
+      ? new MemoryAccountsStore()
+      : new RedisAccountsStore(redisOf(context, "accounts"), context.keyPrefix),
+  wire({ context, store, wakeRelay }) {
+    const service = new AccountsService(store, context.settings, wakeRelay);
+    return { service, routes: accountsRoutes(service, new Guard(context.settings)) };
   },
-};
+});

@@ -5,23 +5,29 @@
  *
  * @module
  */
-import type { Envelope, EventData } from "../../../bus/types.ts";
-import { issueToken } from "../../../lib/auth.ts";
-import { invalid, notFound, tooManyRequests, unauthorized } from "../../../lib/errors.ts";
-import { outboxEvent } from "../../../lib/outbox.ts";
-import type { Settings } from "../../../lib/settings.ts";
-import type { paymentRequested, refundRequested } from "../../orders/events.ts";
-import { customerRegistered, paymentFailed, paymentRefunded, paymentSucceeded } from "../events.ts";
+import type { Envelope, EventData } from "../../bus/types.ts";
+import { issueToken } from "../../lib/auth.ts";
+import { invalid, notFound, tooManyRequests, unauthorized } from "../../lib/errors.ts";
+import { outboxEvent } from "../../lib/outbox.ts";
+import type { Settings } from "../../lib/settings.ts";
+import type { paymentRequested, refundRequested } from "../orders/events.ts";
+import {
+  ACCOUNTS_SOURCE,
+  customerRegistered,
+  paymentFailed,
+  paymentRefunded,
+  paymentSucceeded,
+} from "./events.ts";
 import {
   hashPassword,
   OWASP_SCRYPT,
   type ScryptCost,
   verifyNothing,
   verifyPassword,
-} from "./passwords.ts";
-import { emailKey } from "./rules.ts";
+} from "./domain/passwords.ts";
+import { emailKey } from "./domain/rules.ts";
+import type { AccountsStore } from "./store/types.ts";
 import type {
-  AccountsStore,
   Customer,
   CustomerPage,
   CustomerQuery,
@@ -29,10 +35,7 @@ import type {
   PaymentOutcome,
   PaymentRecord,
   RefundOutcome,
-} from "../store/types.ts";
-
-/** Names the publisher in every envelope accounts writes. */
-export const SOURCE = "accounts";
+} from "./domain/types.ts";
 
 export interface SignUp {
   name: string;
@@ -53,7 +56,7 @@ export interface SignedIn {
 /** One answer for a wrong email and a wrong password, so neither is confirmed. */
 const WRONG_CREDENTIALS = "The email or the password is wrong";
 
-export class Accounts {
+export class AccountsService {
   /** `changed` is called after every write that appended to the outbox (the relay's wake). */
   constructor(
     readonly store: AccountsStore,
@@ -70,7 +73,7 @@ export class Accounts {
       throw invalid(`Opening balance ${opening} plus the sign-up credit ${credit} is too large`);
     }
     const id = `cus_${crypto.randomUUID().replaceAll("-", "")}`;
-    const registered = outboxEvent(SOURCE, customerRegistered, {
+    const registered = outboxEvent(ACCOUNTS_SOURCE, customerRegistered, {
       customer_id: id,
       name: input.name,
       email: input.email,
@@ -156,12 +159,17 @@ export class Accounts {
   ): Promise<PaymentOutcome> {
     const { order_id, customer_id, amount } = cause.data;
     const failed = (reason: "insufficient_funds" | "unknown_customer" | "voided") =>
-      outboxEvent(SOURCE, paymentFailed, { order_id, customer_id, reason }, cause);
+      outboxEvent(ACCOUNTS_SOURCE, paymentFailed, { order_id, customer_id, reason }, cause);
     const outcome = await this.store.takePayment(
       { order_id, customer_id, amount },
       new Date().toISOString(),
       {
-        succeeded: outboxEvent(SOURCE, paymentSucceeded, { order_id, customer_id, amount }, cause),
+        succeeded: outboxEvent(
+          ACCOUNTS_SOURCE,
+          paymentSucceeded,
+          { order_id, customer_id, amount },
+          cause,
+        ),
         insufficient_funds: failed("insufficient_funds"),
         unknown_customer: failed("unknown_customer"),
         voided: failed("voided"),
@@ -181,7 +189,7 @@ export class Accounts {
       customer_id,
       new Date().toISOString(),
       (charge) =>
-        outboxEvent(SOURCE, paymentRefunded, {
+        outboxEvent(ACCOUNTS_SOURCE, paymentRefunded, {
           order_id,
           customer_id: charge.customer_id,
           amount: charge.amount,

@@ -1,6 +1,6 @@
 /**
  * The payment rules, as plain functions. The memory store applies them
- * directly; the Redis store's Lua scripts (`store/scripts.ts`) mirror them,
+ * directly; the Redis store's Lua scripts (`store/redis_scripts.ts`) mirror them,
  * and the shared store conformance suite checks that both agree.
  *
  * @module
@@ -12,7 +12,7 @@ import type {
   LedgerEntry,
   MoneyAudit,
   PaymentRecord,
-} from "../store/types.ts";
+} from "./types.ts";
 
 export type PaymentDecision =
   /** The order already has a payment record: answer nothing new. */

@@ -8,22 +8,11 @@ import { Hono } from "hono";
 import type { Guard } from "../../../lib/auth.ts";
 import { forbidden, invalid } from "../../../lib/errors.ts";
 import { param, readBody, readQuery } from "../../../lib/http.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import type { Accounts } from "../domain/accounts.ts";
-import type { CustomerPosition } from "../store/types.ts";
+import type { AccountsService } from "../service.ts";
+import type { CustomerPosition } from "../domain/types.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import {
-  customerListView,
-  customerOut,
-  customerView,
-  depositBody,
-  ledgerView,
-  listCustomersQuery,
-  paymentView,
-  signedUpView,
-  signUpBody,
-} from "./schemas.ts";
-import { sessionDocs, sessionRoutes, setCookieFor } from "./sessions.ts";
+import { customerOut, depositBody, listCustomersQuery, signUpBody } from "./schemas.ts";
+import { sessionRoutes, setCookieFor } from "./sessions.ts";
 
 /** Where the page a cursor asks for starts: null without one, 400 for one we did not write. */
 function startOf(cursor: string | undefined): CustomerPosition | null {
@@ -33,7 +22,7 @@ function startOf(cursor: string | undefined): CustomerPosition | null {
   return position;
 }
 
-export function accountsRoutes(accounts: Accounts, guard: Guard): Hono {
+export function accountsRoutes(accounts: AccountsService, guard: Guard): Hono {
   const app = new Hono();
 
   app.post("/accounts/customers", async (c) => {
@@ -93,62 +82,3 @@ export function accountsRoutes(accounts: Accounts, guard: Guard): Hono {
   app.route("/", sessionRoutes(accounts, guard));
   return app;
 }
-
-export const accountsDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/accounts/customers",
-    summary: "Sign up a customer; returns its token and (unless the admin calls) sets the " +
-      "session cookie. With a `password` (8 to 256 characters) the customer can sign in again. " +
-      "An opening balance needs the admin token.",
-    access: "open",
-    status: 201,
-    body: signUpBody,
-    response: signedUpView,
-  },
-  {
-    method: "get",
-    path: "/accounts/customers",
-    summary: "Customers, newest first; `q` matches a case-insensitive substring of the name or " +
-      "email. `limit` per page (default 100, at most 1000); pass a page's `next_cursor` as " +
-      "`cursor` for the next page (`next_cursor` is null on the last one).",
-    access: "admin",
-    status: 200,
-    query: listCustomersQuery,
-    response: customerListView,
-  },
-  {
-    method: "get",
-    path: "/accounts/customers/:id",
-    summary: "A customer and its balance",
-    access: "admin or customer",
-    status: 200,
-    response: customerView,
-  },
-  {
-    method: "post",
-    path: "/accounts/customers/:id/deposits",
-    summary: "Credit a customer's balance",
-    access: "admin",
-    status: 200,
-    body: depositBody,
-    response: customerView,
-  },
-  {
-    method: "get",
-    path: "/accounts/customers/:id/ledger",
-    summary: "A customer's ledger of deposits, charges and refunds, oldest first",
-    access: "admin or customer",
-    status: 200,
-    response: ledgerView,
-  },
-  {
-    method: "get",
-    path: "/accounts/payments/:order_id",
-    summary: "What happened to an order's payment: charged, failed, voided or refunded",
-    access: "admin",
-    status: 200,
-    response: paymentView,
-  },
-  ...sessionDocs,
-];

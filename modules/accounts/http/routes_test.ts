@@ -4,10 +4,11 @@ import { Guard } from "../../../lib/auth.ts";
 import { installErrorHandling } from "../../../lib/http.ts";
 import { testSettings } from "../../../lib/settings.ts";
 import type { Settings } from "../../../lib/settings.ts";
-import { Accounts } from "../domain/accounts.ts";
+import { AccountsService } from "../service.ts";
 import { MemoryAccountsStore } from "../store/memory.ts";
 import { openApiDocument } from "../../../lib/openapi.ts";
-import { accountsDocs, accountsRoutes } from "./routes.ts";
+import { accountsRoutes } from "./routes.ts";
+import { accountsDocs } from "./docs.ts";
 
 const ADMIN = "test-admin-token";
 
@@ -18,7 +19,7 @@ function setup(overrides: Partial<Settings> = {}) {
   installErrorHandling(app, (error) => {
     throw error;
   });
-  app.route("/", accountsRoutes(new Accounts(store, settings), new Guard(settings)));
+  app.route("/", accountsRoutes(new AccountsService(store, settings), new Guard(settings)));
   const call = async (
     method: string,
     path: string,

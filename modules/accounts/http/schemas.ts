@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { id, money, timestamp } from "../../../lib/schemas.ts";
-import type { Customer } from "../store/types.ts";
+import type { Customer } from "../domain/types.ts";
 import { MAX_CURSOR_LENGTH } from "./cursor.ts";
 
 /** Customers per listing page: by default, and at most. */

@@ -14,9 +14,8 @@ import {
 } from "../../../lib/auth.ts";
 import { AppError, unauthorized } from "../../../lib/errors.ts";
 import { readBody } from "../../../lib/http.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import type { Accounts, SignedIn } from "../domain/accounts.ts";
-import { currentSessionView, sessionView, signInBody } from "./schemas.ts";
+import type { AccountsService, SignedIn } from "../service.ts";
+import { signInBody } from "./schemas.ts";
 
 /** Sets the cookie to live exactly as long as the token it holds. */
 export function setCookieFor(c: Context, signedIn: SignedIn): void {
@@ -24,7 +23,7 @@ export function setCookieFor(c: Context, signedIn: SignedIn): void {
   setSessionCookie(c, signedIn.token, ttlS);
 }
 
-export function sessionRoutes(accounts: Accounts, guard: Guard): Hono {
+export function sessionRoutes(accounts: AccountsService, guard: Guard): Hono {
   const app = new Hono();
 
   app.post("/accounts/sessions", async (c) => {
@@ -65,32 +64,3 @@ export function sessionRoutes(accounts: Accounts, guard: Guard): Hono {
 
   return app;
 }
-
-export const sessionDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/accounts/sessions",
-    summary: "Sign in with email and password: a token, and the `bazaar_session` cookie " +
-      "(HttpOnly, SameSite=Lax). 401 for a wrong email or password; past SIGNIN_FAILURE_LIMIT " +
-      "failures per email or client address in SIGNIN_WINDOW_S, 429 with Retry-After.",
-    access: "open",
-    status: 200,
-    body: signInBody,
-    response: sessionView,
-  },
-  {
-    method: "get",
-    path: "/accounts/sessions/current",
-    summary: "Who is signed in (the session cookie or a customer bearer token); 401 when no one",
-    access: "customer",
-    status: 200,
-    response: currentSessionView,
-  },
-  {
-    method: "delete",
-    path: "/accounts/sessions",
-    summary: "Sign out: clears the session cookie (the token itself lives until it expires)",
-    access: "open",
-    status: 204,
-  },
-];

@@ -3,7 +3,11 @@ import type { StoreKind } from "../../../lib/module.ts";
 import { issueToken, signCustomerToken } from "../../../lib/auth.ts";
 import type { Settings } from "../../../lib/settings.ts";
 import { delay, waitFor } from "../../../testing/wait.ts";
-import { type AccountsApp, redisUrl, withAccountsApp } from "./_harness.ts";
+import {
+  type AccountsApp,
+  redisUrl,
+  withAccountsApp,
+} from "../../../testing/modules/accounts/http_harness.ts";
 
 const PASSWORD = "correct horse battery";
 

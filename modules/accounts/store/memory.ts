@@ -18,8 +18,8 @@ import {
   listsAfter,
   positionOf,
 } from "../domain/rules.ts";
+import type { AccountsStore, PaymentEvents } from "./types.ts";
 import type {
-  AccountsStore,
   Credentials,
   Customer,
   CustomerPage,
@@ -27,12 +27,11 @@ import type {
   LedgerEntry,
   MoneyAudit,
   NewCustomer,
-  PaymentEvents,
   PaymentOutcome,
   PaymentRecord,
   PaymentRequest,
   RefundOutcome,
-} from "./types.ts";
+} from "../domain/types.ts";
 
 export class MemoryAccountsStore implements AccountsStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();

@@ -1,5 +1,5 @@
 import { memoryStoreHarness } from "../../../testing/store_suite.ts";
-import { runAccountsStoreConformance } from "./conformance.ts";
+import { runAccountsStoreConformance } from "../../../testing/modules/accounts/store_conformance.ts";
 import { MemoryAccountsStore } from "./memory.ts";
 
 runAccountsStoreConformance(memoryStoreHarness(() => new MemoryAccountsStore()));

@@ -12,7 +12,7 @@
  * - `outbox` stream read by the OutboxRelay
  * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`)
  *
- * Each change is one Lua script (`scripts.ts`) that also XADDs its events.
+ * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events.
  *
  * @module
  */
@@ -27,9 +27,9 @@ import {
   depositScript,
   refundPaymentScript,
   takePaymentScript,
-} from "./scripts.ts";
+} from "./redis_scripts.ts";
+import type { AccountsStore, PaymentEvents } from "./types.ts";
 import type {
-  AccountsStore,
   Credentials,
   Customer,
   CustomerPage,
@@ -39,13 +39,12 @@ import type {
   LedgerEntry,
   MoneyAudit,
   NewCustomer,
-  PaymentEvents,
   PaymentOutcome,
   PaymentRecord,
   PaymentRequest,
   PaymentStatus,
   RefundOutcome,
-} from "./types.ts";
+} from "../domain/types.ts";
 
 /** How often a refund re-reads a record that changed under it before giving up. */
 const REFUND_ATTEMPTS = 5;
@@ -66,8 +65,11 @@ export class RedisAccountsStore implements AccountsStore {
   readonly outbox: LeasedOutbox;
   readonly signIns: RedisFailureLimiter;
 
-  /** `prefix` is `<keyPrefix>accounts:`. */
-  constructor(private readonly redis: Redis, private readonly prefix: string) {
+  readonly #prefix: string;
+
+  /** Every key under `<keyPrefix>accounts:`. */
+  constructor(private readonly redis: Redis, keyPrefix: string) {
+    const prefix = this.#prefix = `${keyPrefix}accounts:`;
     this.stream = new RedisOutbox(redis, `${prefix}outbox`);
     this.outbox = new LeasedOutbox(redis, this.stream);
     this.signIns = new RedisFailureLimiter(redis, `${prefix}signin:`);
@@ -283,19 +285,19 @@ export class RedisAccountsStore implements AccountsStore {
   }
 
   #index(): string {
-    return `${this.prefix}customers`;
+    return `${this.#prefix}customers`;
   }
   #customer(id: string): string {
-    return `${this.prefix}customer:${id}`;
+    return `${this.#prefix}customer:${id}`;
   }
   #ledger(id: string): string {
-    return `${this.prefix}ledger:${id}`;
+    return `${this.#prefix}ledger:${id}`;
   }
   #email(email: string): string {
-    return `${this.prefix}email:${emailKey(email)}`;
+    return `${this.#prefix}email:${emailKey(email)}`;
   }
   #payment(orderId: string): string {
-    return `${this.prefix}payment:${orderId}`;
+    return `${this.#prefix}payment:${orderId}`;
   }
 }
 

@@ -4,14 +4,14 @@ import { openKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
 import { redisStoreHarness } from "../../../testing/store_suite.ts";
 import { customerRegistered, paymentFailed, paymentSucceeded } from "../events.ts";
-import { runAccountsStoreConformance } from "./conformance.ts";
+import { runAccountsStoreConformance } from "../../../testing/modules/accounts/store_conformance.ts";
 import { RedisAccountsStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
 
 runAccountsStoreConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
-    store: new RedisAccountsStore(redis, `${keyPrefix}accounts:`),
+    store: new RedisAccountsStore(redis, keyPrefix),
   })),
 );
 
@@ -22,7 +22,7 @@ Deno.test({
     const keyspace = await openKeyspace(url!);
     try {
       const [a, b] = [keyspace.redis, await keyspace.connect()].map((redis) =>
-        new RedisAccountsStore(redis, `${keyspace.keyPrefix}accounts:`)
+        new RedisAccountsStore(redis, keyspace.keyPrefix)
       ) as [RedisAccountsStore, RedisAccountsStore];
       const at = new Date().toISOString();
       const registered = outboxEvent("accounts", customerRegistered, {

@@ -12,14 +12,14 @@ import { Guard, requireSameOriginForCookies, SESSION_COOKIE } from "../../../lib
 import { installErrorHandling } from "../../../lib/http.ts";
 import type { StoreKind } from "../../../lib/module.ts";
 import { type Settings, testSettings } from "../../../lib/settings.ts";
-import { openKeyspace } from "../../../testing/redis.ts";
-import { serviceUrl } from "../../../testing/services.ts";
-import { Accounts } from "../domain/accounts.ts";
-import type { ScryptCost } from "../domain/passwords.ts";
-import { MemoryAccountsStore } from "../store/memory.ts";
-import { RedisAccountsStore } from "../store/redis.ts";
-import type { AccountsStore } from "../store/types.ts";
-import { accountsRoutes } from "./routes.ts";
+import { openKeyspace } from "../../redis.ts";
+import { serviceUrl } from "../../services.ts";
+import { AccountsService } from "../../../modules/accounts/service.ts";
+import type { ScryptCost } from "../../../modules/accounts/domain/passwords.ts";
+import { MemoryAccountsStore } from "../../../modules/accounts/store/memory.ts";
+import { RedisAccountsStore } from "../../../modules/accounts/store/redis.ts";
+import type { AccountsStore } from "../../../modules/accounts/store/types.ts";
+import { accountsRoutes } from "../../../modules/accounts/http/routes.ts";
 
 export const ORIGIN = "http://shop.test";
 /** Cheap enough for tests that hash dozens of times; production uses OWASP_SCRYPT. */
@@ -64,7 +64,7 @@ export function accountsApp(store: AccountsStore, overrides: Partial<Settings> =
   app.use("*", requireSameOriginForCookies());
   app.route(
     "/",
-    accountsRoutes(new Accounts(store, settings, () => {}, TEST_COST), new Guard(settings)),
+    accountsRoutes(new AccountsService(store, settings, () => {}, TEST_COST), new Guard(settings)),
   );
   const call = async (method: string, path: string, options: CallOptions = {}) => {
     const headers: Record<string, string> = {};
@@ -114,7 +114,7 @@ export async function withAccountsApp(
   if (kind === "memory") return await body(accountsApp(new MemoryAccountsStore(), overrides));
   const keyspace = await openKeyspace(redisUrl!);
   try {
-    const store = new RedisAccountsStore(keyspace.redis, `${keyspace.keyPrefix}accounts:`);
+    const store = new RedisAccountsStore(keyspace.redis, keyspace.keyPrefix);
     await body(accountsApp(store, overrides));
   } finally {
     await keyspace.close();

@@ -8,11 +8,17 @@ import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { customerRegistered, paymentFailed, paymentRefunded, paymentSucceeded } from "../events.ts";
-import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
-import { moneyAddsUp } from "../domain/rules.ts";
-import { runCustomerConformance } from "./conformance_customers.ts";
-import type { AccountsStore, PaymentEvents, PaymentRecord } from "./types.ts";
+import {
+  customerRegistered,
+  paymentFailed,
+  paymentRefunded,
+  paymentSucceeded,
+} from "../../../modules/accounts/events.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../store_suite.ts";
+import { moneyAddsUp } from "../../../modules/accounts/domain/rules.ts";
+import { runCustomerConformance } from "./store_conformance_customers.ts";
+import type { AccountsStore, PaymentEvents } from "../../../modules/accounts/store/types.ts";
+import type { PaymentRecord } from "../../../modules/accounts/domain/types.ts";
 
 export type AccountsStoreHarness = StoreHarness<OpenedStore<AccountsStore>>;
 

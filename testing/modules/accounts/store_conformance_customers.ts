@@ -7,10 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
-import { waitFor } from "../../../testing/wait.ts";
-import { customerRegistered } from "../events.ts";
-import type { AccountsStore, CustomerPosition } from "./types.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../store_suite.ts";
+import { waitFor } from "../../wait.ts";
+import { customerRegistered } from "../../../modules/accounts/events.ts";
+import type { AccountsStore } from "../../../modules/accounts/store/types.ts";
+import type { CustomerPosition } from "../../../modules/accounts/domain/types.ts";
 
 const HASH = "scrypt$131072$8$1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U";
 
