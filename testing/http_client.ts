@@ -5,6 +5,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 
 export interface Reply {
   status: number;
@@ -55,4 +56,16 @@ export function remoteCaller(base: string | ((path: string) => string)): Call {
     const url = typeof base === "string" ? base : base(path);
     return fetch(`${url}${path}`, init);
   });
+}
+
+/** The SPEC error body, `{error: {code, message}}`, with one of the allowed statuses. */
+export function assertErrorBody(reply: Reply, status: number | number[]): void {
+  const allowed = Array.isArray(status) ? status : [status];
+  assert.ok(
+    allowed.includes(reply.status),
+    `status ${reply.status}: ${JSON.stringify(reply.body)}`,
+  );
+  const error = (reply.body as { error?: { code?: unknown; message?: unknown } }).error;
+  assert.equal(typeof error?.code, "string", JSON.stringify(reply.body));
+  assert.equal(typeof error?.message, "string");
 }

@@ -14,6 +14,8 @@ import { serviceUrl, uniqueName } from "./services.ts";
 import { deleteKeys } from "../bus/redis/cleanup.ts";
 import { deleteNamespace } from "../bus/nats/bus.ts";
 import { type Call, httpCaller } from "./http_client.ts";
+import { gatedBus, type Gates } from "./gated_bus.ts";
+import { Shop } from "./shop.ts";
 
 export type { Reply, RequestOptions } from "./http_client.ts";
 
@@ -37,19 +39,21 @@ export function setupAvailable(setup: Setup): boolean {
   return setup === "redis" || serviceUrl("NATS_URL") !== null;
 }
 
+export interface SystemOptions {
+  settings?: Partial<Settings>;
+  modules?: readonly ModuleName[];
+  wrapBus?: (bus: Bus) => Bus;
+  namespace?: string;
+  keyPrefix?: string;
+  /** Another Redis than REDIS_URL (a database of the test's own, say). */
+  redisUrl?: string;
+  /** Leave the keys and streams behind (a test that inspects them cleans up itself). */
+  keep?: boolean;
+}
+
 export async function startSystem(
   setup: Setup,
-  options: {
-    settings?: Partial<Settings>;
-    modules?: readonly ModuleName[];
-    wrapBus?: (bus: Bus) => Bus;
-    namespace?: string;
-    keyPrefix?: string;
-    /** Another Redis than REDIS_URL (a database of the test's own, say). */
-    redisUrl?: string;
-    /** Leave the keys and streams behind (a test that inspects them cleans up itself). */
-    keep?: boolean;
-  } = {},
+  options: SystemOptions = {},
 ): Promise<TestSystem> {
   const settings = testSettings(options.settings);
   const namespace = options.namespace ?? uniqueName("ns");
@@ -90,4 +94,26 @@ export async function startSystem(
       if (setup === "nats") await deleteNamespace(busUrl, namespace);
     },
   };
+}
+
+/**
+ * Runs `body` on a fresh system whose bus is gated (nothing is held until
+ * `gates.hold` is called), with a shop over it; stops the system however
+ * `body` ends.
+ */
+export async function withSystem(
+  setup: Setup,
+  body: (system: TestSystem, shop: Shop, gates: Gates) => Promise<void>,
+  options: Omit<SystemOptions, "wrapBus"> = {},
+): Promise<void> {
+  let gates!: Gates;
+  const system = await startSystem(setup, {
+    ...options,
+    wrapBus: (bus) => (gates = gatedBus(bus)).bus,
+  });
+  try {
+    await body(system, new Shop(system), gates);
+  } finally {
+    await system.stop();
+  }
 }

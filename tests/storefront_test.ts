@@ -7,28 +7,10 @@
 import assert from "node:assert/strict";
 import { signCustomerToken } from "../lib/auth.ts";
 import { stockCommitRequested } from "../modules/orders/events.ts";
-import { gatedBus, type Gates } from "../testing/gated_bus.ts";
 import { type Customer, Shop } from "../testing/shop.ts";
 import { SseReader } from "../testing/sse.ts";
-import { type Setup, setupAvailable, startSystem, type TestSystem } from "../testing/system.ts";
+import { setupAvailable, type TestSystem, withSystem } from "../testing/system.ts";
 import { waitFor } from "../testing/wait.ts";
-
-async function withSystem(
-  setup: Setup,
-  body: (system: TestSystem, shop: Shop, gates: Gates) => Promise<void>,
-  options: Parameters<typeof startSystem>[1] = {},
-) {
-  let gates!: Gates;
-  const system = await startSystem(setup, {
-    ...options,
-    wrapBus: (bus) => (gates = gatedBus(bus)).bus,
-  });
-  try {
-    await body(system, new Shop(system), gates);
-  } finally {
-    await system.stop();
-  }
-}
 
 async function product(shop: Shop, name: string, tags: string[] = []): Promise<string> {
   const reply = await shop.system.call("POST", "/inventory/products", {
