@@ -7,6 +7,11 @@ import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
 import { id } from "../../lib/schemas.ts";
 
+/** The consumer group every messaging process shares. */
+export const MESSAGING_GROUP = "messaging";
+/** The `source` of every envelope messaging writes. */
+export const MESSAGING_SOURCE = "messaging";
+
 export const notificationKind = z.enum(["confirmed", "rejected", "cancelled", "refunded"]);
 
 /** A notification was recorded for an order's outcome (delivery follows on its channel). */

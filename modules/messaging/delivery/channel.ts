@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from "../../../lib/logger.ts";
-import type { Contact, Notification } from "../store/types.ts";
+import type { Contact, Notification } from "../domain/types.ts";
 
 /** One notification on its way out, with whom it is for when messaging knows. */
 export interface OutgoingMessage {

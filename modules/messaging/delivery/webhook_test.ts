@@ -6,8 +6,12 @@ import { waitFor } from "../../../testing/wait.ts";
 import { orderRejected } from "../../orders/events.ts";
 import { messagingEvents } from "../events.ts";
 import { messagingModule } from "../mod.ts";
-import type { Notification } from "../store/types.ts";
-import { assertSigned, receiver, SECRET } from "./_receiver.ts";
+import type { Notification } from "../domain/types.ts";
+import {
+  assertSigned,
+  receiver,
+  SECRET,
+} from "../../../testing/modules/messaging/webhook_receiver.ts";
 
 /** Messaging with WEBHOOK_URL set to `url`, on a private memory bus. */
 function withWebhookMessaging(

@@ -10,8 +10,10 @@
  *
  * @module
  */
+import { PeriodicTask } from "../../../lib/async/periodic.ts";
 import type { Logger } from "../../../lib/logger.ts";
-import type { MessagingStore, Notification } from "../store/types.ts";
+import type { MessagingStore } from "../store/types.ts";
+import type { Notification } from "../domain/types.ts";
 import { type Channel, PermanentDeliveryError } from "./channel.ts";
 
 export interface DeliveryOptions {
@@ -38,12 +40,8 @@ export class DeliveryWorker {
   readonly #channels: Map<string, Channel>;
   readonly #options: Required<DeliveryOptions>;
   readonly #abort = new AbortController();
-  #loop: Promise<void> | null = null;
   readonly #inFlight = new Set<Promise<void>>();
-  #stopped = false;
-  /** Set by wake() while we work, so the next nap is skipped. */
-  #woken = false;
-  #sleeping: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  readonly #task: PeriodicTask;
 
   constructor(
     private readonly store: MessagingStore,
@@ -60,23 +58,24 @@ export class DeliveryWorker {
       batch: options.batch ?? 20,
       graceMs: options.graceMs ?? 5_000,
     };
+    this.#task = new PeriodicTask(() => this.#claim(), {
+      intervalMs: this.#options.pollMs,
+      onError: (error) => this.log.warn("Delivery worker failed; will retry", { error }),
+    });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#task.start(0);
   }
 
   /** Look now: a notification was just recorded, or a send finished and made room. */
   wake(): void {
-    this.#woken = true;
-    this.#endNap();
+    this.#task.runNow();
   }
 
   /** Lets sends in flight finish (within the grace), aborts the rest, and ends the loop. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#endNap();
-    await this.#loop;
+    await this.#task.stop();
     if (this.#inFlight.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -90,36 +89,29 @@ export class DeliveryWorker {
 
   /**
    * Keeps up to `batch` sends in flight; one slow receiver holds up only its
-   * own slot, never the deliveries queued behind it.
+   * own slot, never the deliveries queued behind it. Says how long to wait
+   * before the next look: none after a full claim (more may be due behind
+   * it), else until the next delivery is due, at most the poll interval.
    */
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      this.#woken = false;
-      const room = this.#options.batch - this.#inFlight.size;
-      let claimed: Notification[] = [];
-      let healthy = true;
-      if (room > 0) {
-        try {
-          const now = Date.now();
-          claimed = await this.store.claimDeliveries(now, now + this.#options.leaseMs, room);
-        } catch (error) {
-          healthy = false;
-          this.log.warn("Could not claim deliveries; will retry", { error });
-        }
-      }
-      for (const notification of claimed) {
-        const sending: Promise<void> = this.#deliver(notification).finally(() => {
-          this.#inFlight.delete(sending);
-          this.wake();
-        });
-        this.#inFlight.add(sending);
-      }
-      // A full claim may have left more due behind it: look again at once.
-      if (room > 0 && claimed.length === room) continue;
-      if (!this.#woken) {
-        await this.#nap(healthy && room > 0 ? await this.#untilDue() : this.#options.pollMs);
-      }
+  async #claim(): Promise<number> {
+    const room = this.#options.batch - this.#inFlight.size;
+    if (room <= 0) return this.#options.pollMs;
+    let claimed: Notification[];
+    try {
+      const now = Date.now();
+      claimed = await this.store.claimDeliveries(now, now + this.#options.leaseMs, room);
+    } catch (error) {
+      this.log.warn("Could not claim deliveries; will retry", { error });
+      return this.#options.pollMs;
     }
+    for (const notification of claimed) {
+      const sending: Promise<void> = this.#deliver(notification).finally(() => {
+        this.#inFlight.delete(sending);
+        this.wake();
+      });
+      this.#inFlight.add(sending);
+    }
+    return claimed.length === room ? 0 : await this.#untilDue();
   }
 
   async #deliver(notification: Notification): Promise<void> {
@@ -187,21 +179,5 @@ export class DeliveryWorker {
       // Keep the poll interval; the claim that follows reports the trouble.
     }
     return this.#options.pollMs;
-  }
-
-  /** Sleeps `ms`, or less when wake() or stop() comes first. */
-  async #nap(ms: number): Promise<void> {
-    if (this.#stopped || this.#woken) return;
-    await new Promise<void>((resolve) => {
-      this.#sleeping = { timer: setTimeout(() => this.#endNap(), ms), resolve };
-    });
-  }
-
-  #endNap(): void {
-    const sleeping = this.#sleeping;
-    if (!sleeping) return;
-    this.#sleeping = null;
-    clearTimeout(sleeping.timer);
-    sleeping.resolve();
   }
 }

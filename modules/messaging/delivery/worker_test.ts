@@ -4,8 +4,8 @@ import { outboxEvent } from "../../../lib/outbox.ts";
 import { waitFor } from "../../../testing/wait.ts";
 import { notificationCreated } from "../events.ts";
 import { MemoryMessagingStore } from "../store/memory.ts";
-import type { Notification } from "../store/types.ts";
-import { receiver, SECRET } from "./_receiver.ts";
+import type { Notification } from "../domain/types.ts";
+import { receiver, SECRET } from "../../../testing/modules/messaging/webhook_receiver.ts";
 import { WebhookChannel } from "./webhook.ts";
 import { DeliveryWorker } from "./worker.ts";
 

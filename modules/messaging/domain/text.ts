@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Contact } from "../store/types.ts";
+import type { Contact } from "./types.ts";
 
 const formatters = new Map<string, Intl.NumberFormat>();
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { formatMoney } from "../domain/text.ts";
-import type { Invoice } from "../store/types.ts";
+import type { Invoice } from "../domain/types.ts";
 
 /** "US Dollar (USD)": the currency's English name and code. */
 function currencyName(currency: string): string {

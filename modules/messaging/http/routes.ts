@@ -8,15 +8,14 @@ import { Hono } from "hono";
 import type { Guard } from "../../../lib/auth.ts";
 import { forbidden } from "../../../lib/errors.ts";
 import { param, readQuery } from "../../../lib/http.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import type { Messaging } from "../domain/messaging.ts";
+import type { MessagingService } from "../service.ts";
 import { prefersHtml } from "./accept.ts";
 import { renderInvoiceHtml } from "./invoice_html.ts";
-import { invoiceView, notificationsQuery, notificationsView } from "./schemas.ts";
+import { notificationsQuery } from "./schemas.ts";
 
 const DEFAULT_LIMIT = 100;
 
-export function messagingRoutes(messaging: Messaging, guard: Guard): Hono {
+export function messagingRoutes(messaging: MessagingService, guard: Guard): Hono {
   const app = new Hono();
 
   app.get("/messaging/notifications", async (c) => {
@@ -52,23 +51,3 @@ export function messagingRoutes(messaging: Messaging, guard: Guard): Hono {
 
   return app;
 }
-
-export const messagingDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/messaging/notifications",
-    summary: "Notifications, newest first (a customer token sees only its own)",
-    access: "admin or customer",
-    status: 200,
-    query: notificationsQuery,
-    response: notificationsView,
-  },
-  {
-    method: "get",
-    path: "/messaging/invoices/:order_id",
-    summary: "The invoice of a confirmed order (JSON, or a printable page for Accept: text/html)",
-    access: "admin or customer",
-    status: 200,
-    response: invoiceView,
-  },
-];

@@ -5,17 +5,18 @@ import { installErrorHandling } from "../../../lib/http.ts";
 import { testSettings } from "../../../lib/settings.ts";
 import { createEnvelope } from "../../../bus/envelope.ts";
 import { orderConfirmed } from "../../orders/events.ts";
-import { Messaging } from "../domain/messaging.ts";
+import { MessagingService } from "../service.ts";
 import { MemoryMessagingStore } from "../store/memory.ts";
 import { openApiDocument } from "../../../lib/openapi.ts";
-import { messagingDocs, messagingRoutes } from "./routes.ts";
+import { messagingDocs } from "./docs.ts";
+import { messagingRoutes } from "./routes.ts";
 
 const ADMIN = "test-admin-token";
 const settings = testSettings();
 
 async function setup(currency = "USD") {
   const store = new MemoryMessagingStore();
-  const messaging = new Messaging(store, "log", () => {}, currency);
+  const messaging = new MessagingService(store, "log", () => {}, currency);
   const app = new Hono();
   installErrorHandling(app, (error) => {
     throw error;

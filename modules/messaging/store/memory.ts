@@ -6,17 +6,17 @@
  */
 import type { Envelope } from "../../../bus/types.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
+import { type MessagingStore } from "./types.ts";
 import {
   type Contact,
   type DeliveryResult,
   type Invoice,
   invoiceNumber,
-  type MessagingStore,
   type NewInvoice,
   type Notification,
   type NotificationFilter,
   type ProductName,
-} from "./types.ts";
+} from "../domain/types.ts";
 
 export class MemoryMessagingStore implements MessagingStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();

@@ -22,18 +22,18 @@ import {
   recordNotificationScript,
   saveProductNameScript,
   settleDeliveryScript,
-} from "./scripts.ts";
+} from "./redis_scripts.ts";
+import type { MessagingStore } from "./types.ts";
 import type {
   Contact,
   DeliveryResult,
   DeliveryStatus,
   Invoice,
-  MessagingStore,
   NewInvoice,
   Notification,
   NotificationFilter,
   ProductName,
-} from "./types.ts";
+} from "../domain/types.ts";
 
 type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
 
@@ -43,8 +43,11 @@ export class RedisMessagingStore implements MessagingStore {
   /** What the relay reads: the stream, one process at a time. */
   readonly outbox: LeasedOutbox;
 
-  /** `prefix` is `<keyPrefix>messaging:`. */
-  constructor(private readonly redis: Redis, private readonly prefix: string) {
+  readonly #prefix: string;
+
+  /** Every key under `<keyPrefix>messaging:`. */
+  constructor(private readonly redis: Redis, keyPrefix: string) {
+    const prefix = this.#prefix = `${keyPrefix}messaging:`;
     this.stream = new RedisOutbox(redis, `${prefix}outbox`);
     this.outbox = new LeasedOutbox(redis, this.stream);
   }
@@ -95,12 +98,12 @@ export class RedisMessagingStore implements MessagingStore {
     const recorded = await recordNotificationScript.run(this.redis, [
       this.#key(`once:${notification.kind}`, notification.order_id),
       this.#key("notification", notification.id),
-      `${this.prefix}notifications`,
+      `${this.#prefix}notifications`,
       this.#key("notifications:customer", notification.customer_id),
       this.#key("notifications:order", notification.order_id),
-      `${this.prefix}deliveries`,
+      `${this.#prefix}deliveries`,
       this.#key("invoice", notification.order_id),
-      `${this.prefix}invoice_seq`,
+      `${this.#prefix}invoice_seq`,
       this.stream.key,
     ], [
       notification.id,
@@ -132,7 +135,7 @@ export class RedisMessagingStore implements MessagingStore {
     }
     const index = filter.customer_id
       ? this.#key("notifications:customer", filter.customer_id)
-      : `${this.prefix}notifications`;
+      : `${this.#prefix}notifications`;
     return await this.#load(await this.redis.zrevrange(index, 0, filter.limit - 1));
   }
 
@@ -145,21 +148,21 @@ export class RedisMessagingStore implements MessagingStore {
   async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<Notification[]> {
     const ids = await claimDeliveriesScript.run(
       this.redis,
-      [`${this.prefix}deliveries`],
+      [`${this.#prefix}deliveries`],
       [now, leaseUntil, limit],
     ) as string[];
     return await this.#load(ids);
   }
 
   async nextDeliveryAt(): Promise<number | null> {
-    const [, score] = await this.redis.zrange(`${this.prefix}deliveries`, 0, 0, "WITHSCORES");
+    const [, score] = await this.redis.zrange(`${this.#prefix}deliveries`, 0, 0, "WITHSCORES");
     return score === undefined ? null : Number(score);
   }
 
   async settleDelivery(id: string, result: DeliveryResult): Promise<void> {
     await settleDeliveryScript.run(
       this.redis,
-      [`${this.prefix}deliveries`, this.#key("notification", id)],
+      [`${this.#prefix}deliveries`, this.#key("notification", id)],
       [
         id,
         result.status,
@@ -196,6 +199,6 @@ export class RedisMessagingStore implements MessagingStore {
   }
 
   #key(kind: string, id: string): string {
-    return `${this.prefix}${kind}:${id}`;
+    return `${this.#prefix}${kind}:${id}`;
   }
 }

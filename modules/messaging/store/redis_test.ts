@@ -4,15 +4,15 @@ import { openKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
 import { redisStoreHarness } from "../../../testing/store_suite.ts";
 import { notificationCreated } from "../events.ts";
-import { runMessagingStoreConformance } from "./conformance.ts";
+import { runMessagingStoreConformance } from "../../../testing/modules/messaging/store_conformance.ts";
 import { RedisMessagingStore } from "./redis.ts";
-import type { Notification } from "./types.ts";
+import type { Notification } from "../domain/types.ts";
 
 const url = serviceUrl("REDIS_URL");
 
 runMessagingStoreConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
-    store: new RedisMessagingStore(redis, `${keyPrefix}messaging:`),
+    store: new RedisMessagingStore(redis, keyPrefix),
   })),
 );
 
@@ -23,9 +23,7 @@ Deno.test({
     const keyspace = await openKeyspace(url!);
     try {
       const connections = [keyspace.redis, await keyspace.connect(), await keyspace.connect()];
-      const stores = connections.map((redis) =>
-        new RedisMessagingStore(redis, `${keyspace.keyPrefix}messaging:`)
-      );
+      const stores = connections.map((redis) => new RedisMessagingStore(redis, keyspace.keyPrefix));
       const attempt = (store: RedisMessagingStore, i: number) => {
         const notification: Notification = {
           id: `ntf-${i}`,

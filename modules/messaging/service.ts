@@ -6,27 +6,19 @@
  *
  * @module
  */
-import type { Envelope, EventData } from "../../../bus/types.ts";
-import { notFound } from "../../../lib/errors.ts";
-import { outboxEvent } from "../../../lib/outbox.ts";
-import type { customerRegistered } from "../../accounts/events.ts";
-import type { productSaved } from "../../inventory/events.ts";
-import type { orderConfirmed } from "../../orders/events.ts";
-import { notificationCreated } from "../events.ts";
-import type {
-  Contact,
-  Invoice,
-  MessagingStore,
-  NewInvoice,
-  Notification,
-  NotificationFilter,
-} from "../store/types.ts";
-import { composeMessage, type OutcomeFacts } from "./text.ts";
+import type { Envelope, EventData } from "../../bus/types.ts";
+import { notFound } from "../../lib/errors.ts";
+import { outboxEvent } from "../../lib/outbox.ts";
+import type { customerRegistered } from "../accounts/events.ts";
+import type { productSaved } from "../inventory/events.ts";
+import type { orderConfirmed } from "../orders/events.ts";
+import { MESSAGING_SOURCE, notificationCreated } from "./events.ts";
+import { invoiceOf } from "./domain/invoice.ts";
+import type { MessagingStore } from "./store/types.ts";
+import type { Invoice, Notification, NotificationFilter } from "./domain/types.ts";
+import { composeMessage, type OutcomeFacts } from "./domain/text.ts";
 
-/** Names the publisher in every envelope messaging writes. */
-export const SOURCE = "messaging";
-
-export class Messaging {
+export class MessagingService {
   /**
    * `channel` names where new notifications go; `changed` is called after each
    * new notification (it wakes the outbox relay and the delivery worker);
@@ -83,7 +75,7 @@ export class Messaging {
       attempts: 0,
       last_error: null,
     };
-    const created = outboxEvent(SOURCE, notificationCreated, {
+    const created = outboxEvent(MESSAGING_SOURCE, notificationCreated, {
       notification_id: notification.id,
       customer_id: customerId,
       order_id: facts.order_id,
@@ -123,33 +115,4 @@ export class Messaging {
       })),
     };
   }
-}
-
-/**
- * The invoice of a confirmed order: its lines at the prices fixed at
- * reservation, under the names the products had when it was issued.
- */
-export function invoiceOf(
-  order: EventData<typeof orderConfirmed>,
-  contact: Contact | null,
-  names: ReadonlyMap<string, string>,
-  issuedAt: string,
-): NewInvoice {
-  return {
-    order_id: order.order_id,
-    customer_id: order.customer_id,
-    items: order.items.map((item) => ({
-      product_id: item.product_id,
-      name: names.get(item.product_id) ?? null,
-      quantity: item.quantity,
-      unit_price: item.unit_price,
-      amount: item.quantity * item.unit_price,
-    })),
-    subtotal: order.subtotal,
-    fee: order.fee,
-    total: order.total,
-    issued_at: issuedAt,
-    customer_name: contact?.name ?? null,
-    customer_email: contact?.email ?? null,
-  };
 }

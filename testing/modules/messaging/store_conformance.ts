@@ -7,9 +7,14 @@
 import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { notificationCreated } from "../events.ts";
-import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
-import type { MessagingStore, NewInvoice, Notification, NotificationKind } from "./types.ts";
+import { notificationCreated } from "../../../modules/messaging/events.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../store_suite.ts";
+import type { MessagingStore } from "../../../modules/messaging/store/types.ts";
+import type {
+  NewInvoice,
+  Notification,
+  NotificationKind,
+} from "../../../modules/messaging/domain/types.ts";
 
 export type MessagingStoreHarness = StoreHarness<OpenedStore<MessagingStore>>;
 
