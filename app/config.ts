@@ -8,6 +8,8 @@
 import { parseArgs } from "node:util";
 import { DATA_MODULE_NAMES, MODULE_NAMES, type ModuleName, type StoreKind } from "../lib/module.ts";
 import { LOG_LEVELS, type LogLevel } from "../lib/logger.ts";
+import { BUS_KINDS, type BusKind } from "../bus/config.ts";
+import { DEFAULT_NAMESPACE, NAMESPACE, NAMESPACE_RULE } from "../bus/defaults.ts";
 import { redactUrl } from "../bus/redact.ts";
 
 export const VERSION = "0.1.0";
@@ -16,8 +18,9 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const BUS_NAMES = ["memory", "redis", "nats"] as const;
-export type BusName = typeof BUS_NAMES[number];
+/** What `--bus` may name: the adapters the bus factory knows. */
+export const BUS_NAMES = BUS_KINDS;
+export type BusName = BusKind;
 
 export interface ProcessConfig {
   modules: ModuleName[];
@@ -71,7 +74,7 @@ export const OPTIONS = {
   namespace: {
     env: "BUS_NAMESPACE",
     help: "bus namespace (Redis key and NATS stream prefix)",
-    fallback: "bazaar",
+    fallback: DEFAULT_NAMESPACE,
   },
   "admin-token": {
     env: "ADMIN_TOKEN",
@@ -159,6 +162,14 @@ export function checkUrl(name: string, value: string, schemes: string[]): string
   return value;
 }
 
+/** The namespace when it keeps the bus's one rule; a UsageError quoting it if not. */
+export function checkNamespace(namespace: string): string {
+  if (!NAMESPACE.test(namespace)) {
+    throw new UsageError(`--namespace "${namespace}" must be ${NAMESPACE_RULE}`);
+  }
+  return namespace;
+}
+
 export function parseConfig(
   args: string[],
   env: Record<string, string | undefined>,
@@ -230,10 +241,7 @@ export function parseConfig(
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`Unknown log level "${logLevel}": choose ${LOG_LEVELS.join(", ")}`);
   }
-  const namespace = pick("namespace");
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
-    throw new UsageError(`--namespace "${namespace}" must be 1-32 letters, digits, _ or -`);
-  }
+  const namespace = checkNamespace(pick("namespace"));
   const keyPrefix = (env.KEY_PREFIX ?? "").trim();
   if (!/^[A-Za-z0-9_:.-]{0,64}$/.test(keyPrefix)) {
     throw new UsageError(

@@ -17,7 +17,7 @@ import { createBus } from "../bus/factory.ts";
 import type { Bus, DeadLetter } from "../bus/types.ts";
 import { busRetentionOf, settingsFromEnv } from "../lib/settings.ts";
 import { consoleOutput, type Output } from "./_output.ts";
-import { checkUrl, OPTIONS, UsageError } from "./config.ts";
+import { checkNamespace, checkUrl, OPTIONS, UsageError } from "./config.ts";
 import { formatLetter, formatTable } from "./dlq_format.ts";
 
 const BUS_FLAGS = ["bus", "redis-url", "nats-url", "namespace"] as const;
@@ -116,10 +116,7 @@ export function parseDlq(
       `Dead letters live on a broker: use --bus redis or --bus nats (or BUS=…), not "${bus}"`,
     );
   }
-  const namespace = pick("namespace");
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
-    throw new UsageError(`--namespace "${namespace}" must be 1-32 letters, digits, _ or -`);
-  }
+  const namespace = checkNamespace(pick("namespace"));
   const busUrl = bus === "redis"
     ? checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"])
     : checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]);

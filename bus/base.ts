@@ -1,6 +1,7 @@
 /**
- * What publishing means on every adapter: validate, wrap in an envelope, open a
- * producer span, hand the envelope to the adapter's `send`.
+ * What every adapter shares above its broker. Publishing: validate, wrap in
+ * an envelope, open a producer span, hand the envelope to the adapter's
+ * `send`. Dead letters: replaying all of them is replaying each, in order.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type {
   Backlog,
   Bus,
   CloseOptions,
+  DeadLetter,
   DeadLetterStore,
   Envelope,
   EventContract,
@@ -21,6 +23,22 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "./types.ts";
+
+/** A dead-letter store that lists and replays one letter; replayAll follows from those. */
+export abstract class BaseDeadLetters implements DeadLetterStore {
+  abstract list(group?: string, limit?: number): Promise<DeadLetter[]>;
+  abstract replay(id: string): Promise<boolean>;
+
+  /** One at a time, oldest first: a letter another replay took meanwhile is not counted. */
+  async replayAll(group?: string): Promise<number> {
+    let replayed = 0;
+    for (const letter of await this.list(group)) {
+      // An unparsable letter can never go back (replay would say false anyway).
+      if (letter.envelope && await this.replay(letter.id)) replayed++;
+    }
+    return replayed;
+  }
+}
 
 export abstract class BaseBus implements Bus {
   abstract readonly kind: string;

@@ -7,6 +7,10 @@
  * @module
  */
 
+/** The adapters `createBus` can make, by the name a URL or `--bus` gives them. */
+export const BUS_KINDS = ["memory", "redis", "nats"] as const;
+export type BusKind = typeof BUS_KINDS[number];
+
 export interface BusConfig {
   /** Names the publisher in every envelope. */
   source: string;

@@ -79,5 +79,23 @@ export function assertGroupName(group: string): void {
   }
 }
 
+/** The namespace of a bus configured without one. */
+export const DEFAULT_NAMESPACE = "bazaar";
+/**
+ * Namespaces become Redis key segments, NATS subject tokens and stream names
+ * alike, so one rule for every adapter: no dots, colons, wildcards or spaces.
+ */
+export const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+/** The rule in words, for messages. */
+export const NAMESPACE_RULE = "1-64 letters, digits, _ or -";
+
+/** The namespace to use (the default when none is given); a RangeError quoting a bad one. */
+export function resolveNamespace(namespace: string = DEFAULT_NAMESPACE): string {
+  if (!NAMESPACE.test(namespace)) {
+    throw new RangeError(`Bus namespace "${namespace}" must be ${NAMESPACE_RULE}`);
+  }
+  return namespace;
+}
+
 /** Event types are dotted lower-case words, e.g. "order.placed". */
 export const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;

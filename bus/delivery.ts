@@ -96,13 +96,19 @@ export function deliver(request: DeliveryRequest): Outcome | Promise<Outcome> {
   );
 }
 
-/** The dead-letter record every adapter stores (its `id` is given by the store). */
+/**
+ * The dead-letter record every adapter stores (its `id` is given by the
+ * store), for a message dead on its `attempt`th delivery.
+ */
 export function deadLetterRecord(
   group: string,
   message: string | Envelope,
   outcome: Extract<Outcome, { action: "dead" }>,
-  attempts: number,
+  attempt: number,
+  options: Pick<ResolvedOptions, "maxDeliver">,
 ): Omit<DeadLetter, "id"> {
+  // Past maxDeliver, deliver() refused without running the handler: count only the runs.
+  const attempts = attempt > options.maxDeliver ? attempt - 1 : attempt;
   return {
     group,
     envelope: outcome.envelope,

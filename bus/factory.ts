@@ -5,15 +5,12 @@
  * @module
  */
 import type { Bus } from "./types.ts";
-import type { BusConfig } from "./config.ts";
+import type { BusConfig, BusKind } from "./config.ts";
 import { MemoryBus } from "./memory/bus.ts";
 import { RedisBus } from "./redis/bus.ts";
 import { NatsBus } from "./nats/bus.ts";
 
-export type { BusConfig } from "./config.ts";
-
-export const BUS_KINDS = ["memory", "redis", "nats"] as const;
-export type BusKind = typeof BUS_KINDS[number];
+export { BUS_KINDS, type BusConfig, type BusKind } from "./config.ts";
 
 /** Which adapter a URL names; throws a RangeError with the offending URL otherwise. */
 export function busKindOf(url: string): BusKind {

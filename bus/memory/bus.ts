@@ -5,12 +5,18 @@
  *
  * @module
  */
-import { BaseBus } from "../base.ts";
-import { type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
+import { BaseBus, BaseDeadLetters } from "../base.ts";
+import {
+  type ResolvedOptions,
+  resolveNamespace,
+  resolveRetention,
+  type Retention,
+} from "../defaults.ts";
 import { contractMap } from "../delivery.ts";
 import type { BusConfig } from "../config.ts";
 import type {
   Backlog,
+  DeadLetter,
   DeadLetterStore,
   Envelope,
   EventContract,
@@ -18,9 +24,28 @@ import type {
   Subscription,
 } from "../types.ts";
 import type { Broker } from "./broker.ts";
+import type { DeadLetterBox } from "./dead_letters.ts";
 import { Member } from "./member.ts";
 import { acquireBroker, releaseBroker } from "./registry.ts";
 import { toWire } from "./wire.ts";
+
+/** The broker's letters, reached as through a connection: failing once the bus is closed. */
+class MemoryDeadLetters extends BaseDeadLetters {
+  constructor(
+    private readonly letters: DeadLetterBox,
+    private readonly whileOpen: <T>(body: () => T) => Promise<T>,
+  ) {
+    super();
+  }
+
+  list(group?: string, limit?: number): Promise<DeadLetter[]> {
+    return this.whileOpen(() => this.letters.list(group, limit));
+  }
+
+  replay(id: string): Promise<boolean> {
+    return this.whileOpen(() => this.letters.replay(id));
+  }
+}
 
 export class MemoryBus extends BaseBus {
   readonly kind = "memory";
@@ -32,13 +57,11 @@ export class MemoryBus extends BaseBus {
   constructor(url: string, config: BusConfig) {
     super(config.source);
     this.#retention = resolveRetention(config.retention, config.retentionMs);
-    this.#broker = acquireBroker(url, config.namespace ?? "bazaar", this.#retention);
-    const letters = this.#broker.deadLetters;
-    this.deadLetters = {
-      list: (group, limit) => this.#whileOpen(() => letters.list(group, limit)),
-      replay: (id) => this.#whileOpen(() => letters.replay(id)),
-      replayAll: (group) => this.#whileOpen(() => letters.replayAll(group)),
-    };
+    this.#broker = acquireBroker(url, resolveNamespace(config.namespace), this.#retention);
+    this.deadLetters = new MemoryDeadLetters(
+      this.#broker.deadLetters,
+      (body) => this.#whileOpen(body),
+    );
   }
 
   protected readBacklog(group: string): Promise<Backlog> {

@@ -157,9 +157,10 @@ export class ConsumerGroup {
     if (outcome.action === "retry") {
       this.broker.retryLater(this, message, attempt + 1, outcome.delayMs);
     } else if (outcome.action === "dead") {
-      // Past maxDeliver, deliver() refuses without running the handler.
-      const attempts = attempt > options.maxDeliver ? attempt - 1 : attempt;
-      this.broker.deadLetter(this.type, deadLetterRecord(this.name, message, outcome, attempts));
+      this.broker.deadLetter(
+        this.type,
+        deadLetterRecord(this.name, message, outcome, attempt, options),
+      );
     }
   }
 

@@ -49,14 +49,6 @@ export class DeadLetterBox {
     this.resend(entry.type, entry.letter.group, entry.letter.envelope);
     return true;
   }
-
-  replayAll(group?: string): number {
-    let count = 0;
-    for (const { letter } of [...this.#entries.values()]) {
-      if ((group === undefined || letter.group === group) && this.replay(letter.id)) count++;
-    }
-    return count;
-  }
 }
 
 /** Freezes a JSON value and everything in it; returns it. */

@@ -37,7 +37,7 @@ import { logNats } from "./_log.ts";
 import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
-import { DEFAULT_NAMESPACE, type NatsNames, natsNames } from "./names.ts";
+import { type NatsNames, natsNames } from "./names.ts";
 import { ensureStreams } from "./streams.ts";
 import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
 
@@ -103,7 +103,7 @@ export class NatsBus extends BaseBus {
 
   /** Connects and creates (or updates) the namespace's streams. */
   static async connect(url: string, config: BusConfig): Promise<NatsBus> {
-    const names = natsNames(config.namespace ?? DEFAULT_NAMESPACE);
+    const names = natsNames(config.namespace);
     const retention = resolveRetention(
       config.retention ?? NATS_DEFAULT_RETENTION,
       config.retentionMs,

@@ -15,7 +15,8 @@ import {
 import { delay } from "../../lib/async/delay.ts";
 import { assertGroupName } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
-import type { DeadLetter, DeadLetterStore } from "../types.ts";
+import { BaseDeadLetters } from "../base.ts";
+import type { DeadLetter } from "../types.ts";
 import { logNats } from "./_log.ts";
 import type { NatsNames } from "./names.ts";
 import { apiErrorCode } from "./streams.ts";
@@ -46,12 +47,13 @@ function toDeadLetter(stored: StoredMsg, prefix: string): DeadLetter {
   }
 }
 
-export class NatsDeadLetters implements DeadLetterStore {
+export class NatsDeadLetters extends BaseDeadLetters {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #names: NatsNames;
 
   constructor(js: JetStreamClient, jsm: JetStreamManager, names: NatsNames) {
+    super();
     this.#js = js;
     this.#jsm = jsm;
     this.#names = names;
@@ -116,14 +118,6 @@ export class NatsDeadLetters implements DeadLetterStore {
       throw error;
     }
     return true;
-  }
-
-  async replayAll(group?: string): Promise<number> {
-    let replayed = 0;
-    for (const letter of await this.list(group)) {
-      if (await this.replay(letter.id)) replayed++;
-    }
-    return replayed;
   }
 
   /** The first letter at or after `seq` on `filter`, or null. */

@@ -6,11 +6,7 @@
  *
  * @module
  */
-
-export const DEFAULT_NAMESPACE = "bazaar";
-
-/** Namespaces become subject tokens and stream names, so no dots, wildcards or spaces. */
-export const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+import { resolveNamespace } from "../defaults.ts";
 
 export interface NatsNames {
   readonly namespace: string;
@@ -40,10 +36,9 @@ function typeToken(type: string): string {
   return type.replaceAll(".", "-");
 }
 
-export function natsNames(namespace: string): NatsNames {
-  if (!NAMESPACE.test(namespace)) {
-    throw new RangeError(`NATS bus namespace "${namespace}" must match ${NAMESPACE}`);
-  }
+/** The names of `namespace` (the default when none is given). */
+export function natsNames(namespace?: string): NatsNames {
+  namespace = resolveNamespace(namespace);
   const prefix = namespace.toUpperCase();
   return {
     namespace,

@@ -227,9 +227,7 @@ export class NatsSubscription implements Subscription {
     attempt: number,
     outcome: Extract<Outcome, { action: "dead" }>,
   ): Promise<void> {
-    // Past maxDeliver without an ack, the last delivery ran no handler.
-    const attempts = attempt > this.#options.maxDeliver ? attempt - 1 : attempt;
-    const record = deadLetterRecord(this.group, message, outcome, attempts);
+    const record = deadLetterRecord(this.group, message, outcome, attempt, this.#options);
     // Keyed by stream sequence, so a letter stored twice (term lost, message back) is deduplicated.
     const msgId = `dead:${this.group}:${msg.info.stream}:${msg.seq}`;
     const stored = await this.#ctx.storeDeadLetter(record, msgId);

@@ -8,7 +8,8 @@
  */
 import type { Redis } from "ioredis";
 import { decodeEnvelope, encodeEnvelope } from "../envelope.ts";
-import type { DeadLetter, DeadLetterStore, Envelope } from "../types.ts";
+import { BaseDeadLetters } from "../base.ts";
+import type { DeadLetter, Envelope } from "../types.ts";
 import type { RedisKeys } from "./keys.ts";
 import { fieldValue, parseEntries, type StreamEntry } from "./replies.ts";
 
@@ -43,12 +44,14 @@ export interface Origin {
   id: string;
 }
 
-export class RedisDeadLetters implements DeadLetterStore {
+export class RedisDeadLetters extends BaseDeadLetters {
   constructor(
     private readonly commands: Redis,
     private readonly keys: RedisKeys,
     private readonly retention: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Stores the letter and acks the original in one MULTI: never both lost,
@@ -114,14 +117,6 @@ export class RedisDeadLetters implements DeadLetterStore {
       String(this.retention),
     );
     return moved === 1;
-  }
-
-  async replayAll(group?: string): Promise<number> {
-    let replayed = 0;
-    for (const letter of await this.list(group)) {
-      if (letter.envelope && await this.replay(letter.id)) replayed++;
-    }
-    return replayed;
   }
 }
 

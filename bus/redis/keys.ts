@@ -4,21 +4,15 @@
  *
  * @module
  */
-
-/** Namespaces become key segments; a colon in one could reach into another's keys. */
-export const NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export const DEFAULT_NAMESPACE = "bazaar";
+import { resolveNamespace } from "../defaults.ts";
 
 export class RedisKeys {
   /** Every key of the namespace starts with this; `${prefix}*` finds them all. */
   readonly prefix: string;
 
-  constructor(namespace: string = DEFAULT_NAMESPACE) {
-    if (!NAMESPACE.test(namespace)) {
-      throw new RangeError(`Bus namespace "${namespace}" must match ${NAMESPACE}`);
-    }
-    this.prefix = `bus:${namespace}:`;
+  constructor(namespace?: string) {
+    // The rule keeps colons out: one namespace never reaches into another's keys.
+    this.prefix = `bus:${resolveNamespace(namespace)}:`;
   }
 
   /** One stream per event type, so a group reads only the types it subscribed to. */

@@ -226,9 +226,7 @@ export class RedisSubscription implements Subscription {
   }
 
   #bury(held: Held, raw: string, outcome: Extract<Outcome, { action: "dead" }>): void {
-    // Past maxDeliver the handler did not run this time: count only the deliveries that did.
-    const attempts = held.attempt > this.options.maxDeliver ? held.attempt - 1 : held.attempt;
-    const letter = deadLetterRecord(this.group, raw, outcome, attempts);
+    const letter = deadLetterRecord(this.group, raw, outcome, held.attempt, this.options);
     const origin = { stream: held.stream, group: this.group, id: held.id };
     const write = this.#deadLetters.bury(letter, origin).catch((error) =>
       logError(`${this.group} could not dead-letter ${held.id}; it stays pending`, error)
