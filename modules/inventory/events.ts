@@ -7,6 +7,11 @@ import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
 import { id, money, quantity, timestamp } from "../../lib/schemas.ts";
 
+/** The consumer group every inventory process shares. */
+export const INVENTORY_GROUP = "inventory";
+/** The `source` of every envelope inventory writes. */
+export const INVENTORY_SOURCE = "inventory";
+
 export const reservedLine = z.object({ product_id: id, quantity, unit_price: money });
 
 /** Every line of the order is held at a fixed price. */

@@ -5,7 +5,7 @@ import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { orderPlaced, stockCommitRequested, stockReleaseRequested } from "../orders/events.ts";
 import { RedisInventoryStore } from "./store/redis.ts";
-import { startInventory } from "./_module_harness.ts";
+import { startInventory } from "../../testing/modules/inventory/module_harness.ts";
 import { inventoryModule } from "./mod.ts";
 
 const redisUrl = serviceUrl("REDIS_URL");

@@ -5,9 +5,9 @@
  * @module
  */
 import { Guard } from "../../lib/auth.ts";
-import type { ModuleContext, ModuleDefinition } from "../../lib/module.ts";
-import { OutboxRelay } from "../../lib/outbox.ts";
-import { INVENTORY_GROUP, inventorySubscriptions, orderRequestHandler } from "./handlers.ts";
+import { defineModule, redisOf } from "../../lib/define_module.ts";
+import { INVENTORY_GROUP } from "./events.ts";
+import { inventoryHandlers } from "./handlers.ts";
 import { inventoryDocs } from "./http/docs.ts";
 import { inventoryRoutes } from "./http/routes.ts";
 import { InventoryService } from "./service.ts";
@@ -15,42 +15,17 @@ import { MemoryInventoryStore } from "./store/memory.ts";
 import { RedisInventoryStore } from "./store/redis.ts";
 import type { InventoryStore } from "./store/types.ts";
 
-function openStore(context: ModuleContext): InventoryStore {
-  if (context.store === "memory") return new MemoryInventoryStore();
-  if (!context.redis) throw new Error("The inventory Redis store needs a Redis connection");
-  return new RedisInventoryStore(context.redis, context.keyPrefix);
-}
-
-export const inventoryModule: ModuleDefinition = {
+export const inventoryModule = defineModule({
   name: "inventory",
   docs: inventoryDocs,
-  async start(context) {
-    const store = openStore(context);
-    const relay = new OutboxRelay(store.outbox, context.bus, context.log);
-    const inventory = new InventoryService(store, () => relay.wake());
-    relay.start();
-    // Publishes whatever a previous process wrote but did not get to publish.
-    relay.wake();
-    let subscription;
-    try {
-      subscription = await context.bus.subscribe(
-        INVENTORY_GROUP,
-        inventorySubscriptions,
-        orderRequestHandler(inventory, context.log),
-      );
-    } catch (error) {
-      await relay.stop();
-      throw error;
-    }
-    return {
-      name: "inventory",
-      routes: inventoryRoutes(inventory, new Guard(context.settings)),
-      ready: () => store.ping(),
-      stop: async () => {
-        // Handlers finish first, so the relay's last drain publishes their answers.
-        await subscription.close();
-        await relay.stop();
-      },
-    };
+  group: INVENTORY_GROUP,
+  handlers: inventoryHandlers,
+  openStore: (context): InventoryStore =>
+    context.store === "memory"
+      ? new MemoryInventoryStore()
+      : new RedisInventoryStore(redisOf(context, "inventory"), context.keyPrefix),
+  wire({ context, store, wakeRelay }) {
+    const service = new InventoryService(store, wakeRelay);
+    return { service, routes: inventoryRoutes(service, new Guard(context.settings)) };
   },
-};
+});

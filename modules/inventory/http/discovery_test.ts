@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ADMIN, assertError, customerToken, startApi } from "./_testing.ts";
+import {
+  ADMIN,
+  assertError,
+  customerToken,
+  startApi,
+} from "../../../testing/modules/inventory/http_harness.ts";
 
 Deno.test("featured: set by the admin on create and PATCH, listed with ?featured=true", async () => {
   const api = startApi();

@@ -10,7 +10,7 @@ import type { Guard } from "../../../lib/auth.ts";
 import { invalid, notFound } from "../../../lib/errors.ts";
 import { invalidFrom, param, readBody, readQuery } from "../../../lib/http.ts";
 import { id as idSchema } from "../../../lib/schemas.ts";
-import { decodeCursor, encodeCursor } from "../domain/cursor.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { InventoryService } from "../service.ts";
 import {
   createProductBody,

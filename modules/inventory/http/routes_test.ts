@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ADMIN, assertError, customerToken, startApi } from "./_testing.ts";
+import {
+  ADMIN,
+  assertError,
+  customerToken,
+  startApi,
+} from "../../../testing/modules/inventory/http_harness.ts";
 
 Deno.test("POST /inventory/products creates a product with the SPEC shape", async () => {
   const api = startApi();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN, assertError, startApi } from "./_testing.ts";
+import { ADMIN, assertError, startApi } from "../../../testing/modules/inventory/http_harness.ts";
 
 const valid = { name: "Teapot", price: 1250, stock: 10 };
 

@@ -36,6 +36,7 @@ import {
 import { BoughtTogether, rankRelated } from "../domain/related.ts";
 import { type TagCount, TagTally } from "../domain/tags.ts";
 import {
+  INVENTORY_SOURCE,
   productDeleted,
   productSaved,
   reservationCommitFailed,
@@ -45,7 +46,6 @@ import {
   stockReleased,
   stockReserved,
 } from "../events.ts";
-import { SOURCE } from "./source.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
 export class MemoryInventoryStore implements InventoryStore {
@@ -62,7 +62,7 @@ export class MemoryInventoryStore implements InventoryStore {
   #seq = 0;
 
   #emit<C extends EventContract>(event: C, data: z.input<C["schema"]>, cause: Cause): void {
-    this.outbox.append(outboxEvent(SOURCE, event, data, cause));
+    this.outbox.append(outboxEvent(INVENTORY_SOURCE, event, data, cause));
   }
 
   createProduct(input: NewProduct): Promise<Product> {

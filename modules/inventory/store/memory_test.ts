@@ -1,5 +1,5 @@
 import { memoryStoreHarness } from "../../../testing/store_suite.ts";
-import { runStoreConformance } from "./conformance.ts";
+import { runStoreConformance } from "../../../testing/modules/inventory/store_conformance.ts";
 import { MemoryInventoryStore } from "./memory.ts";
 
 runStoreConformance(memoryStoreHarness(() => new MemoryInventoryStore()));

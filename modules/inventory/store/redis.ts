@@ -43,8 +43,8 @@ import {
   stockReserved,
 } from "../events.ts";
 import type { TagCount } from "../domain/tags.ts";
-import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./lua_catalog.ts";
-import { COMMIT, RELEASE, RESERVE } from "./lua_reservations.ts";
+import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./redis_scripts.ts";
+import { COMMIT, RELEASE, RESERVE } from "./redis_scripts_reservations.ts";
 import { docOf, eventStub, hashFrom, productFrom, reservationFrom } from "./redis_codec.ts";
 import { readRelated, readTags } from "./redis_discovery.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
@@ -71,7 +71,7 @@ export class RedisInventoryStore implements InventoryStore {
   /** `<keyPrefix>inventory:` */
   readonly prefix: string;
 
-  constructor(private readonly redis: Redis, keyPrefix = "") {
+  constructor(private readonly redis: Redis, keyPrefix: string) {
     this.prefix = `${keyPrefix}inventory:`;
     this.stream = new RedisOutbox(redis, `${this.prefix}outbox`);
     this.outbox = new LeasedOutbox(redis, this.stream);

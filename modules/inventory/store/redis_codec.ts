@@ -9,7 +9,7 @@ import { defineEvent, type EventContract } from "../../../bus/types.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import type { ProductRecord } from "../domain/product.ts";
 import { type Reservation, RESERVATION_STATES, type ReservedLine } from "../domain/reservation.ts";
-import { SOURCE } from "./source.ts";
+import { INVENTORY_SOURCE } from "../events.ts";
 import type { Cause } from "./types.ts";
 
 /** The catalog fields kept as one JSON document (the counters are hash fields of their own). */
@@ -97,6 +97,6 @@ const anyData = new Map<string, EventContract>();
 export function eventStub(event: EventContract, cause: Cause): EventStub {
   let contract = anyData.get(event.type);
   if (!contract) anyData.set(event.type, contract = defineEvent(event.type, z.unknown()));
-  const { id, data: _data, ...rest } = outboxEvent(SOURCE, contract, null, cause);
+  const { id, data: _data, ...rest } = outboxEvent(INVENTORY_SOURCE, contract, null, cause);
   return { id, head: JSON.stringify(rest).slice(1, -1) };
 }

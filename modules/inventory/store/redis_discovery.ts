@@ -1,7 +1,7 @@
 /**
  * The Redis store's reads for the shop front: the tag tally and related
  * products. Both read indexes the catalog and commit scripts keep
- * (`lua_catalog.ts`: `tags`, `tag_names`, `tag:<key>`, `together:<id>`).
+ * (`redis_scripts.ts`: `tags`, `tag_names`, `tag:<key>`, `together:<id>`).
  *
  * @module
  */

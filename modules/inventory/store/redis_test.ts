@@ -1,6 +1,6 @@
 import { serviceUrl } from "../../../testing/services.ts";
 import { redisStoreHarness } from "../../../testing/store_suite.ts";
-import { runStoreConformance } from "./conformance.ts";
+import { runStoreConformance } from "../../../testing/modules/inventory/store_conformance.ts";
 import { RedisInventoryStore } from "./redis.ts";
 
 runStoreConformance(

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import type { Envelope } from "../../../bus/types.ts";
-import type { OpenedStore as Opened } from "../../../testing/store_suite.ts";
-import type { NewProduct, Product } from "../domain/product.ts";
-import { productSaved } from "../events.ts";
-import type { InventoryStore } from "./types.ts";
+import type { OpenedStore as Opened } from "../../store_suite.ts";
+import type { NewProduct, Product } from "../../../modules/inventory/domain/product.ts";
+import { productSaved } from "../../../modules/inventory/events.ts";
+import type { InventoryStore } from "../../../modules/inventory/store/types.ts";
 
 export interface OpenedStore extends Opened<InventoryStore> {
   /**

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { StoreKind } from "../../lib/module.ts";
-import { testSettings } from "../../lib/settings.ts";
-import { startModule } from "../../testing/module_harness.ts";
-import { waitFor } from "../../testing/wait.ts";
-import { inventoryEvents } from "./events.ts";
-import { inventoryModule } from "./mod.ts";
+import type { StoreKind } from "../../../lib/module.ts";
+import { testSettings } from "../../../lib/settings.ts";
+import { startModule } from "../../module_harness.ts";
+import { waitFor } from "../../wait.ts";
+import { inventoryEvents } from "../../../modules/inventory/events.ts";
+import { inventoryModule } from "../../../modules/inventory/mod.ts";
 
 export const settings = testSettings();
 

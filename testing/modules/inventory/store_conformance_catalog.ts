@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { AppError } from "../../../lib/errors.ts";
-import { type NamedCase, product, takeEventData } from "./_conformance_helpers.ts";
+import { type NamedCase, product, takeEventData } from "./store_conformance_helpers.ts";
 
 export const catalogCases: NamedCase[] = [
   ["createProduct() fills the defaults and getProduct() reads it back", async ({ store }) => {

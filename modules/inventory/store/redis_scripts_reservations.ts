@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { PRELUDE } from "./lua_catalog.ts";
+import { PRELUDE } from "./redis_scripts.ts";
 
 /**
  * ARGV: prefix, order id, now, max line quantity, reserved id, reserved head,

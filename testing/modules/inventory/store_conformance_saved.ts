@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type NamedCase, product, takeEventData } from "./_conformance_helpers.ts";
+import { type NamedCase, product, takeEventData } from "./store_conformance_helpers.ts";
 
 export const savedCases: NamedCase[] = [
   [

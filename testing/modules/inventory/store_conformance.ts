@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
-import type { OpenedStore } from "./_conformance_helpers.ts";
-import { catalogCases } from "./conformance_catalog.ts";
-import { discoveryCases } from "./conformance_discovery.ts";
-import { reservationCases } from "./conformance_reservations.ts";
-import { savedCases } from "./conformance_saved.ts";
+import { storeCase, type StoreHarness } from "../../store_suite.ts";
+import type { OpenedStore } from "./store_conformance_helpers.ts";
+import { catalogCases } from "./store_conformance_catalog.ts";
+import { discoveryCases } from "./store_conformance_discovery.ts";
+import { reservationCases } from "./store_conformance_reservations.ts";
+import { savedCases } from "./store_conformance_saved.ts";
 
-export type { OpenedStore } from "./_conformance_helpers.ts";
+export type { OpenedStore } from "./store_conformance_helpers.ts";
 
 export function runStoreConformance(harness: StoreHarness<OpenedStore>): void {
   for (

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { createEnvelope } from "../../../bus/envelope.ts";
-import { orderPlaced } from "../../orders/events.ts";
-import type { Product } from "../domain/product.ts";
+import { orderPlaced } from "../../../modules/orders/events.ts";
+import type { Product } from "../../../modules/inventory/domain/product.ts";
 import {
   assertStockInvariant,
   ledgerOf,
@@ -15,7 +15,7 @@ import {
   product,
   takeSagaEventData,
   takeSagaEvents,
-} from "./_conformance_helpers.ts";
+} from "./store_conformance_helpers.ts";
 
 const line = (product_id: string, quantity: number) => ({ product_id, quantity });
 

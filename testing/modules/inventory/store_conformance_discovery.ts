@@ -5,9 +5,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Product } from "../domain/product.ts";
-import type { InventoryStore } from "./types.ts";
-import { type NamedCase, product } from "./_conformance_helpers.ts";
+import type { Product } from "../../../modules/inventory/domain/product.ts";
+import type { InventoryStore } from "../../../modules/inventory/store/types.ts";
+import { type NamedCase, product } from "./store_conformance_helpers.ts";
 
 /** Reserves and commits one order of one unit of each product. */
 async function sell(store: InventoryStore, orderId: string, ...products: Product[]) {

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { Guard, signCustomerToken } from "../../../lib/auth.ts";
 import { testSettings } from "../../../lib/settings.ts";
-import { routedApp } from "../../../testing/routed_app.ts";
-import { InventoryService } from "../service.ts";
-import { MemoryInventoryStore } from "../store/memory.ts";
-import { inventoryRoutes } from "./routes.ts";
+import { routedApp } from "../../routed_app.ts";
+import { InventoryService } from "../../../modules/inventory/service.ts";
+import { MemoryInventoryStore } from "../../../modules/inventory/store/memory.ts";
+import { inventoryRoutes } from "../../../modules/inventory/http/routes.ts";
 
 export const settings = testSettings();
 export const ADMIN = settings.adminToken!;

@@ -1,2 +1,0 @@
-/** The `source` of every envelope inventory writes to its outbox. */
-export const SOURCE = "inventory";
