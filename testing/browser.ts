@@ -95,6 +95,38 @@ export async function serveShop(settings: Partial<Settings> = {}): Promise<ShopS
   };
 }
 
+/**
+ * A browser test on a shop of its own (`serveShop(settings)`) and a fresh
+ * Chromium, both closed however `fn` ends; ignored where Chromium is not
+ * installed. Playwright keeps timers and sockets past a step, so the
+ * sanitizers are off.
+ */
+export function browserTest(
+  name: string,
+  fn: (t: Deno.TestContext, shop: ShopServer, browser: Browser) => Promise<void>,
+  settings: Partial<Settings> = {},
+): void {
+  Deno.test({
+    name,
+    ignore: !chromiumAvailable(),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      const shop = await serveShop(settings);
+      try {
+        const browser = await launchBrowser();
+        try {
+          await fn(t, shop, browser);
+        } finally {
+          await browser.close();
+        }
+      } finally {
+        await shop.stop();
+      }
+    },
+  });
+}
+
 /** A page's uncaught errors, gathered so a test can assert there were none. */
 export interface WatchedPage {
   page: Page;

@@ -4,13 +4,7 @@
  * anything; wrong passwords are refused, then limited with a wait in words.
  */
 import assert from "node:assert/strict";
-import {
-  chromiumAvailable,
-  launchBrowser,
-  openPage,
-  seedCatalog,
-  serveShop,
-} from "../testing/browser.ts";
+import { browserTest, openPage, seedCatalog } from "../testing/browser.ts";
 import { Shop } from "../testing/shop.ts";
 
 /** Signs a new shopper up through the store's form; their email. */
@@ -26,13 +20,9 @@ async function signUp(page: import("playwright-core").Page, name: string): Promi
   return email;
 }
 
-Deno.test({
-  name: "browser: a customer's cookie reaches only their own records, from this origin only",
-  ignore: !chromiumAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn(t) {
-    const shop = await serveShop({ signinFailureLimit: 3 });
+browserTest(
+  "browser: a customer's cookie reaches only their own records, from this origin only",
+  async (t, shop, browser) => {
     // Another origin on the same host (same site: the Lax cookie goes along, the Origin differs).
     const evil = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -41,7 +31,6 @@ Deno.test({
           headers: { "content-type": "text/html" },
         }),
     );
-    const browser = await launchBrowser();
     try {
       const ids = await seedCatalog(shop.system);
       const other = await new Shop(shop.system).customer(100_00, "Other");
@@ -151,9 +140,8 @@ Deno.test({
 
       assert.deepEqual(errors, [], "no script error on any page");
     } finally {
-      await browser.close();
       await evil.shutdown();
-      await shop.stop();
     }
   },
-});
+  { signinFailureLimit: 3 },
+);

@@ -2,6 +2,7 @@
 import { allPages, api, problemWords } from "../common/api.js";
 import { busy, empty, field, h, loading, message, replace } from "../common/dom.js";
 import { formatMoney, moneyInput, parseMoney } from "../common/money.js";
+import { dataTable, scrollRegion } from "../common/table.js";
 
 const tagsOf = (text) => [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
 
@@ -124,31 +125,23 @@ export async function catalogView({ main, signal }) {
     if (!products.length) return replace(list, empty("No products yet: create the first above."));
     replace(
       list,
-      h(
-        "div",
-        { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Products table" },
-        h(
-          "table",
-          { class: "catalog" },
-          h("caption", { class: "visually-hidden" }, "Products with their stock and actions"),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { scope: "col" }, "Product"),
-              h("th", { scope: "col", class: "num" }, "Price"),
-              h("th", { scope: "col", class: "num" }, "Stock"),
-              h("th", { scope: "col", class: "num" }, "Reserved"),
-              h("th", { scope: "col", class: "num" }, "Likes"),
-              h("th", { scope: "col" }, "Featured"),
-              h("th", { scope: "col" }, "Restock"),
-              h("th", { scope: "col" }, "Actions"),
-            ),
-          ),
-          h("tbody", {}, products.map((p) => productRow(p, { notice, reload: load }))),
-        ),
+      scrollRegion(
+        "Products table",
+        dataTable({
+          class: "catalog",
+          caption: "Products with their stock and actions",
+          columns: [
+            "Product",
+            { label: "Price", num: true },
+            { label: "Stock", num: true },
+            { label: "Reserved", num: true },
+            { label: "Likes", num: true },
+            "Featured",
+            "Restock",
+            "Actions",
+          ],
+          rows: products.map((p) => productRow(p, { notice, reload: load })),
+        }),
       ),
     );
   };

@@ -2,6 +2,8 @@
 import { api, problemWords } from "../common/api.js";
 import { busy, empty, field, h, loading, message, replace } from "../common/dom.js";
 import { formatMoney, moneyInput, parseMoney } from "../common/money.js";
+import { pagedList } from "../common/paging.js";
+import { dataTable, scrollRegion } from "../common/table.js";
 import { go } from "../common/router.js";
 
 export async function customersView({ main, query, signal }) {
@@ -32,58 +34,23 @@ export async function customersView({ main, query, signal }) {
     list,
     more,
   );
-  const base = `/accounts/customers?limit=50${q ? `&q=${encodeURIComponent(q)}` : ""}`;
-  const shown = [];
-  const load = async (cursor) => {
-    const page = await api(cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base);
-    if (signal.aborted) return;
-    shown.push(...page.items);
-    if (!shown.length) {
-      replace(list, empty(q ? `No customer matches “${q}”.` : "No customers yet."));
-    } else {
-      replace(
-        list,
-        h(
-          "div",
-          { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Customers table" },
-          h(
-            "table",
-            {},
-            h("caption", { class: "visually-hidden" }, "Customers and balances"),
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                h("th", { scope: "col" }, "Name"),
-                h("th", { scope: "col" }, "Email"),
-                h("th", { scope: "col", class: "num" }, "Balance"),
-                h("th", { scope: "col" }, "Deposit"),
-                h("th", { scope: "col" }, "Orders"),
-              ),
-            ),
-            h("tbody", {}, shown.map((c) => customerRow(c, notice))),
-          ),
-        ),
-      );
-    }
-    replace(
-      more,
-      page.next_cursor
-        ? h("button", {
-          type: "button",
-          class: "secondary",
-          onclick: (e) => busy(e.currentTarget, () => load(page.next_cursor)),
-        }, "Show more customers")
-        : null,
-    );
-  };
-  try {
-    await load(null);
-  } catch (error) {
-    if (!signal.aborted) replace(list, message(problemWords(error)));
-  }
+  await pagedList({
+    path: `/accounts/customers?limit=50${q ? `&q=${encodeURIComponent(q)}` : ""}`,
+    list,
+    more,
+    signal,
+    none: () => empty(q ? `No customer matches “${q}”.` : "No customers yet."),
+    render: (shown) =>
+      scrollRegion(
+        "Customers table",
+        dataTable({
+          caption: "Customers and balances",
+          columns: ["Name", "Email", { label: "Balance", num: true }, "Deposit", "Orders"],
+          rows: shown.map((c) => customerRow(c, notice)),
+        }),
+      ),
+    moreLabel: "Show more customers",
+  });
 }
 
 function customerRow(customer, notice) {

@@ -1,6 +1,7 @@
 // Dead letters: what a group failed maxDeliver times, with its error; replay one or all.
 import { api, problemWords } from "../common/api.js";
 import { busy, empty, h, loading, message, replace, timeEl } from "../common/dom.js";
+import { dataTable, scrollRegion } from "../common/table.js";
 
 export async function deadLettersView({ main, signal }) {
   document.title = "Dead letters — bazaar console";
@@ -49,86 +50,64 @@ export async function deadLettersView({ main, signal }) {
     if (!items.length) return replace(list, empty("No dead letters: every message was handled."));
     replace(
       list,
-      h(
-        "div",
-        { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Dead letters table" },
-        h(
-          "table",
-          {},
-          h("caption", { class: "visually-hidden" }, "Dead-lettered messages"),
-          h(
-            "thead",
-            {},
-            h(
+      scrollRegion(
+        "Dead letters table",
+        dataTable({
+          caption: "Dead-lettered messages",
+          columns: ["When", "Group", "Event", "Error", { label: "Attempts", num: true }, "Action"],
+          rows: items.map((letter) => {
+            const replay = h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                disabled: !letter.envelope,
+                onclick: () =>
+                  busy(replay, async () => {
+                    try {
+                      await api(`/admin/dead-letters/${encodeURIComponent(letter.id)}/replay`, {
+                        method: "POST",
+                      });
+                      replace(
+                        notice,
+                        message(
+                          `Replayed ${letter.envelope?.type ?? "the message"} to ${letter.group}.`,
+                          "info",
+                        ),
+                      );
+                      await load();
+                    } catch (error) {
+                      replace(notice, message(problemWords(error)));
+                    }
+                  }),
+              },
+              "Replay",
+              h(
+                "span",
+                { class: "visually-hidden" },
+                ` ${letter.envelope?.type ?? "message"} to ${letter.group}`,
+              ),
+            );
+            return h(
               "tr",
               {},
-              h("th", { scope: "col" }, "When"),
-              h("th", { scope: "col" }, "Group"),
-              h("th", { scope: "col" }, "Event"),
-              h("th", { scope: "col" }, "Error"),
-              h("th", { scope: "col", class: "num" }, "Attempts"),
-              h("th", { scope: "col" }, "Action"),
-            ),
-          ),
-          h(
-            "tbody",
-            {},
-            items.map((letter) => {
-              const replay = h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary small",
-                  disabled: !letter.envelope,
-                  onclick: () =>
-                    busy(replay, async () => {
-                      try {
-                        await api(`/admin/dead-letters/${encodeURIComponent(letter.id)}/replay`, {
-                          method: "POST",
-                        });
-                        replace(
-                          notice,
-                          message(
-                            `Replayed ${
-                              letter.envelope?.type ?? "the message"
-                            } to ${letter.group}.`,
-                            "info",
-                          ),
-                        );
-                        await load();
-                      } catch (error) {
-                        replace(notice, message(problemWords(error)));
-                      }
-                    }),
-                },
-                "Replay",
-                h(
-                  "span",
-                  { class: "visually-hidden" },
-                  ` ${letter.envelope?.type ?? "message"} to ${letter.group}`,
-                ),
-              );
-              return h(
-                "tr",
+              h("td", {}, timeEl(letter.at)),
+              h("td", {}, letter.group),
+              h(
+                "td",
                 {},
-                h("td", {}, timeEl(letter.at)),
-                h("td", {}, letter.group),
-                h(
-                  "td",
-                  {},
-                  letter.envelope?.type ?? h("span", { class: "hint" }, "unreadable message"),
-                ),
-                h("td", {}, h("code", {}, letter.error)),
-                h("td", { class: "num" }, String(letter.attempts)),
-                h(
-                  "td",
-                  {},
-                  letter.envelope ? replay : h("span", { class: "hint" }, "cannot be replayed"),
-                ),
-              );
-            }),
-          ),
-        ),
+                letter.envelope?.type ?? h("span", { class: "hint" }, "unreadable message"),
+              ),
+              h("td", {}, h("code", {}, letter.error)),
+              h("td", { class: "num" }, String(letter.attempts)),
+              h(
+                "td",
+                {},
+                letter.envelope ? replay : h("span", { class: "hint" }, "cannot be replayed"),
+              ),
+            );
+          }),
+        }),
       ),
     );
   };

@@ -2,12 +2,12 @@
 // (orders), its reservation (inventory), its payment and refund (accounts)
 // and its notifications (messaging).
 import { api, problemWords } from "../common/api.js";
-import { busy, empty, field, h, loading, message, replace, timeEl } from "../common/dom.js";
+import { empty, field, h, loading, message, replace, timeEl } from "../common/dom.js";
 import { formatMoney } from "../common/money.js";
+import { pagedList } from "../common/paging.js";
 import { go } from "../common/router.js";
-import { reasonWords, STATUS_WORDS, statusWords } from "../common/words.js";
-
-const shortId = (id) => id.slice(-8).toUpperCase();
+import { dataTable, scrollRegion } from "../common/table.js";
+import { reasonWords, shortId, STATUS_WORDS, statusWords } from "../common/words.js";
 
 export async function ordersView({ main, query, signal }) {
   document.title = "Orders — bazaar console";
@@ -55,92 +55,49 @@ export async function ordersView({ main, query, signal }) {
   const params = new URLSearchParams({ limit: "50" });
   if (status) params.set("status", status);
   if (customerId) params.set("customer_id", customerId);
-  const shown = [];
-  const load = async (cursor) => {
-    if (cursor) params.set("cursor", cursor);
-    const page = await api(`/orders?${params}`);
-    if (signal.aborted) return;
-    shown.push(...page.items);
-    if (!shown.length) {
-      replace(
-        list,
-        empty(status ? `No ${statusWords(status).toLowerCase()} orders.` : "No orders yet."),
-      );
-    } else {
-      replace(
-        list,
-        h(
-          "div",
-          { class: "table-wrap", tabindex: 0, role: "region", "aria-label": "Orders table" },
-          h(
-            "table",
-            {},
-            h("caption", { class: "visually-hidden" }, "Orders"),
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                h("th", { scope: "col" }, "Order"),
-                h("th", { scope: "col" }, "Placed"),
-                h("th", { scope: "col" }, "Customer"),
-                h("th", { scope: "col", class: "num" }, "Total"),
-                h("th", { scope: "col" }, "Status"),
-              ),
-            ),
-            h(
-              "tbody",
-              {},
-              shown.map((o) =>
-                h(
-                  "tr",
-                  {},
-                  h(
-                    "th",
-                    { scope: "row" },
-                    h(
-                      "a",
-                      { href: `#/orders/${encodeURIComponent(o.id)}` },
-                      `Order ${shortId(o.id)}`,
-                    ),
-                  ),
-                  h("td", {}, timeEl(o.created_at)),
-                  h("td", {}, h("code", {}, o.customer_id)),
-                  h(
-                    "td",
-                    { class: "num" },
-                    o.total === null || o.total === undefined ? "—" : formatMoney(o.total),
-                  ),
-                  h(
-                    "td",
-                    {},
-                    h("span", { class: `badge status-${o.status}` }, statusWords(o.status)),
-                    o.reason ? h("span", { class: "hint" }, ` ${reasonWords(o.reason)}`) : null,
-                  ),
-                )
-              ),
-            ),
-          ),
-        ),
-      );
-    }
-    replace(
-      more,
-      page.next_cursor
-        ? h("button", {
-          type: "button",
-          class: "secondary",
-          onclick: (e) => busy(e.currentTarget, () => load(page.next_cursor)),
-        }, "Show more orders")
-        : null,
-    );
-  };
-  try {
-    await load(null);
-  } catch (error) {
-    if (!signal.aborted) replace(list, message(problemWords(error)));
-  }
+  await pagedList({
+    path: `/orders?${params}`,
+    list,
+    more,
+    signal,
+    none: () =>
+      empty(status ? `No ${statusWords(status).toLowerCase()} orders.` : "No orders yet."),
+    render: (shown) =>
+      scrollRegion(
+        "Orders table",
+        dataTable({
+          caption: "Orders",
+          columns: ["Order", "Placed", "Customer", { label: "Total", num: true }, "Status"],
+          rows: shown.map(orderRow),
+        }),
+      ),
+    moreLabel: "Show more orders",
+  });
+}
+
+function orderRow(o) {
+  return h(
+    "tr",
+    {},
+    h(
+      "th",
+      { scope: "row" },
+      h("a", { href: `#/orders/${encodeURIComponent(o.id)}` }, `Order ${shortId(o.id)}`),
+    ),
+    h("td", {}, timeEl(o.created_at)),
+    h("td", {}, h("code", {}, o.customer_id)),
+    h(
+      "td",
+      { class: "num" },
+      o.total === null || o.total === undefined ? "—" : formatMoney(o.total),
+    ),
+    h(
+      "td",
+      {},
+      h("span", { class: `badge status-${o.status}` }, statusWords(o.status)),
+      o.reason ? h("span", { class: "hint" }, ` ${reasonWords(o.reason)}`) : null,
+    ),
+  );
 }
 
 /** An answer, or null for a 404 (the module has no record: never reserved, never charged). */

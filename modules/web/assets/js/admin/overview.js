@@ -2,6 +2,7 @@
 import { api, problemWords } from "../common/api.js";
 import { h, message, replace } from "../common/dom.js";
 import { every } from "../common/router.js";
+import { dataTable, scrollRegion } from "../common/table.js";
 import { STATUS_WORDS } from "../common/words.js";
 
 const REFRESH_MS = 2_000;
@@ -20,12 +21,7 @@ export function overviewView({ main, signal }) {
       )
     ),
   );
-  const bus = h("div", {
-    class: "table-wrap",
-    tabindex: 0,
-    role: "region",
-    "aria-label": "Bus groups",
-  });
+  const bus = scrollRegion("Bus groups");
   const updated = h("p", { class: "hint" }, "Refreshing every 2 s.");
   const problem = h("div", { class: "notice-area" });
   replace(
@@ -73,43 +69,31 @@ export function overviewView({ main, signal }) {
       }
       replace(
         bus,
-        h(
-          "table",
-          {},
-          h("caption", { class: "visually-hidden" }, "Pending and lag per consumer group"),
-          h(
-            "thead",
-            {},
+        dataTable({
+          caption: "Pending and lag per consumer group",
+          columns: [
+            "Group",
+            { label: "Pending", num: true },
+            { label: "Lag", num: true },
+            { label: "Dead letters", num: true },
+          ],
+          rows: groups.value.groups.map((g) =>
             h(
               "tr",
               {},
-              h("th", { scope: "col" }, "Group"),
-              h("th", { scope: "col", class: "num" }, "Pending"),
-              h("th", { scope: "col", class: "num" }, "Lag"),
-              h("th", { scope: "col", class: "num" }, "Dead letters"),
-            ),
-          ),
-          h(
-            "tbody",
-            {},
-            groups.value.groups.map((g) =>
+              h("th", { scope: "row" }, g.group),
+              h("td", { class: "num" }, String(g.pending)),
+              h("td", { class: "num" }, String(g.lag)),
               h(
-                "tr",
-                {},
-                h("th", { scope: "row" }, g.group),
-                h("td", { class: "num" }, String(g.pending)),
-                h("td", { class: "num" }, String(g.lag)),
-                h(
-                  "td",
-                  { class: "num" },
-                  dead.get(g.group)
-                    ? h("a", { href: "#/dead-letters" }, String(dead.get(g.group)))
-                    : "0",
-                ),
-              )
-            ),
+                "td",
+                { class: "num" },
+                dead.get(g.group)
+                  ? h("a", { href: "#/dead-letters" }, String(dead.get(g.group)))
+                  : "0",
+              ),
+            )
           ),
-        ),
+        }),
       );
     }
     const failed = [stats, groups].find((r) => r.status === "rejected");

@@ -77,13 +77,17 @@ export function problemWords(error) {
   }
 }
 
+/** `path` asking for the page after `cursor`. */
+export function withCursor(path, cursor) {
+  return `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
+}
+
 /** Every page of a list: follows next_cursor until there is none (or `max` items). */
 export async function allPages(path, max = 1000) {
   const items = [];
   let cursor = null;
   do {
-    const sep = path.includes("?") ? "&" : "?";
-    const page = await api(`${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page = await api(cursor ? withCursor(path, cursor) : path);
     items.push(...page.items);
     cursor = page.next_cursor ?? null;
   } while (cursor && items.length < max);

@@ -1,5 +1,8 @@
 // The saga's codes in plain words.
 
+/** An order's short name: the last 8 characters of its id, in capitals. */
+export const shortId = (id) => id.slice(-8).toUpperCase();
+
 export const STATUS_WORDS = {
   pending: "Placed",
   reserved: "Stock reserved",

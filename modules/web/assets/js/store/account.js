@@ -3,8 +3,8 @@ import { api, ApiError, problemWords } from "../common/api.js";
 import { busy, empty, field, h, loading, message, replace, timeEl } from "../common/dom.js";
 import { formatMoney } from "../common/money.js";
 import { go } from "../common/router.js";
-import { LEDGER_WORDS } from "../common/words.js";
-import { shortId } from "./orders.js";
+import { dataTable } from "../common/table.js";
+import { LEDGER_WORDS, shortId } from "../common/words.js";
 import { customer, signIn, signOut, signUp } from "./session.js";
 
 /** Where to go after signing in: a view of this store only, never another site. */
@@ -184,52 +184,37 @@ export async function accountView({ main, signal }) {
   if (!items.length) return replace(ledger, empty("No money has moved yet."));
   replace(
     ledger,
-    h(
-      "table",
-      { class: "ledger" },
-      h("caption", { class: "visually-hidden" }, "Deposits, payments and refunds, newest first"),
-      h(
-        "thead",
-        {},
+    dataTable({
+      class: "ledger",
+      caption: "Deposits, payments and refunds, newest first",
+      columns: ["When", "What", { label: "Amount", num: true }],
+      rows: items.map((e) =>
         h(
           "tr",
           {},
-          h("th", { scope: "col" }, "When"),
-          h("th", { scope: "col" }, "What"),
-          h("th", { scope: "col", class: "num" }, "Amount"),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        items.map((e) =>
+          h("td", {}, timeEl(e.at)),
           h(
-            "tr",
+            "td",
             {},
-            h("td", {}, timeEl(e.at)),
-            h(
-              "td",
-              {},
-              LEDGER_WORDS[e.type] ?? e.type,
-              e.order_id
-                ? [
-                  " for ",
-                  h(
-                    "a",
-                    { href: `#/orders/${encodeURIComponent(e.order_id)}` },
-                    `order ${shortId(e.order_id)}`,
-                  ),
-                ]
-                : null,
-            ),
-            h(
-              "td",
-              { class: `num ${e.type === "charge" ? "minus" : "plus"}` },
-              `${e.type === "charge" ? "−" : "+"}${formatMoney(Math.abs(e.amount))}`,
-            ),
-          )
-        ),
+            LEDGER_WORDS[e.type] ?? e.type,
+            e.order_id
+              ? [
+                " for ",
+                h(
+                  "a",
+                  { href: `#/orders/${encodeURIComponent(e.order_id)}` },
+                  `order ${shortId(e.order_id)}`,
+                ),
+              ]
+              : null,
+          ),
+          h(
+            "td",
+            { class: `num ${e.type === "charge" ? "minus" : "plus"}` },
+            `${e.type === "charge" ? "−" : "+"}${formatMoney(Math.abs(e.amount))}`,
+          ),
+        )
       ),
-    ),
+    }),
   );
 }

@@ -2,7 +2,8 @@
 import { api, problemWords } from "../common/api.js";
 import { busy, empty, h, loading, message, replace, timeEl } from "../common/dom.js";
 import { formatMoney } from "../common/money.js";
-import { CANCELLABLE, statusSentence, statusWords, TERMINAL } from "../common/words.js";
+import { pagedList } from "../common/paging.js";
+import { CANCELLABLE, shortId, statusSentence, statusWords, TERMINAL } from "../common/words.js";
 import { customer } from "./session.js";
 
 const STEPS = ["pending", "reserved", "paid", "confirmed"];
@@ -12,8 +13,6 @@ const STEP_LABELS = {
   paid: "Paid",
   confirmed: "Confirmed",
 };
-
-export const shortId = (id) => id.slice(-8).toUpperCase();
 
 function signInFirst(main, next) {
   replace(
@@ -38,39 +37,20 @@ export async function ordersView({ main, signal }) {
   const list = h("div", {}, loading("Loading your orders…"));
   const more = h("div", { class: "more" });
   replace(main, h("h1", { tabindex: -1 }, "Your orders"), list, more);
-  const base = `/orders?customer_id=${encodeURIComponent(me.customer_id)}&limit=20`;
-  const shown = [];
-  const load = async (cursor) => {
-    const page = await api(cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base);
-    if (signal.aborted) return;
-    shown.push(...page.items);
-    if (!shown.length) {
-      replace(
-        list,
-        empty(
-          "You have no orders yet.",
-          h("a", { href: "#/", class: "button primary" }, "Start shopping"),
-        ),
-      );
-    } else {
-      replace(list, h("ul", { class: "order-list", "aria-label": "Orders" }, shown.map(orderRow)));
-    }
-    replace(
-      more,
-      page.next_cursor
-        ? h("button", {
-          type: "button",
-          class: "secondary",
-          onclick: (e) => busy(e.currentTarget, () => load(page.next_cursor)),
-        }, "Show older orders")
-        : null,
-    );
-  };
-  try {
-    await load(null);
-  } catch (error) {
-    if (!signal.aborted) replace(list, message(problemWords(error)));
-  }
+  await pagedList({
+    path: `/orders?customer_id=${encodeURIComponent(me.customer_id)}&limit=20`,
+    list,
+    more,
+    signal,
+    none: () =>
+      empty(
+        "You have no orders yet.",
+        h("a", { href: "#/", class: "button primary" }, "Start shopping"),
+      ),
+    render: (shown) =>
+      h("ul", { class: "order-list", "aria-label": "Orders" }, shown.map(orderRow)),
+    moreLabel: "Show older orders",
+  });
 }
 
 function orderRow(order) {
