@@ -111,12 +111,25 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
 /** Refuses malformed bytes instead of replacing them with U+FFFD. */
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Whether every string (keys included) in a parsed JSON value is well-formed UTF-16. */
-function wellFormed(value: unknown): boolean {
-  if (typeof value === "string") return value.isWellFormed();
-  if (Array.isArray(value)) return value.every(wellFormed);
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+/**
+ * Whether every string (keys included) in a parsed JSON value is well-formed
+ * UTF-16. A loop over a stack of its own, not recursion: JSON.parse accepts
+ * nesting thousands deep, which would overflow the call stack (a 500).
+ */
+function wellFormed(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return false;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (!key.isWellFormed()) return false;
+        pending.push(item);
+      }
+    }
   }
   return true;
 }

@@ -35,6 +35,14 @@ Deno.test("readBody() refuses bytes that are not UTF-8 instead of storing U+FFFD
   assert.deepEqual(stored, []);
 });
 
+Deno.test("readBody() checks escapes in JSON nested thousands deep without overflowing (400, not 500)", async () => {
+  stored.length = 0;
+  const deep = "[".repeat(10_000) + '"\\ud800"' + "]".repeat(10_000);
+  const reply = await post(`{"name":"x","deep":${deep},"s":"\\u00e9"}`);
+  assert.equal(reply.status, 400);
+  assert.deepEqual(stored, []);
+});
+
 Deno.test("readBody() refuses an escaped unpaired surrogate, in a value or a key", async () => {
   stored.length = 0;
   for (const body of ['{"name":"a\\ud800"}', '{"\\udc00":"a"}', '{"name":"\\udfff\\ud800"}']) {
