@@ -6,10 +6,10 @@
  */
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type StaticFile, staticFile } from "../../lib/static_file.ts";
+import { type StaticFile, staticFile } from "../../../lib/static_file.ts";
 
-/** Where the assets are, beside this file. */
-export const ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
+/** Where the assets are: the module's `assets/` folder. */
+export const ASSETS_DIR = fileURLToPath(new URL("../assets/", import.meta.url));
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {

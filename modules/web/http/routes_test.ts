@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { installErrorHandling } from "../../../lib/http.ts";
 import { dirname, join, normalize } from "node:path";
-import { loadAssets } from "../assets.ts";
+import { loadAssets } from "./assets.ts";
 import { webRoutes } from "./routes.ts";
 
 const assets = await loadAssets();
