@@ -17,7 +17,7 @@
  * @module
  */
 import { unavailable } from "../../lib/errors.ts";
-import { isTerminal, type Order } from "./saga/order.ts";
+import { isTerminal, type Order } from "./domain/order.ts";
 
 /** A refused client should come back after this long (s): the saga takes about that. */
 const RETRY_AFTER_S = 1;

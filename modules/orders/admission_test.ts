@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
 import { InflightOrders, type Placed } from "./admission.ts";
-import type { Order } from "./saga/order.ts";
+import type { Order } from "./domain/order.ts";
 
 function placed(id: string, status = "pending", replayed = false): Placed {
   return { order: { id, status } as Order, replayed };

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Order } from "./saga/order.ts";
+import type { Order } from "./domain/order.ts";
 
 type Listener = (order: Order) => void;
 

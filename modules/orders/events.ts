@@ -8,6 +8,11 @@ import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
 import { id, money, quantity } from "../../lib/schemas.ts";
 
+/** The consumer group every orders process shares. */
+export const ORDERS_GROUP = "orders";
+/** The `source` of every envelope orders writes. */
+export const ORDERS_SOURCE = "orders";
+
 export const orderItem = z.object({ product_id: id, quantity });
 export const pricedItem = orderItem.extend({ unit_price: money });
 

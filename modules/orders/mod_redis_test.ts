@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { serviceUrl } from "../../testing/services.ts";
 import { SseReader } from "../../testing/sse.ts";
 import { waitFor } from "../../testing/wait.ts";
-import { seen } from "./_fakes.ts";
-import { withSystem } from "./_system.ts";
+import { seen } from "../../testing/modules/orders/fakes.ts";
+import { withSystem } from "../../testing/modules/orders/system.ts";
 
 const redisUrl = serviceUrl("REDIS_URL");
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { paymentSucceeded } from "../accounts/events.ts";
 import { stockReserved } from "../inventory/events.ts";
 import { waitFor } from "../../testing/wait.ts";
-import { seen } from "./_fakes.ts";
-import { withSystem } from "./_system.ts";
+import { seen } from "../../testing/modules/orders/fakes.ts";
+import { withSystem } from "../../testing/modules/orders/system.ts";
 
 const TWO_LINES = [{ product_id: "p1", quantity: 2 }, { product_id: "p2", quantity: 1 }];
 

@@ -16,16 +16,15 @@ import type { Logger } from "../../lib/logger.ts";
 import { outboxEvent } from "../../lib/outbox.ts";
 import type { Settings } from "../../lib/settings.ts";
 import { OrderChanges, OrderWatch } from "./changes.ts";
-import { orderPlaced } from "./events.ts";
-import type { Emission, SagaClock, SagaInput } from "./saga/decision.ts";
-import { isTerminal, type Order, type OrderStatus } from "./saga/order.ts";
-import { newOrderId } from "./saga/ids.ts";
-import { newOrder } from "./saga/place.ts";
-import { decide } from "./saga/transitions.ts";
-import { type OrderPosition, positionOf } from "./store/position.ts";
+import { orderPlaced, ORDERS_SOURCE } from "./events.ts";
+import type { Emission, SagaClock, SagaInput } from "./domain/decision.ts";
+import { isTerminal, type Order, type OrderStatus } from "./domain/order.ts";
+import { newOrderId } from "./domain/ids.ts";
+import { newOrder } from "./domain/place.ts";
+import { decide } from "./domain/transitions.ts";
+import { type OrderPosition, positionOf } from "./domain/position.ts";
 import type { OrderStore } from "./store/types.ts";
 
-export const SOURCE = "orders";
 /** Lost compare-and-set races in a row before giving up (the bus retries a handler later). */
 const MAX_RACES = 20;
 
@@ -100,7 +99,7 @@ export class OrderService {
     idempotencyKey?: string,
   ): Promise<{ order: Order; replayed: boolean }> {
     const id = newOrderId();
-    const placed = outboxEvent(SOURCE, orderPlaced, { order_id: id, ...request });
+    const placed = outboxEvent(ORDERS_SOURCE, orderPlaced, { order_id: id, ...request });
     const order = newOrder({
       id,
       ...request,
@@ -242,12 +241,12 @@ export class OrderService {
    * request or the clock continues the order's own (its order.placed).
    */
   #envelope(order: Order, emission: Emission, cause: Envelope | null): Envelope {
-    if (cause) return outboxEvent(SOURCE, emission.event, emission.data, cause);
+    if (cause) return outboxEvent(ORDERS_SOURCE, emission.event, emission.data, cause);
     const active = trace.getActiveSpan();
     const traceparent = active && trace.isSpanContextValid(active.spanContext())
       ? traceparentOf(active)
       : order.traceparent;
-    return createEnvelope(SOURCE, emission.event, emission.data, {
+    return createEnvelope(ORDERS_SOURCE, emission.event, emission.data, {
       correlationId: order.correlation_id,
     }, traceparent);
   }

@@ -12,8 +12,9 @@ import {
   type StoreHarness,
 } from "../../testing/store_suite.ts";
 import { stockReserved } from "../inventory/events.ts";
-import { sagaHandler } from "./handlers.ts";
-import type { SagaInput } from "./saga/decision.ts";
+import { tableHandler } from "../../lib/handlers.ts";
+import { ordersHandlers } from "./handlers.ts";
+import type { SagaInput } from "./domain/decision.ts";
 import { OrderService } from "./service.ts";
 import { MemoryOrderStore } from "./store/memory.ts";
 import { RedisOrderStore } from "./store/redis.ts";
@@ -111,7 +112,7 @@ Deno.test("events caused by an envelope continue its conversation", async () => 
     correlationId: placed!.correlation_id,
     causationId: placed!.id,
   }, placed!.traceparent);
-  await sagaHandler(service.apply.bind(service), silentLogger)(cause, {
+  await tableHandler(ordersHandlers, service, silentLogger)(cause, {
     attempt: 1,
     group: "orders",
   });
@@ -138,7 +139,7 @@ Deno.test("an event for an unknown order is acknowledged and changes nothing", a
   const store = new MemoryOrderStore();
   const service = new OrderService(store, settings, silentLogger);
   const stray = createEnvelope("inventory", stockReserved, { order_id: "ord_elsewhere", lines });
-  await sagaHandler(service.apply.bind(service), silentLogger)(stray, {
+  await tableHandler(ordersHandlers, service, silentLogger)(stray, {
     attempt: 1,
     group: "orders",
   });

@@ -5,20 +5,25 @@
  *
  * @module
  */
+import { PeriodicTask } from "../../lib/async/periodic.ts";
 import type { Logger } from "../../lib/logger.ts";
 
 export class DeadlineSweeper {
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #running: Promise<void> | null = null;
-  #stopped = true;
+  readonly #task: PeriodicTask;
 
   constructor(
     /** Compensates up to `limit` overdue orders; returns how many it moved. */
-    private readonly sweep: (limit: number) => Promise<number>,
-    private readonly intervalMs: number,
-    private readonly log: Logger,
-    private readonly batch = 100,
-  ) {}
+    sweep: (limit: number) => Promise<number>,
+    intervalMs: number,
+    log: Logger,
+    batch = 100,
+  ) {
+    // A full batch means more are overdue: go again at once rather than wait a tick.
+    this.#task = new PeriodicTask(async () => (await sweep(batch) >= batch ? 0 : undefined), {
+      intervalMs,
+      onError: (error) => log.warn("Deadline sweep failed; will retry", { error }),
+    });
+  }
 
   /** Often enough that an order is compensated soon after its deadline, at most once a second. */
   static intervalFor(stepTimeoutMs: number): number {
@@ -26,36 +31,11 @@ export class DeadlineSweeper {
   }
 
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#schedule();
+    this.#task.start();
   }
 
   /** Stops the timer and waits for a sweep in progress. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#running = this.#tick().finally(() => {
-        this.#running = null;
-        this.#schedule();
-      });
-    }, this.intervalMs);
-  }
-
-  async #tick(): Promise<void> {
-    try {
-      // A full batch means more are overdue: keep going rather than wait a tick.
-      while (!this.#stopped && await this.sweep(this.batch) >= this.batch);
-    } catch (error) {
-      this.log.warn("Deadline sweep failed; will retry", { error });
-    }
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

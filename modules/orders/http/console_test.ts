@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../../testing/wait.ts";
-import { ADMIN, customer, harness, ORDER } from "./_harness.ts";
+import { ADMIN, customer, harness, ORDER } from "../../../testing/modules/orders/http_harness.ts";
 
 async function placeAs(h: Awaited<ReturnType<typeof harness>>, customerId: string) {
   const response = await h.place({ ...ORDER, customer_id: customerId }, { authorization: ADMIN });

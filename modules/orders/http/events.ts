@@ -9,7 +9,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isTerminal, type Order, viewOf } from "../saga/order.ts";
+import { isTerminal, type Order, viewOf } from "../domain/order.ts";
 import type { OrderService } from "../service.ts";
 
 /** A comment line this often keeps proxies and browsers from timing the stream out. */

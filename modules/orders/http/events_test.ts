@@ -6,7 +6,13 @@ import { SseReader } from "../../../testing/sse.ts";
 import { waitFor } from "../../../testing/wait.ts";
 import { OrderService } from "../service.ts";
 import { MemoryOrderStore } from "../store/memory.ts";
-import { ADMIN, customer, harness, ORDER, settings } from "./_harness.ts";
+import {
+  ADMIN,
+  customer,
+  harness,
+  ORDER,
+  settings,
+} from "../../../testing/modules/orders/http_harness.ts";
 import { lastEventId } from "./events.ts";
 import { orderRoutes } from "./routes.ts";
 

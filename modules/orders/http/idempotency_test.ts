@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../../testing/wait.ts";
-import { ADMIN, harness, ORDER } from "./_harness.ts";
+import { ADMIN, harness, ORDER } from "../../../testing/modules/orders/http_harness.ts";
 
 const TWO_LINES = {
   customer_id: "cus_1",

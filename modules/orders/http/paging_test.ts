@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { openApiDocument } from "../../../lib/openapi.ts";
-import { ADMIN, customer, type Harness, harness, ORDER } from "./_harness.ts";
+import {
+  ADMIN,
+  customer,
+  type Harness,
+  harness,
+  ORDER,
+} from "../../../testing/modules/orders/http_harness.ts";
 import { encodeCursor } from "./cursor.ts";
-import { orderDocs } from "./routes.ts";
+import { orderDocs } from "./docs.ts";
 
 interface Page {
   items: { id: string; customer_id: string }[];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN, customer, harness, ORDER } from "./_harness.ts";
+import { ADMIN, customer, harness, ORDER } from "../../../testing/modules/orders/http_harness.ts";
 
 const SPEC_FIELDS = [
   "created_at",

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { id, money, quantity, timestamp } from "../../../lib/schemas.ts";
-import { ORDER_STATUSES } from "../saga/order.ts";
+import { ORDER_STATUSES } from "../domain/order.ts";
 import { MAX_CURSOR_LENGTH } from "./cursor.ts";
 
 /** Lines per order: enough for any basket, small enough to keep every message small. */

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ADMIN, harness, ORDER, storedNothing } from "./_harness.ts";
+import {
+  ADMIN,
+  harness,
+  ORDER,
+  storedNothing,
+} from "../../../testing/modules/orders/http_harness.ts";
 
 const item = { product_id: "p1", quantity: 2 };
 const lines = (n: number) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN, harness, ORDER } from "./_harness.ts";
+import { ADMIN, harness, ORDER } from "../../../testing/modules/orders/http_harness.ts";
 
 Deno.test("POST /orders with Prefer: wait stops waiting once the client has gone", async () => {
   const h = await harness();

@@ -6,8 +6,8 @@
  */
 import type { Envelope } from "../../../bus/types.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
-import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
-import { listsAfter, type OrderPosition } from "./position.ts";
+import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
+import { listsAfter, type OrderPosition } from "../domain/position.ts";
 import {
   type CreateResult,
   IDEMPOTENCY_TTL_MS,

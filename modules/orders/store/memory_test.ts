@@ -3,7 +3,7 @@ import {
   runIdempotencyExpiryConformance,
   runOrderStoreConformance,
   SHORT_IDEMPOTENCY_TTL_MS,
-} from "./conformance.ts";
+} from "../../../testing/modules/orders/store_conformance.ts";
 import { MemoryOrderStore } from "./memory.ts";
 
 runOrderStoreConformance(memoryStoreHarness(() => new MemoryOrderStore()));

@@ -15,8 +15,8 @@
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
-import { type Order, ORDER_STATUSES, type OrderStatus } from "../saga/order.ts";
-import { type OrderPosition, positionOf } from "./position.ts";
+import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
+import { type OrderPosition, positionOf } from "../domain/position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
 import {
   type CreateResult,

@@ -7,7 +7,7 @@
  * @module
  */
 import { LuaScript } from "../../../lib/redis_script.ts";
-import { ORDER_STATUSES } from "../saga/order.ts";
+import { ORDER_STATUSES } from "../domain/order.ts";
 
 /** UPDATE_ORDER's KEYS from here on: one status index per status, in ORDER_STATUSES order. */
 const FIRST_STATUS_KEY = 5;

@@ -9,7 +9,7 @@ import {
   runIdempotencyExpiryConformance,
   runOrderStoreConformance,
   SHORT_IDEMPOTENCY_TTL_MS,
-} from "./conformance.ts";
+} from "../../../testing/modules/orders/store_conformance.ts";
 import { RedisOrderStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");

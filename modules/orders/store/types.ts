@@ -8,8 +8,8 @@
  */
 import type { Envelope } from "../../../bus/types.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
-import type { Order, OrderStatus } from "../saga/order.ts";
-import type { OrderPosition } from "./position.ts";
+import type { Order, OrderStatus } from "../domain/order.ts";
+import type { OrderPosition } from "../domain/position.ts";
 
 /** How long an Idempotency-Key is remembered (Stripe's choice too: a day). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

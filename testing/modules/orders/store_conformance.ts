@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { createEnvelope } from "../../../bus/envelope.ts";
 import type { Envelope } from "../../../bus/types.ts";
-import { orderPlaced, stockReleaseRequested } from "../events.ts";
-import type { Order, OrderStatus } from "../saga/order.ts";
-import { newOrder } from "../saga/place.ts";
-import { type OpenedStore, storeCase, type StoreHarness } from "../../../testing/store_suite.ts";
-import { type OrderPosition, positionOf } from "./position.ts";
-import type { OrderStore } from "./types.ts";
-import { statusCases } from "./conformance_status.ts";
+import { orderPlaced, stockReleaseRequested } from "../../../modules/orders/events.ts";
+import type { Order, OrderStatus } from "../../../modules/orders/domain/order.ts";
+import { newOrder } from "../../../modules/orders/domain/place.ts";
+import { type OpenedStore, storeCase, type StoreHarness } from "../../store_suite.ts";
+import { type OrderPosition, positionOf } from "../../../modules/orders/domain/position.ts";
+import type { OrderStore } from "../../../modules/orders/store/types.ts";
+import { statusCases } from "./store_conformance_status.ts";
 
 export type OrderStoreHarness = StoreHarness<OpenedStore<OrderStore>>;
 

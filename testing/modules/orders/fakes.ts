@@ -13,15 +13,19 @@ import type {
   EventData,
   PublishOptions,
   Subscription,
-} from "../../bus/types.ts";
-import { paymentFailed, paymentRefunded, paymentSucceeded } from "../accounts/events.ts";
+} from "../../../bus/types.ts";
+import {
+  paymentFailed,
+  paymentRefunded,
+  paymentSucceeded,
+} from "../../../modules/accounts/events.ts";
 import {
   reservationCommitted,
   reservationLost,
   reservationRejected,
   stockReleased,
   stockReserved,
-} from "../inventory/events.ts";
+} from "../../../modules/inventory/events.ts";
 import {
   orderEvents,
   orderPlaced,
@@ -29,7 +33,7 @@ import {
   refundRequested,
   stockCommitRequested,
   stockReleaseRequested,
-} from "./events.ts";
+} from "../../../modules/orders/events.ts";
 
 export interface World {
   /** Unit prices of the products inventory knows. */

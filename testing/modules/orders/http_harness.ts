@@ -8,10 +8,10 @@ import type { Hono } from "hono";
 import { Guard, signCustomerToken } from "../../../lib/auth.ts";
 import { silentLogger } from "../../../lib/logger.ts";
 import { testSettings } from "../../../lib/settings.ts";
-import { routedApp } from "../../../testing/routed_app.ts";
-import { OrderService } from "../service.ts";
-import { MemoryOrderStore } from "../store/memory.ts";
-import { orderRoutes } from "./routes.ts";
+import { routedApp } from "../../routed_app.ts";
+import { OrderService } from "../../../modules/orders/service.ts";
+import { MemoryOrderStore } from "../../../modules/orders/store/memory.ts";
+import { orderRoutes } from "../../../modules/orders/http/routes.ts";
 
 export const settings = testSettings();
 export const ADMIN = `Bearer ${settings.adminToken}`;

@@ -16,7 +16,7 @@ import {
   reserved,
   T0,
   typesOf,
-} from "./_fixtures.ts";
+} from "../../../testing/modules/orders/saga_fixtures.ts";
 import type { SagaInput } from "./decision.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./order.ts";
 import { feeOf } from "./pricing.ts";

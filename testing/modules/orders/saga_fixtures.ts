@@ -4,10 +4,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Decision, Emission, SagaClock, SagaInput } from "./decision.ts";
-import type { Order, OrderStatus } from "./order.ts";
-import { newOrder } from "./place.ts";
-import { decide } from "./transitions.ts";
+import type {
+  Decision,
+  Emission,
+  SagaClock,
+  SagaInput,
+} from "../../../modules/orders/domain/decision.ts";
+import type { Order, OrderStatus } from "../../../modules/orders/domain/order.ts";
+import { newOrder } from "../../../modules/orders/domain/place.ts";
+import { decide } from "../../../modules/orders/domain/transitions.ts";
 
 export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 

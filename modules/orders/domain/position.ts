@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Order } from "../saga/order.ts";
+import type { Order } from "./order.ts";
 
 export interface OrderPosition {
   /** Creation time (ms since the epoch), the index's sort score. */

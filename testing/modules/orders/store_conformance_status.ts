@@ -6,10 +6,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Order, OrderStatus } from "../saga/order.ts";
-import { newOrder } from "../saga/place.ts";
-import { positionOf } from "./position.ts";
-import type { OrderStore } from "./types.ts";
+import type { Order, OrderStatus } from "../../../modules/orders/domain/order.ts";
+import { newOrder } from "../../../modules/orders/domain/place.ts";
+import { positionOf } from "../../../modules/orders/domain/position.ts";
+import type { OrderStore } from "../../../modules/orders/store/types.ts";
 
 type Test = (name: string, fn: (store: OrderStore) => Promise<void>) => void;
 

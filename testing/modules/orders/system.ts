@@ -6,17 +6,17 @@
  */
 import type { Hono } from "hono";
 import type { Redis } from "ioredis";
-import { createBus } from "../../bus/factory.ts";
-import type { Bus } from "../../bus/types.ts";
-import { signCustomerToken } from "../../lib/auth.ts";
-import { silentLogger } from "../../lib/logger.ts";
-import type { RunningModule } from "../../lib/module.ts";
-import { type Settings, testSettings } from "../../lib/settings.ts";
-import { connectRedis, deleteKeys } from "../../testing/redis.ts";
-import { routedApp } from "../../testing/routed_app.ts";
-import { uniqueName } from "../../testing/services.ts";
-import { playOtherModules, type World, world as newWorld } from "./_fakes.ts";
-import { ordersModule } from "./mod.ts";
+import { createBus } from "../../../bus/factory.ts";
+import type { Bus } from "../../../bus/types.ts";
+import { signCustomerToken } from "../../../lib/auth.ts";
+import { silentLogger } from "../../../lib/logger.ts";
+import type { RunningModule } from "../../../lib/module.ts";
+import { type Settings, testSettings } from "../../../lib/settings.ts";
+import { connectRedis, deleteKeys } from "../../redis.ts";
+import { routedApp } from "../../routed_app.ts";
+import { uniqueName } from "../../services.ts";
+import { playOtherModules, type World, world as newWorld } from "./fakes.ts";
+import { ordersModule } from "../../../modules/orders/mod.ts";
 
 export interface System {
   bus: Bus;

@@ -19,7 +19,7 @@ import {
   reserved,
   T0,
   typesOf,
-} from "./_fixtures.ts";
+} from "../../../testing/modules/orders/saga_fixtures.ts";
 import { isTerminal, ORDER_STATUSES } from "./order.ts";
 import { decide } from "./transitions.ts";
 
