@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { answersOk } from "./http_client.ts";
 import { freePort } from "./spawn.ts";
 import { delay, waitFor } from "./wait.ts";
 
@@ -265,13 +266,7 @@ export class NatsBroker extends PrivateBroker {
   }
 
   /** /healthz answers 200 once JetStream has recovered its streams. */
-  protected async answers(): Promise<boolean> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.monitorPort}/healthz`);
-      await response.body?.cancel();
-      return response.ok;
-    } catch {
-      return false;
-    }
+  protected answers(): Promise<boolean> {
+    return answersOk(`http://127.0.0.1:${this.monitorPort}/healthz`);
   }
 }

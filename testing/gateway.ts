@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import { ChildOutput } from "./child_output.ts";
 import { freePort, ROOT } from "./spawn.ts";
 import { waitFor } from "./wait.ts";
 
@@ -126,8 +127,7 @@ async function extraTempPaths(binary: string): Promise<string[]> {
 
 export class Gateway {
   readonly url: string;
-  #logs: string[] = [];
-  #streams: Promise<void>[];
+  #output: ChildOutput;
   #stopped: Promise<void> | null = null;
 
   private constructor(
@@ -136,7 +136,7 @@ export class Gateway {
     readonly dir: string,
   ) {
     this.url = `http://127.0.0.1:${port}`;
-    this.#streams = [child.stdout, child.stderr].map((stream) => this.#collect(stream));
+    this.#output = new ChildOutput(child);
   }
 
   /** Starts nginx in front of `upstreams` and waits until it answers /health itself. */
@@ -194,14 +194,9 @@ export class Gateway {
     return gateway;
   }
 
-  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) this.#logs.push(decoder.decode(chunk, { stream: true }));
-  }
-
   /** What nginx wrote to stderr (warnings and errors: upstream failures, say). */
   logs(): string {
-    return this.#logs.join("");
+    return this.#output.text();
   }
 
   /** Stops nginx (fast shutdown) and deletes its directory. */
@@ -213,7 +208,7 @@ export class Gateway {
         // already gone
       }
       await this.child.status;
-      await Promise.all(this.#streams);
+      await this.#output.done;
       await Deno.remove(this.dir, { recursive: true }).catch(() => {});
     })();
     return this.#stopped;

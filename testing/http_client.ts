@@ -69,3 +69,14 @@ export function assertErrorBody(reply: Reply, status: number | number[]): void {
   assert.equal(typeof error?.code, "string", JSON.stringify(reply.body));
   assert.equal(typeof error?.message, "string");
 }
+
+/** Whether `url` answers a GET with a 2xx (false when nothing listens there yet). */
+export async function answersOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,8 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ChildOutput } from "./child_output.ts";
+import { answersOk } from "./http_client.ts";
 import { waitFor } from "./wait.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,14 +46,13 @@ export function freePort(): number {
 
 export class BazaarServer {
   readonly url: string;
-  #logs: string[] = [];
   #done: Promise<Deno.CommandStatus>;
-  #streams: Promise<void>[] = [];
+  #output: ChildOutput;
 
   private constructor(readonly child: Deno.ChildProcess, readonly port: number) {
     this.url = `http://127.0.0.1:${port}`;
     this.#done = child.status;
-    for (const stream of [child.stdout, child.stderr]) this.#streams.push(this.#collect(stream));
+    this.#output = new ChildOutput(child);
   }
 
   /** Starts a server and waits until /health answers. */
@@ -66,15 +67,11 @@ export class BazaarServer {
     }).spawn();
     const server = new BazaarServer(child, port);
     try {
-      await waitFor(async () => {
-        try {
-          const response = await fetch(`${server.url}/health`);
-          await response.body?.cancel();
-          return response.ok;
-        } catch {
-          return false;
-        }
-      }, { timeoutMs: 30_000, intervalMs: 100, message: `bazaar ${args.join(" ")} up` });
+      await waitFor(() => answersOk(`${server.url}/health`), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        message: `bazaar ${args.join(" ")} up`,
+      });
     } catch (error) {
       await server.kill("SIGKILL");
       throw new Error(`${(error as Error).message}\n${server.logs()}`);
@@ -82,13 +79,8 @@ export class BazaarServer {
     return server;
   }
 
-  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) this.#logs.push(decoder.decode(chunk, { stream: true }));
-  }
-
   logs(): string {
-    return this.#logs.join("");
+    return this.#output.text();
   }
 
   /** Sends a signal and waits for the exit; returns the exit code. */
@@ -99,7 +91,7 @@ export class BazaarServer {
       // already gone
     }
     const status = await this.#done;
-    await Promise.all(this.#streams);
+    await this.#output.done;
     return status.code;
   }
 

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { setBrokerEnv } from "../bus/tls_files.ts";
 import type { Bus } from "../bus/types.ts";
 import { type BrokerBinary, brokersAvailable, prepare, PrivateBroker, started } from "./brokers.ts";
+import { answersOk } from "./http_client.ts";
 import { freePort } from "./spawn.ts";
 import { opensslAvailable, TestCertificates } from "./tls_certs.ts";
 import { delay } from "./wait.ts";
@@ -195,14 +196,8 @@ export class TlsNatsBroker extends PrivateBroker {
     return join(this.dir, "nats.log");
   }
 
-  protected async answers(): Promise<boolean> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.monitorPort}/healthz`);
-      await response.body?.cancel();
-      return response.ok;
-    } catch {
-      return false;
-    }
+  protected answers(): Promise<boolean> {
+    return answersOk(`http://127.0.0.1:${this.monitorPort}/healthz`);
   }
 }
 
