@@ -14,6 +14,7 @@
  * @module
  */
 import type { Hono } from "hono";
+import type { Redis } from "ioredis";
 import { eventsOf, type HandlerTable, tableHandler } from "./handlers.ts";
 import type { Logger } from "./logger.ts";
 import type {
@@ -69,7 +70,12 @@ export interface ModuleDeclaration<St extends ModuleStore, S> {
   /** The consumer group every process of the module shares (from its `events.ts`). */
   group: string;
   handlers: HandlerTable<S>;
-  openStore(context: ModuleContext): St;
+  /** The module's two stores, one held to the other by its conformance suite. */
+  stores: {
+    memory(context: ModuleContext): St;
+    /** Adds `"<module>:"` to `keyPrefix` itself: every key it writes starts with both. */
+    redis(redis: Redis, keyPrefix: string, context: ModuleContext): St;
+  };
   wire(kit: WiringKit<St>): ModuleWiring<S>;
 }
 
@@ -83,7 +89,7 @@ export function defineModule<St extends ModuleStore, S>(
     docs,
     async start(context): Promise<RunningModule> {
       const log = context.log.child({ module: name });
-      const store = declaration.openStore(context);
+      const store = openStore(declaration, context);
       const relay = new OutboxRelay(store.outbox, context.bus, log);
       const wiring = declaration.wire({ context, log, store, wakeRelay: () => relay.wake() });
       relay.start();
@@ -120,13 +126,14 @@ export function defineModule<St extends ModuleStore, S>(
   };
 }
 
-/** The Redis connection a "redis" store needs, or a start-up error that names the module. */
-export function redisOf(
+/** The store `context.store` names; a "redis" store needs the context's Redis connection. */
+function openStore<St extends ModuleStore>(
+  { name, stores }: ModuleDeclaration<St, unknown>,
   context: ModuleContext,
-  name: DataModuleName,
-): NonNullable<ModuleContext["redis"]> {
+): St {
+  if (context.store === "memory") return stores.memory(context);
   if (!context.redis) {
     throw new Error(`The ${name} module needs a Redis connection for store "redis"`);
   }
-  return context.redis;
+  return stores.redis(context.redis, context.keyPrefix, context);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { Guard } from "../../lib/auth.ts";
-import { defineModule, redisOf } from "../../lib/define_module.ts";
+import { defineModule } from "../../lib/define_module.ts";
 import { openChannels } from "./delivery/channels.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
 import { MESSAGING_GROUP } from "./events.ts";
@@ -16,18 +16,18 @@ import { messagingDocs } from "./http/docs.ts";
 import { messagingRoutes } from "./http/routes.ts";
 import { MessagingService } from "./service.ts";
 import { MemoryMessagingStore } from "./store/memory.ts";
-import { RedisMessagingStore } from "./store/redis.ts";
 import type { MessagingStore } from "./store/types.ts";
+import { RedisMessagingStore } from "./store/redis.ts";
 
 export const messagingModule = defineModule({
   name: "messaging",
   docs: messagingDocs,
   group: MESSAGING_GROUP,
   handlers: messagingHandlers,
-  openStore: (context): MessagingStore =>
-    context.store === "memory"
-      ? new MemoryMessagingStore()
-      : new RedisMessagingStore(redisOf(context, "messaging"), context.keyPrefix),
+  stores: {
+    memory: (): MessagingStore => new MemoryMessagingStore(),
+    redis: (redis, keyPrefix) => new RedisMessagingStore(redis, keyPrefix),
+  },
   wire({ context, log, store, wakeRelay }) {
     const channels = openChannels(context.settings, log);
     const worker = new DeliveryWorker(store, channels, log);

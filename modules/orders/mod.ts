@@ -6,7 +6,7 @@
  * @module
  */
 import { Guard } from "../../lib/auth.ts";
-import { defineModule, redisOf } from "../../lib/define_module.ts";
+import { defineModule } from "../../lib/define_module.ts";
 import { InflightOrders } from "./admission.ts";
 import { ORDERS_GROUP } from "./events.ts";
 import { ordersHandlers } from "./handlers.ts";
@@ -14,8 +14,8 @@ import { orderDocs } from "./http/docs.ts";
 import { orderRoutes } from "./http/routes.ts";
 import { OrderService } from "./service.ts";
 import { MemoryOrderStore } from "./store/memory.ts";
-import { RedisOrderStore } from "./store/redis.ts";
 import type { OrderStore } from "./store/types.ts";
+import { RedisOrderStore } from "./store/redis.ts";
 import { DeadlineSweeper } from "./sweeper.ts";
 
 export const ordersModule = defineModule({
@@ -23,11 +23,10 @@ export const ordersModule = defineModule({
   docs: orderDocs,
   group: ORDERS_GROUP,
   handlers: ordersHandlers,
-  openStore(context): OrderStore {
-    const ttlMs = context.settings.idempotencyTtlS * 1_000;
-    return context.store === "memory"
-      ? new MemoryOrderStore(ttlMs)
-      : new RedisOrderStore(redisOf(context, "orders"), context.keyPrefix, ttlMs);
+  stores: {
+    memory: ({ settings }): OrderStore => new MemoryOrderStore(settings.idempotencyTtlS * 1_000),
+    redis: (redis, keyPrefix, { settings }) =>
+      new RedisOrderStore(redis, keyPrefix, settings.idempotencyTtlS * 1_000),
   },
   wire({ context: { settings }, log, store, wakeRelay }) {
     const service = new OrderService(store, settings, log, {
