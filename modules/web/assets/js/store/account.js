@@ -3,7 +3,7 @@ import { api, ApiError, problemWords } from "../common/api.js";
 import { busy, empty, field, h, loading, message, replace, timeEl } from "../common/dom.js";
 import { formatMoney } from "../common/money.js";
 import { go } from "../common/router.js";
-import { dataTable } from "../common/table.js";
+import { dataTable, scrollRegion } from "../common/table.js";
 import { LEDGER_WORDS, shortId } from "../common/words.js";
 import { customer, signIn, signOut, signUp } from "./session.js";
 
@@ -184,37 +184,40 @@ export async function accountView({ main, signal }) {
   if (!items.length) return replace(ledger, empty("No money has moved yet."));
   replace(
     ledger,
-    dataTable({
-      class: "ledger",
-      caption: "Deposits, payments and refunds, newest first",
-      columns: ["When", "What", { label: "Amount", num: true }],
-      rows: items.map((e) =>
-        h(
-          "tr",
-          {},
-          h("td", {}, timeEl(e.at)),
+    scrollRegion(
+      "Ledger",
+      dataTable({
+        class: "ledger",
+        caption: "Deposits, payments and refunds, newest first",
+        columns: ["When", "What", { label: "Amount", num: true }],
+        rows: items.map((e) =>
           h(
-            "td",
+            "tr",
             {},
-            LEDGER_WORDS[e.type] ?? e.type,
-            e.order_id
-              ? [
-                " for ",
-                h(
-                  "a",
-                  { href: `#/orders/${encodeURIComponent(e.order_id)}` },
-                  `order ${shortId(e.order_id)}`,
-                ),
-              ]
-              : null,
-          ),
-          h(
-            "td",
-            { class: `num ${e.type === "charge" ? "minus" : "plus"}` },
-            `${e.type === "charge" ? "−" : "+"}${formatMoney(Math.abs(e.amount))}`,
-          ),
-        )
-      ),
-    }),
+            h("td", {}, timeEl(e.at)),
+            h(
+              "td",
+              {},
+              LEDGER_WORDS[e.type] ?? e.type,
+              e.order_id
+                ? [
+                  " for ",
+                  h(
+                    "a",
+                    { href: `#/orders/${encodeURIComponent(e.order_id)}` },
+                    `order ${shortId(e.order_id)}`,
+                  ),
+                ]
+                : null,
+            ),
+            h(
+              "td",
+              { class: `num ${e.type === "charge" ? "minus" : "plus"}` },
+              `${e.type === "charge" ? "−" : "+"}${formatMoney(Math.abs(e.amount))}`,
+            ),
+          )
+        ),
+      }),
+    ),
   );
 }
