@@ -6,16 +6,14 @@
  * @module
  */
 import { Hono } from "hono";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { DEFAULT_CLOSE_GRACE_MS } from "../bus/defaults.ts";
 import { createBus } from "../bus/factory.ts";
 import {
   boundedWaits,
-  clearSocketTimeoutOnClose,
   closeConnection,
-  connectOnce,
   dropConnection,
-  redisOptions,
+  openConnection,
 } from "../bus/redis/connection.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { requireSameOriginForCookies } from "../lib/auth.ts";
@@ -72,21 +70,14 @@ function pingRedis(redis: Redis): Promise<unknown> {
 }
 
 /** Connects once at start-up (a wrong password, CA or address fails here), then never gives up. */
-async function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promise<Redis> {
-  const redis = new Redis(url, {
-    // rediss:// with REDIS_TLS_CA and friends, as the bus's connections.
-    ...redisOptions(url),
-    lazyConnect: true,
+function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promise<Redis> {
+  // As the bus's connections: rediss:// with REDIS_TLS_CA and friends, and no
+  // command waits longer than REDIS_COMMAND_TIMEOUT_MS, sent or queued through
+  // a reconnect (a request gets a 503, never a hang); reconnecting never gives up.
+  return openConnection(url, "bazaar:store", {
     enableAutoPipelining: true,
-    // No command waits longer than REDIS_COMMAND_TIMEOUT_MS, sent or queued
-    // through a reconnect (a request gets a 503, never a hang); reconnecting
-    // never gives up.
     ...boundedWaits(commandTimeoutMs),
-  });
-  clearSocketTimeoutOnClose(redis);
-  await connectOnce(redis, url);
-  redis.on("error", (error) => log.debug("Redis connection error", { error }));
-  return redis;
+  }, log);
 }
 
 /**
@@ -120,6 +111,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     namespace: options.namespace,
     commandTimeoutMs: settings.redisCommandTimeoutMs,
     ...busRetentionOf(settings),
+    log,
   }).catch((error) => {
     redis?.disconnect();
     throw error;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Logger } from "../lib/logger.ts";
 
 /** The adapters `createBus` can make, by the name a URL or `--bus` gives them. */
 export const BUS_KINDS = ["memory", "redis", "nats"] as const;
@@ -28,4 +29,6 @@ export interface BusConfig {
   retention?: number;
   /** How long (ms) a message every group has taken is kept. */
   retentionMs?: number;
+  /** Where the adapter logs what it recovers from (lost connections, failed acks); default: stderr. */
+  log?: Logger;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createLogger, type Logger } from "../lib/logger.ts";
 import type { SubscribeOptions } from "./types.ts";
 
 export const DEFAULT_MAX_IN_FLIGHT = 100;
@@ -77,6 +78,15 @@ export function assertGroupName(group: string): void {
   if (!GROUP_NAME.test(group)) {
     throw new RangeError(`Group name "${group}" must match ${GROUP_NAME}`);
   }
+}
+
+/**
+ * Where an adapter reports what it recovers from on its own (it never throws
+ * these at anyone): the process's logger when the config gives one, else
+ * info and up on stderr; every line says which adapter.
+ */
+export function adapterLogger(kind: string, log: Logger = createLogger("info")): Logger {
+  return log.child({ part: "bus", bus: kind });
 }
 
 /** The namespace of a bus configured without one. */

@@ -10,16 +10,17 @@
  * @module
  */
 import type { JsMsg } from "nats";
-import { logNats } from "./_log.ts";
+import type { Timer } from "../../lib/async/timer.ts";
+import type { Logger } from "../../lib/logger.ts";
 
 const FLUSH_AT = 256;
 
 /** Ack, nak and term only publish; a failure (connection gone) just means redelivery. */
-export function settle(msg: JsMsg, action: (msg: JsMsg) => void): void {
+export function settle(msg: JsMsg, action: (msg: JsMsg) => void, log: Logger): void {
   try {
     action(msg);
   } catch (error) {
-    logNats(`Could not settle message ${msg.seq}; it will be redelivered`, error);
+    log.warn(`Could not settle message ${msg.seq}; it will be redelivered`, { error });
   }
 }
 
@@ -27,7 +28,9 @@ const ack = (msg: JsMsg) => msg.ack();
 
 export class AckBatch {
   #waiting: JsMsg[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
+
+  constructor(private readonly log: Logger) {}
 
   add(msg: JsMsg): void {
     this.#waiting.push(msg);
@@ -40,6 +43,6 @@ export class AckBatch {
     this.#timer = undefined;
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const msg of waiting) settle(msg, ack);
+    for (const msg of waiting) settle(msg, ack, this.log);
   }
 }

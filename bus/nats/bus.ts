@@ -20,7 +20,13 @@ import {
   type Status,
 } from "nats";
 import { BaseBus } from "../base.ts";
-import { EVENT_TYPE, type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
+import {
+  adapterLogger,
+  EVENT_TYPE,
+  type ResolvedOptions,
+  resolveRetention,
+  type Retention,
+} from "../defaults.ts";
 
 /**
  * JetStream's limits drop the oldest messages whether or not a durable has
@@ -33,7 +39,7 @@ import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
 import { withTimeout } from "../../lib/async/with_timeout.ts";
-import { logNats } from "./_log.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
@@ -47,16 +53,16 @@ const PING_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 2_000;
 
 /** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
-function watchConnection(nc: NatsConnection): { stop(): Promise<void> } {
+function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<void> } {
   // nats.js 2.x hands out a QueuedIterator here, and closing the connection does not end it.
   const status = nc.status() as QueuedIterator<Status>;
   const done = (async () => {
     for await (const { type, data } of status) {
       if (type === "disconnect" || type === "reconnect" || type === "error") {
-        logNats(`Connection ${type}: ${String(data)}`);
+        log.warn(`Connection ${type}: ${String(data)}`);
       }
     }
-  })().catch((error) => logNats("Watching the connection failed", error));
+  })().catch((error) => log.warn("Watching the connection failed", { error }));
   return {
     stop: () => {
       status.stop();
@@ -75,6 +81,7 @@ export class NatsBus extends BaseBus {
   readonly #retention: Retention;
   readonly #watcher: { stop(): Promise<void> };
   readonly #context: SubscriptionContext;
+  readonly #log: Logger;
 
   private constructor(
     source: string,
@@ -82,20 +89,23 @@ export class NatsBus extends BaseBus {
     jsm: JetStreamManager,
     names: NatsNames,
     retention: Retention,
+    log: Logger,
   ) {
     super(source);
+    this.#log = log;
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jsm.jetstream();
     this.#names = names;
     this.#retention = retention;
-    this.deadLetters = new NatsDeadLetters(this.#js, jsm, names);
-    this.#watcher = watchConnection(nc);
+    this.deadLetters = new NatsDeadLetters(this.#js, jsm, names, log);
+    this.#watcher = watchConnection(nc, log);
     this.#context = {
       nc,
       js: this.#js,
       jsm,
       names,
+      log,
       ensureStreams: () => this.#ensureStreams(),
       storeDeadLetter: (record, msgId) => this.deadLetters.store(record, msgId),
     };
@@ -116,7 +126,14 @@ export class NatsBus extends BaseBus {
         config.commandTimeoutMs ? { timeout: config.commandTimeoutMs } : {},
       );
       await ensureStreams(jsm, names, retention);
-      return new NatsBus(config.source, nc, jsm, names, retention);
+      return new NatsBus(
+        config.source,
+        nc,
+        jsm,
+        names,
+        retention,
+        adapterLogger("nats", config.log),
+      );
     } catch (error) {
       await nc.close();
       throw error;
@@ -173,7 +190,7 @@ export class NatsBus extends BaseBus {
       // Drain rather than close: acks of handlers that just finished must reach the server.
       await withTimeout(this.#nc.drain(), DRAIN_TIMEOUT_MS, "NATS drain timed out");
     } catch (error) {
-      logNats("Closing without a drain", error);
+      this.#log.warn("Closing without a drain", { error });
       await this.#nc.close();
     }
     await this.#nc.closed();

@@ -13,11 +13,11 @@ import {
   type StoredMsg,
 } from "nats";
 import { delay } from "../../lib/async/delay.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { assertGroupName } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import { BaseDeadLetters } from "../base.ts";
 import type { DeadLetter } from "../types.ts";
-import { logNats } from "./_log.ts";
 import type { NatsNames } from "./names.ts";
 import { apiErrorCode } from "./streams.ts";
 
@@ -52,8 +52,11 @@ export class NatsDeadLetters extends BaseDeadLetters {
   readonly #jsm: JetStreamManager;
   readonly #names: NatsNames;
 
-  constructor(js: JetStreamClient, jsm: JetStreamManager, names: NatsNames) {
+  readonly #log: Logger;
+
+  constructor(js: JetStreamClient, jsm: JetStreamManager, names: NatsNames, log: Logger) {
     super();
+    this.#log = log;
     this.#js = js;
     this.#jsm = jsm;
     this.#names = names;
@@ -67,7 +70,9 @@ export class NatsDeadLetters extends BaseDeadLetters {
         await this.#js.publish(subject, JSON.stringify(record), { msgID: msgId });
         return true;
       } catch (error) {
-        logNats(`Storing a dead letter for ${record.group} failed (attempt ${attempt})`, error);
+        this.#log.warn(`Storing a dead letter for ${record.group} failed (attempt ${attempt})`, {
+          error,
+        });
         if ((error as NatsError).code === ErrorCode.ConnectionClosed) return false;
         if (attempt < STORE_ATTEMPTS) {
           await delay(200 * attempt);

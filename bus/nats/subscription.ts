@@ -15,8 +15,8 @@ import type {
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, DeadLetter, EventContract, Handler, Subscription } from "../types.ts";
-import { AckBatch, settle } from "./_acks.ts";
-import { logNats } from "./_log.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { AckBatch, settle } from "./acks.ts";
 import { Semaphore } from "../../lib/async/semaphore.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import type { NatsNames } from "./names.ts";
@@ -38,6 +38,7 @@ export interface SubscriptionContext {
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: NatsNames;
+  log: Logger;
   /** Recreates the streams, for a server that lost them. */
   ensureStreams(): Promise<void>;
   /** Stores a dead letter; false when the broker would not take it. */
@@ -54,7 +55,7 @@ export class NatsSubscription implements Subscription {
   readonly #handler: Handler;
   readonly #options: ResolvedOptions;
   readonly #slots: Semaphore;
-  readonly #acks = new AckBatch();
+  readonly #acks: AckBatch;
   readonly #live = new Set<ConsumerMessages>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pumps: Promise<void>[] = [];
@@ -77,6 +78,7 @@ export class NatsSubscription implements Subscription {
     this.#handler = handler;
     this.#options = options;
     this.#slots = new Semaphore(options.maxInFlight);
+    this.#acks = new AckBatch(ctx.log);
   }
 
   /** Creates the durables first, so a subscription that cannot work fails at subscribe(). */
@@ -136,7 +138,7 @@ export class NatsSubscription implements Subscription {
         if (await this.#take(messages) > 0) failures = 0;
       } catch (error) {
         if (this.#stopping || this.#ctx.nc.isClosed()) return;
-        logNats(`Pulling ${spec.durable} failed; retrying`, error);
+        this.#ctx.log.warn(`Pulling ${spec.durable} failed; retrying`, { error });
       }
       info = null;
       failures++;
@@ -154,12 +156,12 @@ export class NatsSubscription implements Subscription {
         taken++;
         // Waiting here (not in a buffer) is what keeps the next pull from going out.
         if (!this.#slots.tryAcquire() && !(await this.#slots.acquire())) {
-          settle(msg, (m) => m.nak());
+          settle(msg, (m) => m.nak(), this.#ctx.log);
           continue;
         }
         if (this.#stopping) {
           this.#slots.release();
-          settle(msg, (m) => m.nak());
+          settle(msg, (m) => m.nak(), this.#ctx.log);
           continue;
         }
         this.#start(msg);
@@ -176,14 +178,14 @@ export class NatsSubscription implements Subscription {
     try {
       work = this.#handle(msg);
     } catch (error) {
-      logNats(`Handling message ${msg.seq} failed`, error);
+      this.#ctx.log.warn(`Handling message ${msg.seq} failed`, { error });
     }
     if (!(work instanceof Promise)) {
       this.#slots.release();
       return;
     }
     const tracked: Promise<void> = work
-      .catch((error) => logNats(`Handling message ${msg.seq} failed`, error))
+      .catch((error) => this.#ctx.log.warn(`Handling message ${msg.seq} failed`, { error }))
       .finally(() => {
         this.#slots.release();
         this.#inFlight.delete(tracked);
@@ -215,7 +217,7 @@ export class NatsSubscription implements Subscription {
       case "ack":
         return this.#acks.add(msg);
       case "retry":
-        return settle(msg, (m) => m.nak(outcome.delayMs));
+        return settle(msg, (m) => m.nak(outcome.delayMs), this.#ctx.log);
       case "dead":
         return this.#deadLetter(msg, message, attempt, outcome);
     }
@@ -232,8 +234,8 @@ export class NatsSubscription implements Subscription {
     const msgId = `dead:${this.group}:${msg.info.stream}:${msg.seq}`;
     const stored = await this.#ctx.storeDeadLetter(record, msgId);
     if (this.#abandoned) return;
-    if (stored) settle(msg, (m) => m.term());
-    else settle(msg, (m) => m.nak(DEAD_LETTER_RETRY_MS));
+    if (stored) settle(msg, (m) => m.term(), this.#ctx.log);
+    else settle(msg, (m) => m.nak(DEAD_LETTER_RETRY_MS), this.#ctx.log);
   }
 
   #pause(ms: number): Promise<void> {
@@ -257,7 +259,7 @@ export class NatsSubscription implements Subscription {
       // As if the process had died: no ack, JetStream redelivers after ack_wait.
       this.#abandoned = true;
       if (this.#inFlight.size > 0) {
-        logNats(
+        this.#ctx.log.warn(
           `Closing ${this.group}: abandoned ${this.#inFlight.size} message(s) still in flight ` +
             `after ${graceMs} ms`,
         );

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import { logError } from "./connection.ts";
+import type { Logger } from "../../lib/logger.ts";
 import type { Timer } from "../../lib/async/timer.ts";
 
 /** Acks wait at most this long for company before they are sent. */
@@ -23,7 +23,11 @@ export class AckBatcher {
   /** Once closing, a failed XACK is given up: the message is redelivered after its deadline. */
   #closing = false;
 
-  constructor(private readonly commands: Redis, private readonly group: string) {}
+  constructor(
+    private readonly commands: Redis,
+    private readonly group: string,
+    private readonly log: Logger,
+  ) {}
 
   add(stream: string, id: string): void {
     this.#queue(stream, [id]);
@@ -69,10 +73,12 @@ export class AckBatcher {
 
   #failed(stream: string, ids: string[], error: unknown): void {
     if (this.#closing) {
-      logError(`${ids.length} acks on ${stream} failed; redelivered after the ack deadline`, error);
+      this.log.warn(`${ids.length} acks on ${stream} failed; redelivered after the ack deadline`, {
+        error,
+      });
       return;
     }
-    logError(`${ids.length} acks on ${stream} failed; retrying`, error);
+    this.log.warn(`${ids.length} acks on ${stream} failed; retrying`, { error });
     this.#queue(stream, ids);
     clearTimeout(this.#timer);
     this.#timer = undefined;

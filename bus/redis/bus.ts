@@ -11,7 +11,14 @@
  */
 import type { Redis } from "ioredis";
 import { BaseBus } from "../base.ts";
-import { EVENT_TYPE, type ResolvedOptions, resolveRetention, type Retention } from "../defaults.ts";
+import type { Logger } from "../../lib/logger.ts";
+import {
+  adapterLogger,
+  EVENT_TYPE,
+  type ResolvedOptions,
+  resolveRetention,
+  type Retention,
+} from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
@@ -51,15 +58,23 @@ export class RedisBus extends BaseBus {
   readonly #keys: RedisKeys;
   readonly #retention: Retention;
   readonly #publisher: StreamPublisher;
+  readonly #log: Logger;
   #commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
 
-  private constructor(url: string, config: BusConfig, commands: Redis, retention: Retention) {
+  private constructor(
+    url: string,
+    config: BusConfig,
+    commands: Redis,
+    retention: Retention,
+    log: Logger,
+  ) {
     super(config.source);
     this.#url = url;
+    this.#log = log;
     this.#commands = commands;
     this.#keys = new RedisKeys(config.namespace);
     this.#retention = retention;
-    this.#publisher = new StreamPublisher(commands, this.#retention);
+    this.#publisher = new StreamPublisher(commands, this.#retention, log);
     this.deadLetters = new RedisDeadLetters(commands, this.#keys, this.#retention.count);
   }
 
@@ -70,11 +85,12 @@ export class RedisBus extends BaseBus {
     // Auto-pipelining sends every command issued in one tick as one write:
     // concurrent publishes and acks batch without the callers doing anything.
     const timeoutMs = config.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const log = adapterLogger("redis", config.log);
     const commands = await openConnection(url, `${keys.prefix}commands`, {
       enableAutoPipelining: true,
       ...boundedWaits(timeoutMs),
-    });
-    const bus = new RedisBus(url, config, commands, retention);
+    }, log);
+    const bus = new RedisBus(url, config, commands, retention, log);
     bus.#commandTimeoutMs = timeoutMs;
     return bus;
   }
@@ -101,7 +117,7 @@ export class RedisBus extends BaseBus {
     const reader = await openConnection(this.#url, `${this.#keys.prefix}${group}:${consumer}`, {
       enableAutoPipelining: false,
       ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
-    });
+    }, this.#log);
     const streams = [
       ...new Set(events.map((event) => this.#keys.stream(event.type))),
       this.#keys.direct(group),
@@ -114,6 +130,7 @@ export class RedisBus extends BaseBus {
         streams,
         reads: this.#keys.reads(group),
         consumer,
+        log: this.#log,
       });
     } catch (error) {
       await closeConnection(reader);

@@ -7,6 +7,8 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../../lib/async/with_timeout.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { adapterLogger } from "../defaults.ts";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
 import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
@@ -117,18 +119,13 @@ export async function connectOnce(
   }
 }
 
-export function logError(context: string, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`[bus:redis] ${context}: ${message}`);
-}
-
-function watchErrors(redis: Redis, name: string): void {
+function watchErrors(redis: Redis, name: string, log: Logger): void {
   let lastLogged = 0;
   redis.on("error", (error: unknown) => {
     const now = Date.now();
     if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
     lastLogged = now;
-    logError(`connection ${name}`, error);
+    log.warn("Redis connection error", { connection: name, error });
   });
 }
 
@@ -137,6 +134,7 @@ export async function openConnection(
   url: string,
   name: string,
   options: RedisOptions,
+  log: Logger = adapterLogger("redis"),
 ): Promise<Redis> {
   const redis = new Redis(url, {
     ...redisOptions(url),
@@ -147,7 +145,7 @@ export async function openConnection(
   clearSocketTimeoutOnClose(redis);
   // Watched only once connected: a failed start is one error, not a log line more.
   await connectOnce(redis, url);
-  watchErrors(redis, name);
+  watchErrors(redis, name, log);
   return redis;
 }
 

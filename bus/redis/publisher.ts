@@ -10,7 +10,7 @@
  */
 import type { Redis, Result } from "ioredis";
 import type { Retention } from "../defaults.ts";
-import { logError } from "./connection.ts";
+import type { Logger } from "../../lib/logger.ts";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -93,7 +93,11 @@ export class StreamPublisher {
   /** When each stream was last trimmed (performance.now()). */
   readonly #trimmedAt = new Map<string, number>();
 
-  constructor(private readonly commands: Redis, private readonly retention: Retention) {
+  constructor(
+    private readonly commands: Redis,
+    private readonly retention: Retention,
+    private readonly log: Logger,
+  ) {
     commands.defineCommand("busXaddMany", { numberOfKeys: 1, lua: XADD_MANY });
     commands.defineCommand("busTrim", { numberOfKeys: 1, lua: TRIM });
   }
@@ -141,7 +145,7 @@ export class StreamPublisher {
     this.#trimmedAt.set(stream, now);
     const ageCut = `${Math.max(0, Date.now() - this.retention.ageMs)}-0`;
     this.commands.busTrim(stream, this.retention.count, ageCut, TRIM_CHUNK).catch((error) =>
-      logError(`Trimming ${stream} failed`, error)
+      this.log.warn(`Trimming ${stream} failed`, { error })
     );
   }
 }

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import { closeConnection, dropConnection, logError } from "./connection.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { closeConnection, dropConnection } from "./connection.ts";
 import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import { Sleeper } from "../../lib/async/sleeper.ts";
@@ -45,6 +46,7 @@ export class StreamReader {
     /** A read of fewer is put off to the next macrotask, in case more room frees up. */
     private readonly batch: number,
     private readonly target: ReaderTarget,
+    private readonly log: Logger,
   ) {
     // A reconnected socket is a new client with a new id.
     connection.on("close", () => this.#connectionId = null);
@@ -118,10 +120,10 @@ export class StreamReader {
   }
 
   async #recover(error: unknown, failures: number): Promise<void> {
-    logError(`${this.group} read failed (attempt ${failures})`, error);
+    this.log.warn(`${this.group} read failed (attempt ${failures})`, { error });
     if (isNoGroup(error)) {
       await this.target.recreateGroups().catch((cause) =>
-        logError(`${this.group} could not recreate its groups`, cause)
+        this.log.warn(`${this.group} could not recreate its groups`, { error: cause })
       );
     }
     await this.#sleeper.sleep(Math.min(100 * 2 ** (failures - 1), MAX_BACKOFF_MS));

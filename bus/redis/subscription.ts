@@ -20,7 +20,7 @@ import {
   type HandBack,
   handBack,
 } from "./claims.ts";
-import { logError } from "./connection.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { deadConsumerIdleMs } from "./dead_consumers.ts";
 import type { RedisDeadLetters } from "./dead_letters.ts";
 import { type Held, HeldMessages } from "./held.ts";
@@ -47,6 +47,7 @@ export interface SubscriptionDeps {
   /** The set naming the streams the group reads (createGroups adds them). */
   reads: string;
   consumer: string;
+  log: Logger;
   /** Tests shorten it; otherwise it follows from the ack deadline. */
   deadConsumerIdleMs?: number;
 }
@@ -56,6 +57,7 @@ export class RedisSubscription implements Subscription {
   readonly #deadLetters: RedisDeadLetters;
   readonly #streams: readonly string[];
   readonly #consumer: string;
+  readonly #log: Logger;
   readonly #contracts: ReadonlyMap<string, EventContract>;
   readonly #acks: AckBatcher;
   readonly #reader: StreamReader;
@@ -84,7 +86,8 @@ export class RedisSubscription implements Subscription {
     this.#streams = deps.streams;
     this.#consumer = deps.consumer;
     this.#contracts = contractMap(events);
-    this.#acks = new AckBatcher(deps.commands, group);
+    this.#log = deps.log;
+    this.#acks = new AckBatcher(deps.commands, group, deps.log);
     const { maxInFlight, ackDeadlineMs } = options;
     this.#reader = new StreamReader(
       deps.reader,
@@ -101,6 +104,7 @@ export class RedisSubscription implements Subscription {
         take: (stream, entries) => this.#takeAll(stream, entries.map((entry) => [entry, 1])),
         recreateGroups: () => createGroups(this.#commands, this.#streams, this.group, deps.reads),
       },
+      deps.log,
     );
     this.#sweeper = new Sweeper(
       deps.commands,
@@ -116,6 +120,7 @@ export class RedisSubscription implements Subscription {
           this.#takeAll(stream, claimed.map(({ entry, attempt }) => [entry, attempt])),
         drop: (stream, ids) => ids.forEach((id) => this.#acks.add(stream, id)),
       },
+      deps.log,
     );
   }
 
@@ -187,13 +192,13 @@ export class RedisSubscription implements Subscription {
       });
     if (delivered instanceof Promise) {
       delivered.then((outcome) => this.#settle(held, generation, message, outcome))
-        .catch((error) => logError(`${this.group} could not settle ${held.id}`, error));
+        .catch((error) => this.#log.warn(`${this.group} could not settle ${held.id}`, { error }));
       return;
     }
     try {
       this.#settle(held, generation, message, delivered);
     } catch (error) {
-      logError(`${this.group} could not settle ${held.id}`, error);
+      this.#log.warn(`${this.group} could not settle ${held.id}`, { error });
     }
   }
 
@@ -229,7 +234,7 @@ export class RedisSubscription implements Subscription {
     const letter = deadLetterRecord(this.group, raw, outcome, held.attempt, this.options);
     const origin = { stream: held.stream, group: this.group, id: held.id };
     const write = this.#deadLetters.bury(letter, origin).catch((error) =>
-      logError(`${this.group} could not dead-letter ${held.id}; it stays pending`, error)
+      this.#log.warn(`${this.group} could not dead-letter ${held.id}; it stays pending`, { error })
     );
     this.#writes.add(write);
     write.finally(() => this.#writes.delete(write));
@@ -255,7 +260,7 @@ export class RedisSubscription implements Subscription {
       );
     } catch (error) {
       if (this.#closing || !this.#held.isWaiting(held, generation)) return;
-      logError(`${this.group} could not claim ${held.id} for a retry`, error);
+      this.#log.warn(`${this.group} could not claim ${held.id} for a retry`, { error });
       this.#retryLater(held, RECLAIM_DELAY_MS, backoffMs);
       return;
     }
@@ -288,7 +293,7 @@ export class RedisSubscription implements Subscription {
     await this.#drain(graceMs);
     this.#abandoned = true;
     if (!await settlesWithin(this.#settleAccounts(sweeping), FAREWELL_MS)) {
-      logError(`${this.group} closed`, `Redis did not answer within ${FAREWELL_MS} ms`);
+      this.#log.warn(`${this.group} closed: Redis did not answer within ${FAREWELL_MS} ms`);
       // Stops ack retries (and their timers); unacked messages are redelivered later.
       void this.#acks.close();
     }
@@ -315,7 +320,7 @@ export class RedisSubscription implements Subscription {
       await this.#giveBackUnstarted();
       await forgetConsumer(this.#commands, this.#streams, this.group, this.#consumer);
     } catch (error) {
-      logError(`${this.group} could not hand back its messages on close`, error);
+      this.#log.warn(`${this.group} could not hand back its messages on close`, { error });
     }
   }
 

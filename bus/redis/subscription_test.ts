@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { pinged } from "../conformance.ts";
-import { resolveOptions } from "../defaults.ts";
+import { adapterLogger, resolveOptions } from "../defaults.ts";
 import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { RedisBus } from "./bus.ts";
@@ -142,6 +142,7 @@ test("the sweep deletes a dead consumer once its messages were taken over, not b
         streams: [stream, keys.direct("reaper")],
         reads: keys.reads("reaper"),
         consumer: "survivor",
+        log: adapterLogger("redis"),
         deadConsumerIdleMs: 100,
       },
     );

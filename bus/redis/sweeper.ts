@@ -11,7 +11,7 @@
 import type { Redis } from "ioredis";
 import { type Claimed, claimIdle } from "./claims.ts";
 import { PeriodicTask } from "../../lib/async/periodic.ts";
-import { logError } from "./connection.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { forgetDeadConsumers } from "./dead_consumers.ts";
 
 const MIN_INTERVAL_MS = 50;
@@ -44,10 +44,11 @@ export class Sweeper {
     /** Idle longer than this and holding nothing: a dead consumer (see dead_consumers.ts). */
     private readonly deadConsumerIdleMs: number,
     private readonly target: SweepTarget,
+    private readonly log: Logger,
   ) {
     this.#task = new PeriodicTask(() => this.#sweep(), {
       intervalMs: Math.min(Math.max(ackDeadlineMs / 2, MIN_INTERVAL_MS), MAX_INTERVAL_MS),
-      onError: (error) => logError(`${this.group} ack-deadline sweep failed`, error),
+      onError: (error) => this.log.warn(`${this.group} ack-deadline sweep failed`, { error }),
     });
   }
 
