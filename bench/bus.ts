@@ -13,8 +13,8 @@
  */
 import { z } from "zod";
 import { createBus } from "../bus/factory.ts";
-import { deleteNamespace } from "../bus/nats/bus.ts";
-import { deleteKeys } from "../bus/redis/cleanup.ts";
+import { deleteNamespace } from "../testing/bus/nats_cleanup.ts";
+import { deleteKeys } from "../testing/bus/redis_cleanup.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import { defineEvent } from "../bus/types.ts";
 import { withTimeout } from "../lib/async/with_timeout.ts";

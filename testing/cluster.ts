@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { deleteNamespace } from "../bus/nats/bus.ts";
+import { deleteNamespace } from "./bus/nats_cleanup.ts";
 import { connectNats } from "../bus/nats/connection.ts";
 import { natsNames } from "../bus/nats/names.ts";
-import { deleteKeys } from "../bus/redis/cleanup.ts";
+import { deleteKeys } from "./bus/redis_cleanup.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import type { ModuleName } from "../lib/module.ts";
 import { type Call, remoteCaller } from "./http_client.ts";

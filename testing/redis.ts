@@ -7,7 +7,7 @@
  */
 import { Redis } from "ioredis";
 import { uniqueName } from "./services.ts";
-import { deleteKeysWith } from "../bus/redis/cleanup.ts";
+import { deleteKeysWith } from "./bus/redis_cleanup.ts";
 
 /** A connection that is open when this resolves (or rejects). */
 export async function connectRedis(url: string): Promise<Redis> {

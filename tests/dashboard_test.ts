@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pinged } from "../bus/conformance.ts";
+import { pinged } from "../testing/bus/conformance.ts";
 import { parseExpression, parseScrape, type Scrape } from "../testing/promql.ts";
 import { PrivatePrometheus, prometheusAvailable } from "../testing/prometheus.ts";
 import { Shop } from "../testing/shop.ts";

@@ -6,10 +6,10 @@
  * One list of cases, run on Redis and on NATS.
  */
 import assert from "node:assert/strict";
-import { pinged } from "../bus/conformance.ts";
+import { pinged } from "../testing/bus/conformance.ts";
 import { createBus } from "../bus/factory.ts";
-import { deleteKeys } from "../bus/redis/cleanup.ts";
-import { deleteNamespace } from "../bus/nats/bus.ts";
+import { deleteKeys } from "../testing/bus/redis_cleanup.ts";
+import { deleteNamespace } from "../testing/bus/nats_cleanup.ts";
 import type { Bus, DeadLetter, Envelope } from "../bus/types.ts";
 import { serviceUrl, uniqueName } from "../testing/services.ts";
 import { freePort, runBazaar } from "../testing/spawn.ts";

@@ -10,7 +10,7 @@ import { DATA_MODULE_NAMES } from "../lib/module.ts";
 import { serviceUrl, uniqueName } from "../testing/services.ts";
 import { Shop } from "../testing/shop.ts";
 import { startSystem } from "../testing/system.ts";
-import { deleteKeysWith } from "../bus/redis/cleanup.ts";
+import { deleteKeysWith } from "../testing/bus/redis_cleanup.ts";
 
 const base = serviceUrl("REDIS_URL");
 const KEYSPACE_DB = "13";

@@ -20,7 +20,7 @@ import { serviceUrl, uniqueName } from "../testing/services.ts";
 import { Shop } from "../testing/shop.ts";
 import { TcpProxy } from "../testing/tcp_proxy.ts";
 import { delay } from "../testing/wait.ts";
-import { deleteNamespace } from "../bus/nats/bus.ts";
+import { deleteNamespace } from "../testing/bus/nats_cleanup.ts";
 
 export const STALL_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 2_000;

@@ -6,7 +6,7 @@
  * exit code 2, and no secret is ever printed.
  */
 import assert from "node:assert/strict";
-import { runBusConformance } from "../bus/conformance.ts";
+import { runBusConformance } from "../testing/bus/conformance.ts";
 import { connectNats, natsSecurityOptions } from "../bus/nats/connection.ts";
 import { NatsBus } from "../bus/nats/bus.ts";
 import { natsNames } from "../bus/nats/names.ts";

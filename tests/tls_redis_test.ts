@@ -6,7 +6,7 @@
  * secret is ever printed.
  */
 import assert from "node:assert/strict";
-import { runBusConformance } from "../bus/conformance.ts";
+import { runBusConformance } from "../testing/bus/conformance.ts";
 import { RedisBus } from "../bus/redis/bus.ts";
 import { closeConnection, openConnection } from "../bus/redis/connection.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";

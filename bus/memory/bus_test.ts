@@ -1,4 +1,4 @@
-import { runBusConformance } from "../conformance.ts";
+import { runBusConformance } from "../../testing/bus/conformance.ts";
 import { MemoryBus } from "./bus.ts";
 import { injectRaw } from "./registry.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { pinged } from "../conformance.ts";
+import { pinged } from "../../testing/bus/conformance.ts";
 import { defineEvent } from "../types.ts";
 import { uniqueName } from "../../testing/services.ts";
 import { delay, waitFor } from "../../testing/wait.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pinged } from "../conformance.ts";
+import { pinged } from "../../testing/bus/conformance.ts";
 import { uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { MemoryBus } from "./bus.ts";

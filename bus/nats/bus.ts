@@ -47,8 +47,6 @@ import { type NatsNames, natsNames } from "./names.ts";
 import { ensureStreams } from "./streams.ts";
 import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
 
-export { deleteNamespace } from "./streams.ts";
-
 const PING_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 2_000;
 

@@ -1,7 +1,8 @@
-import { runBusConformance } from "../conformance.ts";
+import { runBusConformance } from "../../testing/bus/conformance.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { connectNats } from "./connection.ts";
-import { deleteNamespace, NatsBus } from "./bus.ts";
+import { NatsBus } from "./bus.ts";
+import { deleteNamespace } from "../../testing/bus/nats_cleanup.ts";
 import { natsNames } from "./names.ts";
 
 const url = serviceUrl("NATS_URL");

@@ -1,6 +1,5 @@
 /**
- * Creating (idempotently) the JetStream streams and durables the bus uses,
- * and removing a namespace's streams for tests and benchmarks.
+ * Creating (idempotently) the JetStream streams and durables the bus uses.
  *
  * @module
  */
@@ -18,8 +17,7 @@ import {
   type StreamConfig,
 } from "nats";
 import type { Retention } from "../defaults.ts";
-import { connectNats } from "./connection.ts";
-import { type NatsNames, natsNames } from "./names.ts";
+import type { NatsNames } from "./names.ts";
 
 /** JetStream's error code for "stream name already in use with a different configuration". */
 const STREAM_NAME_IN_USE = 10058;
@@ -123,25 +121,4 @@ export function ensureDurable(
     max_ack_pending: MAX_ACK_PENDING,
     replay_policy: ReplayPolicy.Instant,
   });
-}
-
-/**
- * Deletes the streams (and so the durables and dead letters) of one namespace.
- * For tests and benchmarks that made a throwaway namespace on a shared server.
- */
-export async function deleteNamespace(url: string, namespace: string): Promise<void> {
-  const names = natsNames(namespace);
-  const nc = await connectNats(url, { name: `bazaar-cleanup-${namespace}` });
-  try {
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [names.eventsStream, names.deadStream]) {
-      try {
-        await jsm.streams.delete(stream);
-      } catch (error) {
-        if (apiErrorCode(error) !== STREAM_NOT_FOUND) throw error;
-      }
-    }
-  } finally {
-    await nc.close();
-  }
 }

@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
-import { runBusConformance } from "../conformance.ts";
+import { runBusConformance } from "../../testing/bus/conformance.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { RedisBus } from "./bus.ts";
-import { deleteKeys } from "./cleanup.ts";
+import { deleteKeys } from "../../testing/bus/redis_cleanup.ts";
 import { RedisKeys } from "./keys.ts";
 
 const url = serviceUrl("REDIS_URL");

@@ -3,12 +3,12 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { pinged } from "../conformance.ts";
+import { pinged } from "../../testing/bus/conformance.ts";
 import { adapterLogger, resolveOptions } from "../defaults.ts";
 import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { RedisBus } from "./bus.ts";
-import { deleteKeys } from "./cleanup.ts";
+import { deleteKeys } from "../../testing/bus/redis_cleanup.ts";
 import { openConnection } from "./connection.ts";
 import { RedisKeys } from "./keys.ts";
 import { RedisSubscription } from "./subscription.ts";

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { z } from "zod";
-import type { Envelope } from "./types.ts";
-import { delay, waitFor } from "../testing/wait.ts";
+import type { Envelope } from "../../bus/types.ts";
+import { delay, waitFor } from "../wait.ts";
 import {
   type BusHarness,
   type CaseRegistrar,

@@ -5,9 +5,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Envelope, Subscription } from "./types.ts";
-import { delay, waitFor } from "../testing/wait.ts";
-import { uniqueName } from "../testing/services.ts";
+import type { Envelope, Subscription } from "../../bus/types.ts";
+import { delay, waitFor } from "../wait.ts";
+import { uniqueName } from "../services.ts";
 import {
   type BusHarness,
   type CaseRegistrar,

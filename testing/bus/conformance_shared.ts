@@ -5,10 +5,10 @@
  * @module
  */
 import { z } from "zod";
-import { defineEvent } from "./types.ts";
-import type { Bus } from "./types.ts";
-import type { BusConfig } from "./config.ts";
-import { uniqueName } from "../testing/services.ts";
+import { defineEvent } from "../../bus/types.ts";
+import type { Bus } from "../../bus/types.ts";
+import type { BusConfig } from "../../bus/config.ts";
+import { uniqueName } from "../services.ts";
 
 export interface BusHarness {
   /** Adapter name, used in test names. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ensureTraceContext } from "../testing/trace_context.ts";
+import { ensureTraceContext } from "../trace_context.ts";
 import { deliveryCases } from "./conformance_delivery.ts";
 import { failureCases } from "./conformance_failures.ts";
 import { retentionCases } from "./conformance_retention.ts";
