@@ -44,6 +44,11 @@ export function resolveRetention(
   }
   return { count, ageMs };
 }
+/**
+ * How long a Redis command (or a JetStream request) may wait for its answer,
+ * sent or queued, unless REDIS_COMMAND_TIMEOUT_MS says.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 /** How long close() lets in-flight handlers run before abandoning their messages. */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 

@@ -128,6 +128,19 @@ function messagingAttributes(system: string, destination: string, envelope?: Env
   };
 }
 
+/** Runs `work` as the body of `span`: a failure is recorded on it, and the span ends either way. */
+async function endsWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /**
  * Runs `publish` inside a PRODUCER span, handing it the traceparent to put in the envelope.
  * An envelope built earlier (`relayed`: an outbox entry) is published as a child of its own
@@ -149,17 +162,7 @@ export function withPublishSpan<T>(
       },
     },
     relayed ? contextFrom(relayed.traceparent) : context.active(),
-    async (span) => {
-      try {
-        return await publish(traceparentOf(span));
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endsWith(span, () => publish(traceparentOf(span))),
   );
 }
 
@@ -181,17 +184,7 @@ export function withConsumeSpan<T>(
       },
     },
     contextFrom(envelope.traceparent),
-    async (span) => {
-      try {
-        return await handle();
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endsWith(span, handle),
   );
 }
 

@@ -7,7 +7,7 @@
 import type { Hono } from "hono";
 import type { Labels } from "./metrics.ts";
 import type { Redis } from "ioredis";
-import type { Bus } from "../bus/types.ts";
+import type { Bus } from "../bus/mod.ts";
 import type { Logger } from "./logger.ts";
 import type { RouteDoc } from "./openapi.ts";
 import type { Settings } from "./settings.ts";

@@ -11,9 +11,16 @@
  */
 import { INVALID_SPAN_CONTEXT, trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
-import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../bus/envelope.ts";
-import { traceparentOf, withPublishSpan } from "../bus/tracing.ts";
-import type { Bus, Envelope, EventContract } from "../bus/types.ts";
+import {
+  type Bus,
+  createEnvelope,
+  decodeEnvelope,
+  encodeEnvelope,
+  type Envelope,
+  type EventContract,
+  traceparentOf,
+  withPublishSpan,
+} from "../bus/mod.ts";
 import type { z } from "zod";
 import { PeriodicTask } from "./async/periodic.ts";
 import type { Logger } from "./logger.ts";

@@ -5,8 +5,11 @@
  * @module
  */
 import { z } from "zod";
-import { DEFAULT_ACK_DEADLINE_MS, DEFAULT_RETENTION_MS } from "../bus/defaults.ts";
-import { DEFAULT_COMMAND_TIMEOUT_MS } from "../bus/redis/connection.ts";
+import {
+  DEFAULT_ACK_DEADLINE_MS,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_RETENTION_MS,
+} from "../bus/defaults.ts";
 
 const minorUnits = z.coerce.number().int().nonnegative();
 

@@ -14,6 +14,7 @@ import { BaseBus } from "../base.ts";
 import type { Logger } from "../../lib/logger.ts";
 import {
   adapterLogger,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   EVENT_TYPE,
   type ResolvedOptions,
   resolveRetention,
@@ -23,13 +24,7 @@ import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
 import { readBacklog } from "./backlog.ts";
-import {
-  boundedWaits,
-  closeConnection,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  openConnection,
-  redactUrl,
-} from "./connection.ts";
+import { boundedWaits, closeConnection, openConnection, redactUrl } from "./connection.ts";
 import { READ_BLOCK_MS } from "./reader.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";

@@ -18,9 +18,6 @@ export { redactUrl };
 /** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
 const ERROR_LOG_INTERVAL_MS = 5_000;
 
-/** How long a command may wait for its answer, sent or queued, unless REDIS_COMMAND_TIMEOUT_MS says. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
-
 /**
  * Options that bound every wait on a connection, so a server that stops
  * answering (a stalled link, not a closed one) fails callers instead of
