@@ -12,14 +12,8 @@ import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { contractMap, deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, EventContract, Handler, Subscription } from "../types.ts";
 import { AckBatcher } from "./acks.ts";
-import {
-  type Claimed,
-  claimForRetry,
-  createGroups,
-  forgetConsumer,
-  type HandBack,
-  handBack,
-} from "./claims.ts";
+import { type Claimed, claimForRetry, createGroups } from "./claims.ts";
+import { closeSubscription } from "./closing.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { deadConsumerIdleMs } from "./dead_consumers.ts";
 import type { RedisDeadLetters } from "./dead_letters.ts";
@@ -27,12 +21,9 @@ import { type Held, HeldMessages } from "./held.ts";
 import { StreamReader } from "./reader.ts";
 import { fieldValue, type StreamEntry } from "./replies.ts";
 import { Sweeper } from "./sweeper.ts";
-import { settlesWithin } from "../../lib/async/settles_within.ts";
 
 /** setTimeout may fire a hair before Redis's clock says the backoff has passed. */
 const CLOCK_SLACK_MS = 5;
-/** How long close() waits for Redis to take its acks and hand-backs. */
-const FAREWELL_MS = 5_000;
 /** After a failed retry claim (server away), the next try comes this much later. */
 const RECLAIM_DELAY_MS = 1_000;
 
@@ -140,7 +131,22 @@ export class RedisSubscription implements Subscription {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closed ??= this.#shutdown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    if (this.#closed) return this.#closed;
+    this.#closing = true;
+    this.#closed = closeSubscription({
+      group: this.group,
+      consumer: this.#consumer,
+      streams: this.#streams,
+      commands: this.#commands,
+      held: this.#held,
+      acks: this.#acks,
+      reader: this.#reader,
+      sweeper: this.#sweeper,
+      writes: this.#writes,
+      log: this.#log,
+      nextIdle: () => new Promise<void>((resolve) => this.#idleWaiter = resolve),
+      abandon: () => this.#abandoned = true,
+    }, options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
     return this.#closed;
   }
 
@@ -280,64 +286,5 @@ export class RedisSubscription implements Subscription {
     this.#idleWaiter = null;
     idle?.();
     this.#reader.wake();
-  }
-
-  // --- close ---------------------------------------------------------------
-
-  async #shutdown(graceMs: number): Promise<void> {
-    this.#closing = true;
-    // Messages backing off stay held as "waiting" and are handed back below.
-    this.#held.stopRetryTimers();
-    const sweeping = this.#sweeper.stop();
-    await this.#reader.stop();
-    await this.#drain(graceMs);
-    this.#abandoned = true;
-    if (!await settlesWithin(this.#settleAccounts(sweeping), FAREWELL_MS)) {
-      this.#log.warn(`${this.group} closed: Redis did not answer within ${FAREWELL_MS} ms`);
-      // Stops ack retries (and their timers); unacked messages are redelivered later.
-      void this.#acks.close();
-    }
-  }
-
-  async #drain(graceMs: number): Promise<void> {
-    const deadline = Date.now() + graceMs;
-    while (this.#held.running > 0 && Date.now() < deadline) {
-      const finished = new Promise<void>((resolve) => this.#idleWaiter = resolve);
-      await settlesWithin(finished, deadline - Date.now());
-    }
-  }
-
-  /**
-   * The last words with Redis: acks, dead letters, hand-backs. Bounded by the
-   * caller so close() ends during an outage too; whatever is left unsaid stays
-   * pending and is redelivered after the ack deadline.
-   */
-  async #settleAccounts(sweeping: Promise<void>): Promise<void> {
-    try {
-      await sweeping;
-      await this.#acks.close();
-      await Promise.all(this.#writes);
-      await this.#giveBackUnstarted();
-      await forgetConsumer(this.#commands, this.#streams, this.group, this.#consumer);
-    } catch (error) {
-      this.#log.warn(`${this.group} could not hand back its messages on close`, { error });
-    }
-  }
-
-  async #giveBackUnstarted(): Promise<void> {
-    const byStream = new Map<string, HandBack[]>();
-    // Running ones are left alone: their handlers may yet finish the work.
-    for (const held of this.#held.releaseAll()) {
-      // A queued delivery never ran, so its claim should not count as an attempt.
-      const deliveries = held.state === "queued" ? held.attempt - 1 : held.attempt;
-      const list = byStream.get(held.stream) ?? [];
-      list.push({ id: held.id, deliveries });
-      byStream.set(held.stream, list);
-    }
-    await Promise.all(
-      [...byStream].map(([stream, list]) =>
-        handBack(this.#commands, stream, this.group, this.#consumer, list)
-      ),
-    );
   }
 }
