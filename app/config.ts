@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DATA_MODULE_NAMES, MODULE_NAMES, type ModuleName, type StoreKind } from "../lib/module.ts";
 import { LOG_LEVELS, type LogLevel } from "../lib/logger.ts";
 import { BUS_KINDS, type BusKind } from "../bus/config.ts";
@@ -89,6 +89,29 @@ export const OPTIONS = {
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
+
+/** Parses `args` strictly (node:util parseArgs); a UsageError ending in `hint` when they do not parse. */
+export function parseFlags<O extends ParseArgsOptionsConfig>(
+  args: string[],
+  options: O,
+  hint: string,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. ${hint}`);
+  }
+}
+
+/** An option's value: its flag, else its environment variable, else its default; trimmed. */
+export function optionValue(
+  name: OptionName,
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): string {
+  return String(values[name] ?? env[OPTIONS[name].env] ?? OPTIONS[name].fallback).trim();
+}
 
 export function usage(): string {
   const lines = [
@@ -174,28 +197,15 @@ export function parseConfig(
   args: string[],
   env: Record<string, string | undefined>,
 ): ProcessConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, { type: "string" as const }])),
-        "seed-demo": { type: "boolean" },
-        dev: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. Run with --help for the options.`);
-  }
+  const parsed = parseFlags(args, {
+    ...Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, { type: "string" as const }])),
+    "seed-demo": { type: "boolean" },
+    dev: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  }, "Run with --help for the options.");
   const values = parsed.values as Record<string, string | boolean | undefined>;
-  const pick = (name: OptionName): string => {
-    const value = values[name] ?? env[OPTIONS[name].env] ?? OPTIONS[name].fallback;
-    return String(value).trim();
-  };
+  const pick = (name: OptionName): string => optionValue(name, values, env);
 
   const moduleList = pick("modules");
   const modules = moduleList === "all"

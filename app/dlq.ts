@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { BrokerConnectError, reasonOf } from "../bus/connect_error.ts";
 import { GROUP_NAME } from "../bus/defaults.ts";
@@ -17,7 +16,14 @@ import { createBus } from "../bus/factory.ts";
 import type { Bus, DeadLetter } from "../bus/types.ts";
 import { busRetentionOf, settingsFromEnv } from "../lib/settings.ts";
 import { consoleOutput, type Output } from "./_output.ts";
-import { checkNamespace, checkUrl, OPTIONS, UsageError } from "./config.ts";
+import {
+  checkNamespace,
+  checkUrl,
+  OPTIONS,
+  optionValue,
+  parseFlags,
+  UsageError,
+} from "./config.ts";
 import { formatLetter, formatTable } from "./dlq_format.ts";
 
 const BUS_FLAGS = ["bus", "redis-url", "nats-url", "namespace"] as const;
@@ -63,24 +69,19 @@ export function parseDlq(
   args: string[],
   env: Record<string, string | undefined>,
 ): DlqConfig | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...Object.fromEntries(BUS_FLAGS.map((flag) => [flag, { type: "string" as const }])),
-        group: { type: "string" },
-        limit: { type: "string" },
-        all: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. Run bazaar dlq --help.`);
-  }
+  const parsed = parseFlags(
+    args,
+    {
+      ...Object.fromEntries(BUS_FLAGS.map((flag) => [flag, { type: "string" as const }])),
+      group: { type: "string" },
+      limit: { type: "string" },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    "Run bazaar dlq --help.",
+    true,
+  );
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return null;
   const checked = flagsSchema.safeParse(values);
@@ -89,8 +90,7 @@ export function parseDlq(
     throw new UsageError(`--${issue.path.join(".")} ${issue.message}`);
   }
   const flags = checked.data;
-  const pick = (flag: typeof BUS_FLAGS[number]) =>
-    String(values[flag] ?? env[OPTIONS[flag].env] ?? OPTIONS[flag].fallback).trim();
+  const pick = (flag: typeof BUS_FLAGS[number]) => optionValue(flag, values, env);
 
   const [verb, id, ...extra] = parsed.positionals;
   if (extra.length) throw new UsageError(`Unexpected "${extra[0]}". Run bazaar dlq --help.`);

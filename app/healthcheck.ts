@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { OPTIONS, UsageError } from "./config.ts";
+import { OPTIONS, parseFlags, UsageError } from "./config.ts";
 import { consoleOutput, type Output } from "./_output.ts";
 
 const DEFAULT_TIMEOUT_MS = 3_000;
@@ -34,23 +33,12 @@ export function healthcheckUsage(): string {
 
 /** The address to probe, from the flags and PORT/HOST; null for --help; a UsageError if bad. */
 export function parseHealthcheck(args: string[], env: Record<string, string | undefined>) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        "timeout-ms": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. Run bazaar healthcheck --help.`);
-  }
-  const values = parsed.values;
+  const { values } = parseFlags(args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    "timeout-ms": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "Run bazaar healthcheck --help.");
   if (values.help) return null;
   const host = (values.host ?? env[OPTIONS.host.env] ?? "").trim();
   const checked = flagsSchema.safeParse({

@@ -8,7 +8,12 @@
 import type { z } from "zod";
 import { createEnvelope } from "./envelope.ts";
 import { untracedTraceparent, withPublishSpan } from "./tracing.ts";
-import { assertGroupName, type ResolvedOptions, resolveOptions } from "./defaults.ts";
+import {
+  assertEventType,
+  assertGroupName,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./defaults.ts";
 import type {
   Backlog,
   Bus,
@@ -40,6 +45,14 @@ export abstract class BaseDeadLetters implements DeadLetterStore {
   }
 }
 
+/** Who subscribes, to what, and how: what an adapter's open() gets. */
+export interface Subscriber {
+  group: string;
+  events: readonly EventContract[];
+  handler: Handler;
+  options: ResolvedOptions;
+}
+
 export abstract class BaseBus implements Bus {
   abstract readonly kind: string;
   abstract readonly deadLetters: DeadLetterStore;
@@ -55,13 +68,8 @@ export abstract class BaseBus implements Bus {
    * returns nothing when it took it at once (no promise to wait for).
    */
   protected abstract send(envelope: Envelope): Promise<void> | void;
-  /** Opens a subscription for a valid group name, with every option filled in. */
-  protected abstract open(
-    group: string,
-    events: readonly EventContract[],
-    handler: Handler,
-    options: ResolvedOptions,
-  ): Promise<Subscription>;
+  /** Opens a subscription for a valid group name and at least one event, every option filled in. */
+  protected abstract open(subscriber: Subscriber): Promise<Subscription>;
   protected abstract disconnect(): Promise<void>;
   /** The backlog of a valid group name. */
   protected abstract readBacklog(group: string): Promise<Backlog>;
@@ -76,6 +84,7 @@ export abstract class BaseBus implements Bus {
     this.assertOpen();
     // Built before the span so a bad payload throws its ZodError at the caller.
     const envelope = createEnvelope(this.source, event, data, options);
+    assertEventType(envelope.type);
     // Tracing off (no provider): no span to open, only a traceparent to write.
     const untraced = untracedTraceparent();
     if (untraced !== null) {
@@ -93,6 +102,8 @@ export abstract class BaseBus implements Bus {
 
   async publishEnvelope(envelope: Envelope): Promise<void> {
     this.assertOpen();
+    // No contract vouches for an envelope built elsewhere.
+    assertEventType(envelope.type);
     await this.send(envelope);
   }
 
@@ -112,7 +123,15 @@ export abstract class BaseBus implements Bus {
     this.assertOpen();
     // As for backlog(): the name becomes part of keys and durable names.
     assertGroupName(group);
-    const subscription = await this.open(group, events, handler, resolveOptions(options));
+    if (events.length === 0) {
+      throw new RangeError(`Group "${group}" must subscribe to at least one event`);
+    }
+    const subscription = await this.open({
+      group,
+      events,
+      handler,
+      options: resolveOptions(options),
+    });
     this.subscriptions.add(subscription);
     return {
       group,

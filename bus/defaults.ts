@@ -114,3 +114,10 @@ export function resolveNamespace(namespace: string = DEFAULT_NAMESPACE): string 
 
 /** Event types are dotted lower-case words, e.g. "order.placed". */
 export const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+
+/** Event types become stream keys and subjects: never publish under a malformed one. */
+export function assertEventType(type: string): void {
+  if (!EVENT_TYPE.test(type)) {
+    throw new RangeError(`Event type "${type}" must match ${EVENT_TYPE}`);
+  }
+}

@@ -11,21 +11,8 @@
  *
  * @module
  */
-export type {
-  Backlog,
-  Bus,
-  CloseOptions,
-  DeadLetter,
-  DeadLetterStore,
-  DeliveryInfo,
-  Envelope,
-  EventContract,
-  EventData,
-  Handler,
-  PublishOptions,
-  SubscribeOptions,
-  Subscription,
-} from "./types.ts";
+// Every type of the contract: Bus, Envelope, EventContract, Handler, Subscription, DeadLetter, …
+export type * from "./types.ts";
 export { defineEvent } from "./types.ts";
 export { createEnvelope, decodeEnvelope, encodeEnvelope, PoisonMessageError } from "./envelope.ts";
 export { traceparentOf, withPublishSpan } from "./tracing.ts";

@@ -5,24 +5,11 @@
  *
  * @module
  */
-import { BaseBus, BaseDeadLetters } from "../base.ts";
-import {
-  type ResolvedOptions,
-  resolveNamespace,
-  resolveRetention,
-  type Retention,
-} from "../defaults.ts";
+import { BaseBus, BaseDeadLetters, type Subscriber } from "../base.ts";
+import { resolveNamespace, resolveRetention, type Retention } from "../defaults.ts";
 import { contractMap } from "../delivery.ts";
 import type { BusConfig } from "../config.ts";
-import type {
-  Backlog,
-  DeadLetter,
-  DeadLetterStore,
-  Envelope,
-  EventContract,
-  Handler,
-  Subscription,
-} from "../types.ts";
+import type { Backlog, DeadLetter, DeadLetterStore, Envelope, Subscription } from "../types.ts";
 import type { Broker } from "./broker.ts";
 import type { DeadLetterBox } from "./dead_letters.ts";
 import { Member } from "./member.ts";
@@ -77,15 +64,7 @@ export class MemoryBus extends BaseBus {
     this.#broker.append(envelope.type, toWire(envelope), this.#retention);
   }
 
-  protected open(
-    group: string,
-    events: readonly EventContract[],
-    handler: Handler,
-    options: ResolvedOptions,
-  ): Promise<Subscription> {
-    if (events.length === 0) {
-      throw new RangeError(`Group "${group}" must subscribe to at least one event`);
-    }
+  protected open({ group, events, handler, options }: Subscriber): Promise<Subscription> {
     const member = new Member(
       group,
       this.#broker,

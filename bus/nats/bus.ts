@@ -19,14 +19,8 @@ import {
   type QueuedIterator,
   type Status,
 } from "nats";
-import { BaseBus } from "../base.ts";
-import {
-  adapterLogger,
-  EVENT_TYPE,
-  type ResolvedOptions,
-  resolveRetention,
-  type Retention,
-} from "../defaults.ts";
+import { BaseBus, type Subscriber } from "../base.ts";
+import { adapterLogger, resolveRetention, type Retention } from "../defaults.ts";
 
 /**
  * JetStream's limits drop the oldest messages whether or not a durable has
@@ -37,7 +31,7 @@ const NATS_DEFAULT_RETENTION = 1_000_000;
 import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
+import type { Backlog, Envelope, Subscription } from "../types.ts";
 import { withTimeout } from "../../lib/async/with_timeout.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { readBacklog } from "./backlog.ts";
@@ -139,9 +133,6 @@ export class NatsBus extends BaseBus {
   }
 
   protected async send(envelope: Envelope): Promise<void> {
-    if (!EVENT_TYPE.test(envelope.type)) {
-      throw new RangeError(`Event type "${envelope.type}" must match ${EVENT_TYPE}`);
-    }
     const subject = this.#names.eventSubject(envelope.type);
     const payload = encodeEnvelope(envelope);
     try {
@@ -155,12 +146,8 @@ export class NatsBus extends BaseBus {
   }
 
   protected async open(
-    group: string,
-    events: readonly EventContract[],
-    handler: Handler,
-    options: ResolvedOptions,
+    { group, events, handler, options }: Subscriber,
   ): Promise<Subscription> {
-    if (events.length === 0) throw new RangeError(`Group "${group}" subscribed to no events`);
     return await NatsSubscription.open(
       this.#context,
       group,

@@ -10,19 +10,17 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import { BaseBus } from "../base.ts";
+import { BaseBus, type Subscriber } from "../base.ts";
 import type { Logger } from "../../lib/logger.ts";
 import {
   adapterLogger,
   DEFAULT_COMMAND_TIMEOUT_MS,
-  EVENT_TYPE,
-  type ResolvedOptions,
   resolveRetention,
   type Retention,
 } from "../defaults.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
-import type { Backlog, Envelope, EventContract, Handler, Subscription } from "../types.ts";
+import type { Backlog, Envelope, Subscription } from "../types.ts";
 import { readBacklog } from "./backlog.ts";
 import { boundedWaits, closeConnection, openConnection, redactUrl } from "./connection.ts";
 import { READ_BLOCK_MS } from "./reader.ts";
@@ -92,20 +90,11 @@ export class RedisBus extends BaseBus {
 
   // Not async: on the publish hot path, one promise fewer per message.
   protected send(envelope: Envelope): Promise<void> {
-    // The type becomes part of a key; publishEnvelope skips the contract that vouches for it.
-    if (!EVENT_TYPE.test(envelope.type)) {
-      return Promise.reject(
-        new RangeError(`Event type "${envelope.type}" must match ${EVENT_TYPE}`),
-      );
-    }
     return this.#publisher.add(this.#keys.stream(envelope.type), encodeEnvelope(envelope));
   }
 
   protected async open(
-    group: string,
-    events: readonly EventContract[],
-    handler: Handler,
-    options: ResolvedOptions,
+    { group, events, handler, options }: Subscriber,
   ): Promise<Subscription> {
     const consumer = consumerName();
     // Its own connection: a blocking read would hold up every other command queued behind it.
