@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
-import { injectRaw } from "../bus/memory/registry.ts";
+import { injectRaw } from "../testing/bus/memory_inject.ts";
 import { connectNats } from "../bus/nats/connection.ts";
 import { natsNames } from "../bus/nats/names.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";

@@ -1,6 +1,6 @@
 import { runBusConformance } from "../../testing/bus/conformance.ts";
 import { MemoryBus } from "./bus.ts";
-import { injectRaw } from "./registry.ts";
+import { injectRaw } from "../../testing/bus/memory_inject.ts";
 
 runBusConformance({
   name: "memory",

@@ -40,14 +40,7 @@ export function releaseBroker(broker: Broker): void {
   broker.shutDown();
 }
 
-/**
- * Test hook: puts raw text (not an envelope) on the log of `type`, as a broken
- * publisher would. A bus must be open on `url` and `namespace`.
- */
-export function injectRaw(namespace: string, type: string, raw: string, url = "memory:"): void {
-  const broker = brokers.get(keyOf(url, namespace));
-  if (!broker) {
-    throw new Error(`No memory bus is open on "${url}" with namespace "${namespace}"`);
-  }
-  broker.append(type, raw, broker.retention);
+/** The broker a bus has open on `url` and `namespace`, if any (for tools that write to it raw). */
+export function openBroker(url: string, namespace: string): Broker | undefined {
+  return brokers.get(keyOf(url, namespace));
 }

@@ -3,7 +3,8 @@ import { pinged } from "../../testing/bus/conformance.ts";
 import { uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { MemoryBus } from "./bus.ts";
-import { brokerNameOf, injectRaw } from "./registry.ts";
+import { brokerNameOf } from "./registry.ts";
+import { injectRaw } from "../../testing/bus/memory_inject.ts";
 
 Deno.test("brokerNameOf() reads memory: URLs and rejects others", () => {
   assert.equal(brokerNameOf("memory:"), "default");

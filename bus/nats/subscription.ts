@@ -238,12 +238,9 @@ export class NatsSubscription implements Subscription {
     else settle(msg, (m) => m.nak(DEAD_LETTER_RETRY_MS), this.#ctx.log);
   }
 
-  #pause(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
-      this.#stopped,
-    ]).finally(() => clearTimeout(timer));
+  /** Waits `ms`, or less when the subscription stops first. */
+  async #pause(ms: number): Promise<void> {
+    await settlesWithin(this.#stopped, ms);
   }
 
   async #shutdown(graceMs: number): Promise<void> {
