@@ -1,14 +1,16 @@
 /**
  * How a waiting request (`Prefer: wait`, `GET /orders/:id/events`) hears that
  * an order changed, without polling the store in a tight loop: this process's
- * writes are announced at once in-process (`OrderChanges`), and a slow re-read
- * catches what another orders process wrote to a shared store.
+ * writes are announced at once in-process (`OrderChanges`); another orders
+ * process's writes to a shared store poke the waiters to read again (the
+ * store's `watchOthers`), and a slow re-read catches what a poke missed.
  *
  * @module
  */
 import type { Order } from "./domain/order.ts";
 
-type Listener = (order: Order) => void;
+/** A stored version, or null: "it may have changed elsewhere, read it again". */
+type Listener = (order: Order | null) => void;
 
 /** The in-process announcements: every order this process stores, as stored. */
 export class OrderChanges {
@@ -29,6 +31,11 @@ export class OrderChanges {
 
   stored(order: Order): void {
     for (const listener of this.#listeners.get(order.id) ?? []) listener(order);
+  }
+
+  /** Another process stored a new version of `orderId`: its waiters read it again now. */
+  poke(orderId: string): void {
+    for (const listener of this.#listeners.get(orderId) ?? []) listener(null);
   }
 
   /** How many orders someone is waiting on (a leak shows here). */
@@ -54,6 +61,8 @@ export class OrderWatch {
   readonly #queue: Order[] = [];
   readonly #unlisten: () => void;
   #wake: (() => void) | null = null;
+  /** Poked since the last read: another process wrote it. */
+  #poked = false;
   #closed = false;
 
   constructor(
@@ -64,7 +73,8 @@ export class OrderWatch {
     private readonly now: () => number = Date.now,
   ) {
     this.#unlisten = changes.listen(orderId, (order) => {
-      this.#queue.push(order);
+      if (order) this.#queue.push(order);
+      else this.#poked = true;
       this.#wake?.();
     });
   }
@@ -77,9 +87,12 @@ export class OrderWatch {
       if (queued) return queued;
       const left = until - this.now();
       if (this.#closed || signal?.aborted || left <= 0) return null;
-      const woken = await this.#sleep(Math.min(this.fallbackMs, left), signal);
-      if (woken) continue;
-      // Nothing announced here: another process may have written it.
+      if (!this.#poked) {
+        const woken = await this.#sleep(Math.min(this.fallbackMs, left), signal);
+        if (woken && !this.#poked) continue;
+      }
+      // Poked, or nothing announced for a while: another process may have written it.
+      this.#poked = false;
       const stored = await this.read();
       if (this.#queue.some((order) => order.version > version)) continue;
       if (stored && stored.version > version) return stored;
@@ -115,5 +128,37 @@ export class OrderWatch {
       signal?.addEventListener("abort", aborted, { once: true });
       this.#wake = () => done(true);
     });
+  }
+}
+
+/** What `watchOthers` needs of a store. */
+interface SharedStore {
+  watchOthers?(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }>;
+}
+
+/**
+ * A module worker: while it runs, other processes' writes to a shared store
+ * poke this process's waiters. Nothing to do on a store only this process writes.
+ */
+export class OthersWriting {
+  #watching: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
+
+  constructor(
+    private readonly store: SharedStore,
+    private readonly changes: OrderChanges,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    if (!this.store.watchOthers) return;
+    this.#watching = this.store.watchOthers((id) => this.changes.poke(id)).catch((error) => {
+      // Waiters still re-read now and then; they only hear of it later.
+      this.onError(error);
+      return null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await (await this.#watching)?.close();
   }
 }

@@ -8,6 +8,7 @@
 import { Guard } from "../../lib/auth.ts";
 import { defineModule } from "../../lib/define_module.ts";
 import { InflightOrders } from "./admission.ts";
+import { OthersWriting } from "./changes.ts";
 import { ORDERS_GROUP } from "./events.ts";
 import { ordersHandlers } from "./handlers.ts";
 import { orderDocs } from "./http/docs.ts";
@@ -39,10 +40,18 @@ export const ordersModule = defineModule({
       DeadlineSweeper.intervalFor(settings.sagaStepTimeoutMs),
       log,
     );
+    const othersWriting = new OthersWriting(
+      store,
+      service.changes,
+      (error) =>
+        log.warn("Not hearing of other orders processes' changes: waiters re-read each second", {
+          error,
+        }),
+    );
     return {
       service,
       routes: orderRoutes(service, new Guard(settings), inflight),
-      workers: [sweeper, inflight],
+      workers: [sweeper, inflight, othersWriting],
       gauges: async () => [{
         name: "orders_by_status",
         help: "Orders in the store by status",

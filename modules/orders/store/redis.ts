@@ -14,6 +14,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/types.ts";
+import { clearSocketTimeoutOnClose } from "../../../bus/redis/connection.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { type OrderPosition, positionOf } from "../domain/position.ts";
@@ -35,6 +36,8 @@ export class RedisOrderStore implements OrderStore {
   readonly stream: RedisOutbox;
   readonly outbox: LeasedOutbox;
   readonly #prefix: string;
+  /** Names this process's writes on the change channel, so it skips its own. */
+  readonly #writer = crypto.randomUUID();
 
   /**
    * `keyPrefix` is the process-wide one ("" in production); "orders:" is added here.
@@ -128,7 +131,22 @@ export class RedisOrderStore implements OrderStore {
         ...events.map(RedisOutbox.encode),
       ],
     );
-    return written === 1 ? stored : null;
+    if (written !== 1) return null;
+    // Waiters in other orders processes hear of it now rather than at their next re-read.
+    this.redis.publish(this.#key("changed"), `${this.#writer} ${next.id}`).catch(() => {});
+    return stored;
+  }
+
+  async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
+    const subscriber = this.redis.duplicate();
+    clearSocketTimeoutOnClose(subscriber);
+    subscriber.on("error", () => {}); // it reconnects and resubscribes; waiters still re-read
+    subscriber.on("message", (_channel: string, message: string) => {
+      const space = message.indexOf(" ");
+      if (message.slice(0, space) !== this.#writer) changed(message.slice(space + 1));
+    });
+    await subscriber.subscribe(this.#key("changed"));
+    return { close: () => subscriber.quit().then(() => {}, () => subscriber.disconnect()) };
   }
 
   async listByCustomer(

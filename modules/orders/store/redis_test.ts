@@ -10,6 +10,8 @@ import {
   runOrderStoreConformance,
   SHORT_IDEMPOTENCY_TTL_MS,
 } from "../../../testing/modules/orders/store_conformance.ts";
+import { delay, waitFor } from "../../../testing/wait.ts";
+import { newOrder } from "../domain/place.ts";
 import { RedisOrderStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
@@ -41,6 +43,38 @@ Deno.test({
       assert.deepEqual((await two.outbox.peek(10)).map((e) => e.envelope), [event]);
       assert.deepEqual(await one.outbox.peek(10), [], "and now the first one waits");
     } finally {
+      await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "redis order store: another process's update is heard at once, its own is not",
+  ignore: url === null,
+  fn: async () => {
+    const { redis, keyPrefix, close } = await openKeyspace(url!);
+    const here = new RedisOrderStore(redis, keyPrefix);
+    const there = new RedisOrderStore(redis, keyPrefix);
+    const heard: string[] = [];
+    const watching = await here.watchOthers((id) => heard.push(id));
+    try {
+      const order = newOrder({
+        id: `ord_${crypto.randomUUID()}`,
+        customer_id: "cus_1",
+        items: [{ product_id: "p1", quantity: 1 }],
+        correlation_id: "c",
+        traceparent: null,
+      }, { now: Date.now(), feeBps: 0, stepTimeoutMs: 1_000 });
+      await here.create(order, []);
+      const mine = await here.update({ ...order, status: "reserved" }, order.version, []);
+      assert.ok(mine);
+      const theirs = await there.update({ ...mine, status: "paid" }, mine.version, []);
+      assert.ok(theirs);
+      await waitFor(() => heard.length > 0, { timeoutMs: 2_000 });
+      await delay(100);
+      assert.deepEqual(heard, [order.id], "one poke, for the other store's write only");
+    } finally {
+      await watching.close();
       await close();
     }
   },

@@ -36,6 +36,12 @@ export interface OrderStore {
   create(order: Order, events: Envelope[], claim?: IdempotencyClaim): Promise<CreateResult>;
   get(id: string): Promise<Order | null>;
   /**
+   * Calls `changed` with the id of each order another process stores a new
+   * version of, as it happens (a store several processes share); absent from
+   * a store only this process writes. Resolves once listening.
+   */
+  watchOthers?(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }>;
+  /**
    * Replaces the order if its stored version is still `expectedVersion`,
    * writing it with version `expectedVersion + 1` and appending `events`.
    * Returns the stored order, or null when someone else changed it first.
