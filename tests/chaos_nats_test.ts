@@ -21,12 +21,6 @@ Deno.test({
       orders: 300,
       seconds: 40,
       seed: seed === undefined ? undefined : Number(seed),
-      lacks: Deno.env.get("CHAOS_NATS_STALL") === "1" ? {} : {
-        linkStall:
-          "after a stall shorter than the 6 s stale detection, NatsBus.ping() (nc.flush) " +
-          "stays behind the PINGs the stall dropped (PONGs are matched FIFO), so /ready can answer " +
-          "503 for good (CHAOS_SEED=2112338929 shows it); run with CHAOS_NATS_STALL=1 to include it",
-      },
     });
   },
 });

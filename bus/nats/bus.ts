@@ -163,8 +163,10 @@ export class NatsBus extends BaseBus {
 
   async ping(): Promise<void> {
     this.assertOpen();
+    // A JetStream request, not flush(): nats.js pairs PONGs with PINGs first in, first out,
+    // so PINGs lost in a stalled link would leave every later flush waiting for ever.
     await withTimeout(
-      this.#nc.flush(),
+      this.#jsm.getAccountInfo(),
       PING_TIMEOUT_MS,
       `NATS did not answer within ${PING_TIMEOUT_MS} ms`,
     );
