@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Envelope, EventData } from "../../bus/types.ts";
+import type { Envelope, EventData } from "../../bus/mod.ts";
 import { issueToken } from "../../lib/auth.ts";
 import { invalid, notFound, tooManyRequests, unauthorized } from "../../lib/errors.ts";
 import { outboxEvent } from "../../lib/outbox.ts";

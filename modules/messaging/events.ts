@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineEvent } from "../../bus/types.ts";
+import { defineEvent } from "../../bus/mod.ts";
 import { id } from "../../lib/schemas.ts";
 
 /** The consumer group every messaging process shares. */

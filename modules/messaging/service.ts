@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Envelope, EventData } from "../../bus/types.ts";
+import type { Envelope, EventData } from "../../bus/mod.ts";
 import { notFound } from "../../lib/errors.ts";
 import { outboxEvent } from "../../lib/outbox.ts";
 import type { customerRegistered } from "../accounts/events.ts";

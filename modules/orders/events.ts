@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineEvent } from "../../bus/types.ts";
+import { defineEvent } from "../../bus/mod.ts";
 import { id, money, quantity } from "../../lib/schemas.ts";
 
 /** The consumer group every orders process shares. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EventContract, EventData } from "../../bus/types.ts";
+import type { EventContract, EventData } from "../../bus/mod.ts";
 import { eventsOf, type HandlerRow, type HandlerTable, on } from "../../lib/handlers.ts";
 import { paymentFailed, paymentSucceeded } from "../accounts/events.ts";
 import {

@@ -8,9 +8,7 @@
  * @module
  */
 import { trace } from "@opentelemetry/api";
-import { createEnvelope } from "../../bus/envelope.ts";
-import { traceparentOf } from "../../bus/tracing.ts";
-import type { Envelope } from "../../bus/types.ts";
+import { createEnvelope, type Envelope, traceparentOf } from "../../bus/mod.ts";
 import { conflict, notFound } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { outboxEvent } from "../../lib/outbox.ts";

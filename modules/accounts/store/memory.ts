@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { MemoryFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";

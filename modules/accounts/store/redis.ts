@@ -17,7 +17,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import type { FailureLimiter } from "../../../lib/failure_limiter.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
 import type {

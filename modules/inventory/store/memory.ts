@@ -6,7 +6,7 @@
  * @module
  */
 import type { z } from "zod";
-import type { EventContract } from "../../../bus/types.ts";
+import type { EventContract } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { MemoryOutbox, outboxEvent } from "../../../lib/outbox.ts";
 import {

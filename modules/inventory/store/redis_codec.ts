@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { defineEvent, type EventContract } from "../../../bus/types.ts";
+import { defineEvent, type EventContract } from "../../../bus/mod.ts";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import type { ProductRecord } from "../domain/product.ts";
 import { type Reservation, RESERVATION_STATES, type ReservedLine } from "../domain/reservation.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { EventData } from "../../../bus/types.ts";
+import type { EventData } from "../../../bus/mod.ts";
 import type { orderConfirmed } from "../../orders/events.ts";
 import type { Contact, NewInvoice } from "./types.ts";
 

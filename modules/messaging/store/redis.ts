@@ -15,7 +15,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import {
   claimDeliveriesScript,

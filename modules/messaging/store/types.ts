@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
 import type {
   Contact,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { z } from "zod";
-import type { EventContract } from "../../../bus/types.ts";
+import type { EventContract } from "../../../bus/mod.ts";
 import { isTerminal, type Order, type OrderStatus } from "./order.ts";
 
 /** An event the saga wants published, written to the outbox with the order. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { listsAfter, type OrderPosition } from "../domain/position.ts";

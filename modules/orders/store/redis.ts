@@ -13,8 +13,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import type { Envelope } from "../../../bus/types.ts";
-import { clearSocketTimeoutOnClose } from "../../../bus/redis/connection.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { type OrderPosition, positionOf } from "../domain/position.ts";
@@ -138,8 +137,8 @@ export class RedisOrderStore implements OrderStore {
   }
 
   async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
-    const subscriber = this.redis.duplicate();
-    clearSocketTimeoutOnClose(subscriber);
+    // No socket timeout: a quiet subscriber is healthy, and waiters re-read now and then anyway.
+    const subscriber = this.redis.duplicate({ socketTimeout: 0 });
     subscriber.on("error", () => {}); // it reconnects and resubscribes; waiters still re-read
     subscriber.on("message", (_channel: string, message: string) => {
       const space = message.indexOf(" ");

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../../bus/types.ts";
+import type { Envelope } from "../../../bus/mod.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
 import type { Order, OrderStatus } from "../domain/order.ts";
 import type { OrderPosition } from "../domain/position.ts";
