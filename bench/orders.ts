@@ -28,6 +28,7 @@ import { remoteCaller } from "../testing/http_client.ts";
 import { BazaarServer, freePort, ROOT } from "../testing/spawn.ts";
 import { uniqueName } from "../testing/services.ts";
 import { waitFor } from "../testing/wait.ts";
+import { seedOrderHistory } from "./_history.ts";
 import { procUsage } from "./_proc.ts";
 import { orderScript, runWrk, type WrkResult } from "./_wrk.ts";
 
@@ -54,7 +55,7 @@ interface Target {
   admin: string;
   pids: { name: string; pid: number }[];
   /** Redis the shape uses, and the key patterns of its bus streams. */
-  redis: { streams: string } | null;
+  redis: { streams: string; keyPrefix: string } | null;
   stop(): Promise<void>;
 }
 
@@ -107,7 +108,9 @@ async function start(shape: Shape): Promise<Target> {
       url: server.url,
       admin,
       pids: [{ name: "all", pid: server.child.pid }],
-      redis: shape === "redis" ? { streams: `bus:${namespace}:*` } : null,
+      redis: shape === "redis"
+        ? { streams: `bus:${namespace}:*`, keyPrefix: `${namespace}:` }
+        : null,
       stop: async () => {
         await server.kill("SIGTERM");
       },
@@ -124,7 +127,7 @@ async function start(shape: Shape): Promise<Target> {
     url: cluster.gateway.url,
     admin: cluster.admin,
     pids: cluster.members.map((m) => ({ name: m.name, pid: m.server.child.pid })),
-    redis: { streams: `bus:${cluster.namespace}:*` },
+    redis: { streams: `bus:${cluster.namespace}:*`, keyPrefix: cluster.keyPrefix },
     stop: async () => {
       await cluster.stop();
     },
@@ -286,12 +289,24 @@ async function ordersSettled(target: Target, expected: number): Promise<number> 
   return total;
 }
 
-async function bench(shape: Shape, seconds: number): Promise<Row> {
+async function bench(shape: Shape, seconds: number, history: number): Promise<Row> {
   const target = await start(shape);
   const redis = target.redis ? new Redis(REDIS_URL) : null;
   try {
-    const memoryBefore = redis ? await usedMemory(redis) : 0;
     const { customers, products } = await seed(target);
+    if (history > 0) {
+      const took = await seedOrderHistory(
+        REDIS_URL,
+        target.redis!.keyPrefix,
+        history,
+        customers,
+        products,
+      );
+      console.error(
+        `${shape}: ${history.toLocaleString("en-US")} orders of history in ${took.toFixed(0)} s`,
+      );
+    }
+    const memoryBefore = redis ? await usedMemory(redis) : 0;
     const script = orderScript(customers, products, target.admin);
     await runWrk(target.url, script, { connections: CONNECTIONS, seconds: 3 });
     const before = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
@@ -310,13 +325,15 @@ async function bench(shape: Shape, seconds: number): Promise<Row> {
       : null;
     const settled = await ordersSettled(target, 0);
     let bytesPerOrder: number | null = null;
-    if (redis && settled > 0) {
+    // What this run added: the history was there before memoryBefore was read.
+    const added = settled - history;
+    if (redis && added > 0) {
       const streams = await streamBytes(redis, target.redis!.streams);
-      bytesPerOrder = (await usedMemory(redis) - memoryBefore - streams) / settled;
+      bytesPerOrder = (await usedMemory(redis) - memoryBefore - streams) / added;
     }
     const ceil = await ceiling(script, seconds);
     return {
-      shape,
+      shape: history > 0 ? `${shape}, ${history.toLocaleString("en-US")} orders stored` : shape,
       closed,
       ceiling: ceil,
       open,
@@ -372,21 +389,33 @@ function print(rows: Row[], seconds: number): void {
 if (import.meta.main) {
   const args = [...Deno.args];
   let seconds = 10;
+  let history = 0;
+  const historyAt = args.indexOf("--history");
+  if (historyAt >= 0) {
+    history = Number(args[historyAt + 1]);
+    args.splice(historyAt, 2);
+  }
   const at = args.indexOf("--seconds");
   if (at >= 0) {
     seconds = Number(args[at + 1]);
     args.splice(at, 2);
   }
   const unknown = args.filter((a) => !(SHAPES as readonly string[]).includes(a));
-  if (unknown.length > 0 || !(seconds > 0)) {
-    console.error(`Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N]`);
+  const memoryWithHistory = history > 0 && args.includes("memory");
+  if (unknown.length > 0 || !(seconds > 0) || !(history >= 0) || memoryWithHistory) {
+    console.error(
+      `Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N] [--history N]\n` +
+        "--history N first writes N settled orders through the orders Redis store " +
+        "(Redis shapes only: the memory shape's store lives inside its process)",
+    );
     Deno.exit(2);
   }
   const shapes = (args.length > 0 ? args : SHAPES) as Shape[];
   const rows: Row[] = [];
   for (const shape of shapes) {
     try {
-      rows.push(await bench(shape, seconds));
+      if (history > 0 && shape === "memory") continue;
+      rows.push(await bench(shape, seconds, history));
     } catch (error) {
       console.error(`${shape}: ${(error as Error).message}`);
     }
