@@ -8,14 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import {
-  assertAccessible,
-  browserTest,
-  cardNames,
-  openPage,
-  screenshots,
-  seedCatalog,
-} from "../testing/browser.ts";
+import { assertAccessible, browserTest, cardNames, openPage } from "../testing/browser.ts";
+import { screenshots, seedCatalog } from "../testing/browser.ts";
 import { orderPlaced } from "../modules/orders/events.ts";
 import { Shop } from "../testing/shop.ts";
 

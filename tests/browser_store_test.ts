@@ -8,14 +8,8 @@
  * WCAG 2.1 AA problem on any page, and the screenshots land in docs/screenshots.
  */
 import assert from "node:assert/strict";
-import {
-  assertAccessible,
-  browserTest,
-  cardNames,
-  openPage,
-  screenshots,
-  seedCatalog,
-} from "../testing/browser.ts";
+import { assertAccessible, browserTest, cardNames, openPage } from "../testing/browser.ts";
+import { screenshots, seedCatalog } from "../testing/browser.ts";
 
 browserTest(
   "browser: a shopper signs up, searches, checks out and watches the order confirm live",

@@ -8,15 +8,8 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import type { Envelope } from "../../bus/types.ts";
 import { delay, waitFor } from "../wait.ts";
-import {
-  type BusHarness,
-  type CaseRegistrar,
-  fastRetry,
-  pinged,
-  ponged,
-  tagged,
-  withBuses,
-} from "./conformance_shared.ts";
+import { fastRetry, pinged, ponged, tagged, withBuses } from "./conformance_shared.ts";
+import type { BusHarness, CaseRegistrar } from "./conformance_shared.ts";
 
 export function deliveryCases(harness: BusHarness, test: CaseRegistrar, scale: number): void {
   test("publish() validates the payload and fills the envelope", async () => {

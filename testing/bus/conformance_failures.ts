@@ -8,15 +8,8 @@ import assert from "node:assert/strict";
 import type { Envelope, Subscription } from "../../bus/types.ts";
 import { delay, waitFor } from "../wait.ts";
 import { uniqueName } from "../services.ts";
-import {
-  type BusHarness,
-  type CaseRegistrar,
-  countBy,
-  fastRetry,
-  pinged,
-  ponged,
-  withBuses,
-} from "./conformance_shared.ts";
+import { countBy, fastRetry, pinged, ponged, withBuses } from "./conformance_shared.ts";
+import type { BusHarness, CaseRegistrar } from "./conformance_shared.ts";
 
 export function failureCases(harness: BusHarness, test: CaseRegistrar, scale: number): void {
   test("a throwing handler is retried with backoff, attempt counted", async () => {

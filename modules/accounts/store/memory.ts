@@ -19,19 +19,9 @@ import {
   positionOf,
 } from "../domain/rules.ts";
 import type { AccountsStore, PaymentEvents } from "./types.ts";
-import type {
-  Credentials,
-  Customer,
-  CustomerPage,
-  CustomerQuery,
-  LedgerEntry,
-  MoneyAudit,
-  NewCustomer,
-  PaymentOutcome,
-  PaymentRecord,
-  PaymentRequest,
-  RefundOutcome,
-} from "../domain/types.ts";
+import type { Credentials, Customer, CustomerPage, CustomerQuery } from "../domain/types.ts";
+import type { LedgerEntry, MoneyAudit, NewCustomer, PaymentOutcome } from "../domain/types.ts";
+import type { PaymentRecord, PaymentRequest, RefundOutcome } from "../domain/types.ts";
 
 export class MemoryAccountsStore implements AccountsStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();

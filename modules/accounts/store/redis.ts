@@ -29,22 +29,10 @@ import {
   takePaymentScript,
 } from "./redis_scripts.ts";
 import type { AccountsStore, PaymentEvents } from "./types.ts";
-import type {
-  Credentials,
-  Customer,
-  CustomerPage,
-  CustomerPosition,
-  CustomerQuery,
-  FailureReason,
-  LedgerEntry,
-  MoneyAudit,
-  NewCustomer,
-  PaymentOutcome,
-  PaymentRecord,
-  PaymentRequest,
-  PaymentStatus,
-  RefundOutcome,
-} from "../domain/types.ts";
+import type { Credentials, Customer, CustomerPage, CustomerPosition } from "../domain/types.ts";
+import type { CustomerQuery, FailureReason, LedgerEntry, MoneyAudit } from "../domain/types.ts";
+import type { NewCustomer, PaymentOutcome, PaymentRecord } from "../domain/types.ts";
+import type { PaymentRequest, PaymentStatus, RefundOutcome } from "../domain/types.ts";
 
 /** How often a refund re-reads a record that changed under it before giving up. */
 const REFUND_ATTEMPTS = 5;

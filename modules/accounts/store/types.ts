@@ -11,19 +11,9 @@
 import type { Envelope } from "../../../bus/mod.ts";
 import type { FailureLimiter } from "../../../lib/failure_limiter.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
-import type {
-  Credentials,
-  Customer,
-  CustomerPage,
-  CustomerQuery,
-  LedgerEntry,
-  MoneyAudit,
-  NewCustomer,
-  PaymentOutcome,
-  PaymentRecord,
-  PaymentRequest,
-  RefundOutcome,
-} from "../domain/types.ts";
+import type { Credentials, Customer, CustomerPage, CustomerQuery } from "../domain/types.ts";
+import type { LedgerEntry, MoneyAudit, NewCustomer, PaymentOutcome } from "../domain/types.ts";
+import type { PaymentRecord, PaymentRequest, RefundOutcome } from "../domain/types.ts";
 
 /**
  * Every answer a payment request may give, built before the atomic step so

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  ADMIN,
-  assertError,
-  customerToken,
-  startApi,
-} from "../../../testing/modules/inventory/http_harness.ts";
+import { ADMIN, assertError } from "../../../testing/modules/inventory/http_harness.ts";
+import { customerToken, startApi } from "../../../testing/modules/inventory/http_harness.ts";
 
 Deno.test("POST /inventory/products creates a product with the SPEC shape", async () => {
   const api = startApi();

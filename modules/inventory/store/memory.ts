@@ -9,21 +9,10 @@ import type { z } from "zod";
 import type { EventContract } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { MemoryOutbox, outboxEvent } from "../../../lib/outbox.ts";
-import {
-  applyPatch,
-  changesSavedFacts,
-  createProductRecord,
-  ledgerOf,
-  matchesQuery,
-  type NewProduct,
-  newProductId,
-  type Product,
-  type ProductPatch,
-  type ProductRecord,
-  savedFacts,
-  type StockLedger,
-  toProduct,
-} from "../domain/product.ts";
+import { applyPatch, changesSavedFacts, createProductRecord, ledgerOf } from "../domain/product.ts";
+import { matchesQuery, newProductId, savedFacts, toProduct } from "../domain/product.ts";
+import type { NewProduct, Product, ProductPatch, ProductRecord } from "../domain/product.ts";
+import type { StockLedger } from "../domain/product.ts";
 import {
   answerToRepeatedPlacement,
   decideCommit,
@@ -35,17 +24,9 @@ import {
 } from "../domain/reservation.ts";
 import { BoughtTogether, rankRelated } from "../domain/related.ts";
 import { type TagCount, TagTally } from "../domain/tags.ts";
-import {
-  INVENTORY_SOURCE,
-  productDeleted,
-  productSaved,
-  reservationCommitFailed,
-  reservationCommitted,
-  reservationLost,
-  reservationRejected,
-  stockReleased,
-  stockReserved,
-} from "../events.ts";
+import { INVENTORY_SOURCE, productDeleted, productSaved } from "../events.ts";
+import { reservationCommitFailed, reservationCommitted, reservationLost } from "../events.ts";
+import { reservationRejected, stockReleased, stockReserved } from "../events.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
 export class MemoryInventoryStore implements InventoryStore {

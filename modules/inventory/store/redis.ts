@@ -11,37 +11,19 @@ import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
 import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { LuaScript } from "../../../lib/redis_script.ts";
-import {
-  applyPatch,
-  createProductRecord,
-  ledgerOf,
-  matchesQuery,
-  type NewProduct,
-  newProductId,
-  type Product,
-  type ProductPatch,
-  type ProductRecord,
-  savedFacts,
-  type StockLedger,
-  tagKey,
-  toProduct,
-} from "../domain/product.ts";
+import { applyPatch, createProductRecord, ledgerOf, matchesQuery } from "../domain/product.ts";
+import { newProductId, savedFacts, tagKey, toProduct } from "../domain/product.ts";
+import type { NewProduct, Product, ProductPatch, ProductRecord } from "../domain/product.ts";
+import type { StockLedger } from "../domain/product.ts";
 import {
   MAX_LINE_QUANTITY,
   mergeLines,
   type OrderLine,
   type Reservation,
 } from "../domain/reservation.ts";
-import {
-  productDeleted,
-  productSaved,
-  reservationCommitFailed,
-  reservationCommitted,
-  reservationLost,
-  reservationRejected,
-  stockReleased,
-  stockReserved,
-} from "../events.ts";
+import { productDeleted, productSaved, reservationCommitFailed } from "../events.ts";
+import { reservationCommitted, reservationLost, reservationRejected } from "../events.ts";
+import { stockReleased, stockReserved } from "../events.ts";
 import type { TagCount } from "../domain/tags.ts";
 import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./redis_scripts.ts";
 import { COMMIT, RELEASE, RESERVE } from "./redis_scripts_reservations.ts";

@@ -7,16 +7,9 @@
 import type { Envelope } from "../../../bus/mod.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type MessagingStore } from "./types.ts";
-import {
-  type Contact,
-  type DeliveryResult,
-  type Invoice,
-  invoiceNumber,
-  type NewInvoice,
-  type Notification,
-  type NotificationFilter,
-  type ProductName,
-} from "../domain/types.ts";
+import { invoiceNumber } from "../domain/types.ts";
+import type { Contact, DeliveryResult, Invoice, NewInvoice } from "../domain/types.ts";
+import type { Notification, NotificationFilter, ProductName } from "../domain/types.ts";
 
 export class MemoryMessagingStore implements MessagingStore {
   readonly outbox: MemoryOutbox = new MemoryOutbox();

@@ -24,16 +24,8 @@ import {
   settleDeliveryScript,
 } from "./redis_scripts.ts";
 import type { MessagingStore } from "./types.ts";
-import type {
-  Contact,
-  DeliveryResult,
-  DeliveryStatus,
-  Invoice,
-  NewInvoice,
-  Notification,
-  NotificationFilter,
-  ProductName,
-} from "../domain/types.ts";
+import type { Contact, DeliveryResult, DeliveryStatus, Invoice } from "../domain/types.ts";
+import type { NewInvoice, Notification, NotificationFilter, ProductName } from "../domain/types.ts";
 
 type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
 

@@ -6,15 +6,8 @@
  */
 import type { Envelope } from "../../../bus/mod.ts";
 import type { Outbox } from "../../../lib/outbox.ts";
-import type {
-  Contact,
-  DeliveryResult,
-  Invoice,
-  NewInvoice,
-  Notification,
-  NotificationFilter,
-  ProductName,
-} from "../domain/types.ts";
+import type { Contact, DeliveryResult, Invoice, NewInvoice } from "../domain/types.ts";
+import type { Notification, NotificationFilter, ProductName } from "../domain/types.ts";
 
 export interface MessagingStore {
   readonly outbox: Outbox;

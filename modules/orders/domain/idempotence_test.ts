@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
 import type { EventContract } from "../../../bus/types.ts";
 import { orderEvents } from "../events.ts";
-import {
-  ALL_INPUTS,
-  applied,
-  at,
-  cancel,
-  clockAt,
-  commitFailed,
-  committed,
-  failed,
-  ignored,
-  lost,
-  outOfStock,
-  paid,
-  pending,
-  play,
-  reserved,
-  T0,
-  typesOf,
-} from "../../../testing/modules/orders/saga_fixtures.ts";
+import { ALL_INPUTS, applied, at, cancel } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { clockAt, commitFailed, committed } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { failed, ignored, lost } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { outOfStock, paid, pending, play } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { reserved, T0, typesOf } from "../../../testing/modules/orders/saga_fixtures.ts";
 import { isTerminal, ORDER_STATUSES } from "./order.ts";
 import { decide } from "./transitions.ts";
 

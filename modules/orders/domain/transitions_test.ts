@@ -1,22 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  applied,
-  at,
-  cancel,
-  clockAt,
-  commitFailed,
-  committed,
-  deadline,
-  failed,
-  ignored,
-  lost,
-  outOfStock,
-  paid,
-  pending,
-  reserved,
-  T0,
-  typesOf,
-} from "../../../testing/modules/orders/saga_fixtures.ts";
+import { applied, at, cancel, clockAt } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { commitFailed, committed } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { deadline, failed, ignored, lost } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { outOfStock, paid, pending } from "../../../testing/modules/orders/saga_fixtures.ts";
+import { reserved, T0, typesOf } from "../../../testing/modules/orders/saga_fixtures.ts";
 import type { SagaInput } from "./decision.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./order.ts";
 import { feeOf } from "./pricing.ts";

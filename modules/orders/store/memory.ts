@@ -8,12 +8,8 @@ import type { Envelope } from "../../../bus/mod.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { listsAfter, type OrderPosition } from "../domain/position.ts";
-import {
-  type CreateResult,
-  IDEMPOTENCY_TTL_MS,
-  type IdempotencyClaim,
-  type OrderStore,
-} from "./types.ts";
+import { IDEMPOTENCY_TTL_MS } from "./types.ts";
+import type { CreateResult, IdempotencyClaim, OrderStore } from "./types.ts";
 
 interface Remembered {
   orderId: string;

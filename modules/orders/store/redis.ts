@@ -18,12 +18,8 @@ import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { type OrderPosition, positionOf } from "../domain/position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
-import {
-  type CreateResult,
-  IDEMPOTENCY_TTL_MS,
-  type IdempotencyClaim,
-  type OrderStore,
-} from "./types.ts";
+import { IDEMPOTENCY_TTL_MS } from "./types.ts";
+import type { CreateResult, IdempotencyClaim, OrderStore } from "./types.ts";
 
 interface Remembered {
   order_id: string;
