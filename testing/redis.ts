@@ -53,3 +53,26 @@ export async function openKeyspace(url: string, name = "t"): Promise<TestKeyspac
     },
   };
 }
+
+/**
+ * A test on a keyspace of its own on the Redis at `url` (null skips it), deleted and
+ * closed however the test ends.
+ */
+export function keyspaceTest(
+  url: string | null,
+  name: string,
+  body: (keyspace: TestKeyspace) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: url === null,
+    async fn() {
+      const keyspace = await openKeyspace(url!);
+      try {
+        await body(keyspace);
+      } finally {
+        await keyspace.close();
+      }
+    },
+  });
+}

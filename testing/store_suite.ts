@@ -77,3 +77,11 @@ export function redisStoreHarness<T extends { store: unknown }>(
     },
   };
 }
+
+/** `redisStoreHarness` for a store whose constructor takes the connection and key prefix. */
+export function redisStoreOf<S>(
+  url: string | null,
+  Store: new (redis: TestKeyspace["redis"], keyPrefix: string) => S,
+): StoreHarness<{ store: S } & OpenedStore<S>> {
+  return redisStoreHarness(url, ({ redis, keyPrefix }) => ({ store: new Store(redis, keyPrefix) }));
+}

@@ -27,6 +27,15 @@ for (const store of ["memory", "redis"] as const) {
         }
       },
     });
+  type Inventory = Awaited<ReturnType<typeof startInventory>>;
+  const stocked = async (inv: Inventory, price: number, stock: number) =>
+    (await inv.call("POST", "/inventory/products", { name: "A", price, stock })).body;
+  const placeTwo = (inv: Inventory, product_id: string) =>
+    inv.bus.publish(orderPlaced, {
+      order_id: "o1",
+      customer_id: "c1",
+      items: [{ product_id, quantity: 2 }],
+    });
 
   test("creating, renaming and repricing a product publishes product_saved", async (inv) => {
     const a = (await inv.call("POST", "/inventory/products", {
@@ -48,13 +57,8 @@ for (const store of ["memory", "redis"] as const) {
   });
 
   test("order.placed is answered with stock_reserved at fixed prices", async (inv) => {
-    const a =
-      (await inv.call("POST", "/inventory/products", { name: "A", price: 300, stock: 5 })).body;
-    const placed = await inv.bus.publish(orderPlaced, {
-      order_id: "o1",
-      customer_id: "c1",
-      items: [{ product_id: a.id, quantity: 2 }],
-    });
+    const a = await stocked(inv, 300, 5);
+    const placed = await placeTwo(inv, a.id);
     const reserved = await inv.answer("inventory.stock_reserved", inv.forOrder("o1"));
     assert.deepEqual(reserved.data, {
       order_id: "o1",
@@ -69,8 +73,7 @@ for (const store of ["memory", "redis"] as const) {
   });
 
   test("order.placed for an unknown product or too many units is rejected", async (inv) => {
-    const a =
-      (await inv.call("POST", "/inventory/products", { name: "A", price: 1, stock: 1 })).body;
+    const a = await stocked(inv, 1, 1);
     await inv.bus.publish(orderPlaced, {
       order_id: "o-short",
       customer_id: "c1",
@@ -93,13 +96,8 @@ for (const store of ["memory", "redis"] as const) {
   });
 
   test("a redelivered order.placed never holds stock twice", async (inv) => {
-    const a =
-      (await inv.call("POST", "/inventory/products", { name: "A", price: 1, stock: 5 })).body;
-    const placed = await inv.bus.publish(orderPlaced, {
-      order_id: "o1",
-      customer_id: "c1",
-      items: [{ product_id: a.id, quantity: 2 }],
-    });
+    const a = await stocked(inv, 1, 5);
+    const placed = await placeTwo(inv, a.id);
     await inv.bus.publishEnvelope(placed);
     await waitFor(() =>
       inv.published.filter((e) => e.type === "inventory.stock_reserved").length === 2
@@ -108,8 +106,7 @@ for (const store of ["memory", "redis"] as const) {
   });
 
   test("commit and release requests are answered through the saga", async (inv) => {
-    const a =
-      (await inv.call("POST", "/inventory/products", { name: "A", price: 1, stock: 5 })).body;
+    const a = await stocked(inv, 1, 5);
     const place = (order_id: string) =>
       inv.bus.publish(orderPlaced, {
         order_id,
@@ -140,8 +137,7 @@ for (const store of ["memory", "redis"] as const) {
   });
 
   test("a release before the order is placed refuses the late reservation", async (inv) => {
-    const a =
-      (await inv.call("POST", "/inventory/products", { name: "A", price: 1, stock: 5 })).body;
+    const a = await stocked(inv, 1, 5);
     await inv.bus.publish(stockReleaseRequested, { order_id: "o1" });
     await inv.answer("inventory.stock_released", inv.forOrder("o1"));
     await inv.bus.publish(orderPlaced, {

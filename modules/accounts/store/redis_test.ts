@@ -1,71 +1,62 @@
 import assert from "node:assert/strict";
 import { outboxEvent } from "../../../lib/outbox.ts";
-import { openKeyspace } from "../../../testing/redis.ts";
+import { keyspaceTest } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisStoreHarness } from "../../../testing/store_suite.ts";
+import { redisStoreOf } from "../../../testing/store_suite.ts";
 import { customerRegistered, paymentFailed, paymentSucceeded } from "../events.ts";
 import { runAccountsStoreConformance } from "../../../testing/modules/accounts/store_conformance.ts";
 import { RedisAccountsStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
 
-runAccountsStoreConformance(
-  redisStoreHarness(url, ({ redis, keyPrefix }) => ({
-    store: new RedisAccountsStore(redis, keyPrefix),
-  })),
-);
+runAccountsStoreConformance(redisStoreOf(url, RedisAccountsStore));
 
-Deno.test({
-  name: "redis accounts store: two processes charging one balance never overdraw it",
-  ignore: url === null,
-  async fn() {
-    const keyspace = await openKeyspace(url!);
-    try {
-      const [a, b] = [keyspace.redis, await keyspace.connect()].map((redis) =>
-        new RedisAccountsStore(redis, keyspace.keyPrefix)
-      ) as [RedisAccountsStore, RedisAccountsStore];
-      const at = new Date().toISOString();
-      const registered = outboxEvent("accounts", customerRegistered, {
-        customer_id: "cus-1",
-        name: "Ada",
-        email: "ada@example.com",
-      });
-      await a.createCustomer(
-        { id: "cus-1", name: "Ada", email: "ada@example.com", created_at: at, deposits: [500] },
-        registered,
-      );
-      const events = (order_id: string) => {
-        const failed = (reason: "insufficient_funds" | "unknown_customer" | "voided") =>
-          outboxEvent("accounts", paymentFailed, { order_id, customer_id: "cus-1", reason });
-        return {
-          succeeded: outboxEvent("accounts", paymentSucceeded, {
-            order_id,
-            customer_id: "cus-1",
-            amount: 100,
-          }),
-          insufficient_funds: failed("insufficient_funds"),
-          unknown_customer: failed("unknown_customer"),
-          voided: failed("voided"),
-        };
+keyspaceTest(
+  url,
+  "redis accounts store: two processes charging one balance never overdraw it",
+  async (keyspace) => {
+    const [a, b] = [keyspace.redis, await keyspace.connect()].map((redis) =>
+      new RedisAccountsStore(redis, keyspace.keyPrefix)
+    ) as [RedisAccountsStore, RedisAccountsStore];
+    const at = new Date().toISOString();
+    const registered = outboxEvent("accounts", customerRegistered, {
+      customer_id: "cus-1",
+      name: "Ada",
+      email: "ada@example.com",
+    });
+    await a.createCustomer(
+      { id: "cus-1", name: "Ada", email: "ada@example.com", created_at: at, deposits: [500] },
+      registered,
+    );
+    const events = (order_id: string) => {
+      const failed = (reason: "insufficient_funds" | "unknown_customer" | "voided") =>
+        outboxEvent("accounts", paymentFailed, { order_id, customer_id: "cus-1", reason });
+      return {
+        succeeded: outboxEvent("accounts", paymentSucceeded, {
+          order_id,
+          customer_id: "cus-1",
+          amount: 100,
+        }),
+        insufficient_funds: failed("insufficient_funds"),
+        unknown_customer: failed("unknown_customer"),
+        voided: failed("voided"),
       };
-      // Each of 12 orders asked on both connections at once.
-      const outcomes = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => `o${i}`).flatMap((order) =>
-          [a, b].map((store) =>
-            store.takePayment(
-              { order_id: order, customer_id: "cus-1", amount: 100 },
-              at,
-              events(order),
-            )
+    };
+    // Each of 12 orders asked on both connections at once.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => `o${i}`).flatMap((order) =>
+        [a, b].map((store) =>
+          store.takePayment(
+            { order_id: order, customer_id: "cus-1", amount: 100 },
+            at,
+            events(order),
           )
-        ),
-      );
-      assert.equal(outcomes.filter((o) => o === "charged").length, 5);
-      assert.equal(outcomes.filter((o) => o === "duplicate").length, 12);
-      const audit = await b.audit("cus-1");
-      assert.deepEqual(audit, { balance: 0, deposits: 500, charges: 500, refunds: 0 });
-    } finally {
-      await keyspace.close();
-    }
+        )
+      ),
+    );
+    assert.equal(outcomes.filter((o) => o === "charged").length, 5);
+    assert.equal(outcomes.filter((o) => o === "duplicate").length, 12);
+    const audit = await b.audit("cus-1");
+    assert.deepEqual(audit, { balance: 0, deposits: 500, charges: 500, refunds: 0 });
   },
-});
+);

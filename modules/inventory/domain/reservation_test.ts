@@ -32,25 +32,17 @@ Deno.test("decideReservation() holds every line at the shelf price", () => {
   });
 });
 
-Deno.test("decideReservation() rejects a short line", () => {
-  assert.deepEqual(
-    decideReservation(
-      [{ product_id: "a", quantity: 1 }, { product_id: "b", quantity: 2 }],
-      shelfOf,
-    ),
-    { held: false, reason: "out_of_stock", product_id: "b" },
-  );
-});
+const REJECTIONS = [
+  ["a short line", ["a", 1], ["b", 2], "out_of_stock", "b"],
+  ["an unknown product before a short line", ["b", 9], ["x", 1], "unknown_product", "x"],
+] as const;
 
-Deno.test("decideReservation() rejects an unknown product before a short line", () => {
-  assert.deepEqual(
-    decideReservation(
-      [{ product_id: "b", quantity: 9 }, { product_id: "x", quantity: 1 }],
-      shelfOf,
-    ),
-    { held: false, reason: "unknown_product", product_id: "x" },
-  );
-});
+for (const [what, first, second, reason, product_id] of REJECTIONS) {
+  Deno.test(`decideReservation() rejects ${what}`, () => {
+    const lines = [first, second].map(([id, quantity]) => ({ product_id: id, quantity }));
+    assert.deepEqual(decideReservation(lines, shelfOf), { held: false, reason, product_id });
+  });
+}
 
 Deno.test("decideCommit() and decideRelease() answer every state", () => {
   const commits = Object.fromEntries(

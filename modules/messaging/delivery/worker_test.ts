@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../../lib/logger.ts";
-import { outboxEvent } from "../../../lib/outbox.ts";
 import { waitFor } from "../../../testing/wait.ts";
-import { notificationCreated } from "../events.ts";
 import { MemoryMessagingStore } from "../store/memory.ts";
 import type { Notification } from "../domain/types.ts";
+import { aNotification, createdEventOf } from "../../../testing/modules/messaging/fixtures.ts";
 import { receiver, SECRET } from "../../../testing/modules/messaging/webhook_receiver.ts";
 import { WebhookChannel } from "./webhook.ts";
 import { DeliveryWorker } from "./worker.ts";
@@ -12,30 +11,13 @@ import { DeliveryWorker } from "./worker.ts";
 /** A store holding one recorded notification on `channel`, and a worker over it. */
 async function oneQueued(options: ConstructorParameters<typeof DeliveryWorker>[3], url: string) {
   const store = new MemoryMessagingStore();
-  const notification: Notification = {
-    id: "ntf-1",
-    customer_id: "cus-1",
-    order_id: "ord-1",
+  const notification = aNotification({
     kind: "cancelled",
     subject: "Your order ord-1 is cancelled",
     body: "Hello",
     channel: "webhook",
-    status: "pending",
-    created_at: new Date().toISOString(),
-    attempts: 0,
-    last_error: null,
-  };
-  await store.recordNotification(
-    notification,
-    null,
-    outboxEvent("messaging", notificationCreated, {
-      notification_id: "ntf-1",
-      customer_id: "cus-1",
-      order_id: "ord-1",
-      kind: "cancelled",
-      channel: "webhook",
-    }),
-  );
+  });
+  await store.recordNotification(notification, null, createdEventOf(notification));
   const worker = new DeliveryWorker(
     store,
     [new WebhookChannel(url, SECRET)],
@@ -45,15 +27,20 @@ async function oneQueued(options: ConstructorParameters<typeof DeliveryWorker>[3
   return { store, worker };
 }
 
+/** The notification once the worker has given it up. */
+function failedNotification(store: MemoryMessagingStore): Promise<Notification> {
+  return waitFor(async () => {
+    const n = await store.notification("ntf-1");
+    return n?.status === "failed" ? n : null;
+  });
+}
+
 Deno.test("DeliveryWorker gives up after maxAttempts and records why", async () => {
   const hook = receiver([503, 503, 503, 503]);
   const { store, worker } = await oneQueued({ maxAttempts: 3, backoffMs: () => 5 }, hook.url);
   worker.start();
   try {
-    const failed = await waitFor(async () => {
-      const n = await store.notification("ntf-1");
-      return n?.status === "failed" ? n : null;
-    });
+    const failed = await failedNotification(store);
     assert.equal(failed.attempts, 3);
     assert.equal(failed.last_error, "Webhook answered HTTP 503");
     assert.equal(hook.received.length, 3);
@@ -68,10 +55,7 @@ Deno.test("DeliveryWorker does not retry a request the receiver refuses outright
   const { store, worker } = await oneQueued({ maxAttempts: 5, backoffMs: () => 5 }, hook.url);
   worker.start();
   try {
-    const failed = await waitFor(async () => {
-      const n = await store.notification("ntf-1");
-      return n?.status === "failed" ? n : null;
-    });
+    const failed = await failedNotification(store);
     assert.equal(failed.attempts, 1);
     assert.equal(hook.received.length, 1);
   } finally {

@@ -128,12 +128,12 @@ function onReservationCommitted(order: Order, clock: SagaClock): Decision {
 /** Paid but the stock is gone: the customer gets the money back. */
 function refundUnavailable(order: Order, clock: SagaClock): Decision {
   const next = enter(order, "refunded", clock, { reason: "product_unavailable" });
-  return apply(
-    next,
-    refundPayment(next),
-    releaseStock(next),
-    refunded(next, "product_unavailable"),
-  );
+  return giveBackBoth(next, refunded(next, "product_unavailable"));
+}
+
+/** Both sides may hold something: ask for the money and the stock back, then say how it ended. */
+function giveBackBoth(next: Order, outcome: Emission): Decision {
+  return apply(next, refundPayment(next), releaseStock(next), outcome);
 }
 
 function onReservationLost(order: Order, clock: SagaClock): Decision {
@@ -143,12 +143,7 @@ function onReservationLost(order: Order, clock: SagaClock): Decision {
     case "reserved": {
       // The charge may be in flight: the refund request voids it or gives it back.
       const next = enter(order, "rejected", clock, { reason: "unknown_product" });
-      return apply(
-        next,
-        refundPayment(next),
-        releaseStock(next),
-        rejected(next, "unknown_product"),
-      );
+      return giveBackBoth(next, rejected(next, "unknown_product"));
     }
     case "pending": {
       // Inventory held stock whose stock_reserved we have not seen yet.

@@ -130,27 +130,24 @@ Deno.test("a failed commit refunds a paid order as product_unavailable", () => {
   }
 });
 
-Deno.test("a product lost when paid refunds the order", () => {
-  const decision = decide(at("paid"), lost, clock);
-  assert.equal(applied(decision).order.status, "refunded");
-  assert.equal(applied(decision).order.reason, "product_unavailable");
-  assert.deepEqual(typesOf(decision), [
-    "order.refund_requested",
-    "order.stock_release_requested",
-    "order.refunded",
-  ]);
-});
+const LOST_WITH_BOTH_SIDES_HELD = [
+  ["paid", "refunds the order", "refunded", "product_unavailable"],
+  ["reserved", "rejects the order and voids a charge in flight", "rejected", "unknown_product"],
+] as const;
 
-Deno.test("a product lost when reserved rejects the order and voids a charge in flight", () => {
-  const decision = decide(at("reserved"), lost, clock);
-  assert.equal(applied(decision).order.status, "rejected");
-  assert.equal(applied(decision).order.reason, "unknown_product");
-  assert.deepEqual(typesOf(decision), [
-    "order.refund_requested",
-    "order.stock_release_requested",
-    "order.rejected",
-  ]);
-});
+for (const [from, what, status, reason] of LOST_WITH_BOTH_SIDES_HELD) {
+  Deno.test(`a product lost when ${from} ${what}`, () => {
+    const decision = decide(at(from), lost, clock);
+    assert.equal(applied(decision).order.status, status);
+    assert.equal(applied(decision).order.reason, reason);
+    const outcome = `order.${status}`;
+    assert.deepEqual(typesOf(decision), [
+      "order.refund_requested",
+      "order.stock_release_requested",
+      outcome,
+    ]);
+  });
+}
 
 Deno.test("a product lost before the reservation was seen rejects the pending order", () => {
   const decision = decide(pending(), lost, clock);
