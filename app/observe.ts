@@ -10,7 +10,9 @@ import type { MiddlewareHandler } from "hono";
 import { resolveOptions } from "../bus/defaults.ts";
 import type { Bus } from "../bus/types.ts";
 import type { Logger } from "../lib/logger.ts";
-import { Registry } from "../lib/metrics.ts";
+import { type Labels, Registry } from "../lib/metrics.ts";
+
+type MessageOutcome = "handled" | "failed" | "retried" | "dead_lettered" | "redelivered";
 
 export interface Observability {
   registry: Registry;
@@ -43,6 +45,19 @@ export function observability(log: Logger): Observability {
       "redelivered: a delivery after the first, whatever came of it)",
   );
 
+  // One labels object per series, built on its first request and reused after: the
+  // registry keys a series by its labels object, so nothing is built per request.
+  const httpLabels = new Map<string, { request: Labels; latency: Labels }>();
+  const labelsOf = (method: string, route: string, status: string) => {
+    const key = `${method} ${status} ${route}`;
+    let labels = httpLabels.get(key);
+    if (!labels) {
+      labels = { request: { method, route, status }, latency: { method, route } };
+      httpLabels.set(key, labels);
+    }
+    return labels;
+  };
+
   const http: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
     // Deno.serve's server span (OTEL_DENO=true), named by the method alone: only the router
@@ -52,9 +67,9 @@ export function observability(log: Logger): Observability {
     const seconds = (performance.now() - started) / 1000;
     // The route pattern, not the path: ids would make every series unique.
     const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
-    const status = String(c.res.status);
-    requests.inc({ method: c.req.method, route, status });
-    latency.observe({ method: c.req.method, route }, seconds);
+    const labels = labelsOf(c.req.method, route, String(c.res.status));
+    requests.inc(labels.request);
+    latency.observe(labels.latency, seconds);
     if (server?.isRecording() && route !== "unmatched") {
       server.setAttribute("http.route", route);
       server.updateName(`${c.req.method} ${route}`);
@@ -79,18 +94,35 @@ export function observability(log: Logger): Observability {
     close: (options) => bus.close(options),
     subscribe: (group, events, handler, options) => {
       const { maxDeliver } = resolveOptions(options);
+      // The group's series per event type, built once (see httpLabels).
+      const series = new Map<string, Record<MessageOutcome, Labels>>();
+      const seriesOf = (type: string) => {
+        let outcomes = series.get(type);
+        if (!outcomes) {
+          const labels = (outcome: MessageOutcome) => ({ group, type, outcome });
+          outcomes = {
+            handled: labels("handled"),
+            failed: labels("failed"),
+            retried: labels("retried"),
+            dead_lettered: labels("dead_lettered"),
+            redelivered: labels("redelivered"),
+          };
+          series.set(type, outcomes);
+        }
+        return outcomes;
+      };
       return bus.subscribe(group, events, async (envelope, info) => {
-        const labels = { group, type: envelope.type };
+        const outcomes = seriesOf(envelope.type);
         // At-least-once made visible: a retry after a failure, or a message whose ack
         // never reached the broker in time (a handler past the ack deadline, a lost ack).
-        if (info.attempt > 1) messages.inc({ ...labels, outcome: "redelivered" });
+        if (info.attempt > 1) messages.inc(outcomes.redelivered);
         try {
           await handler(envelope, info);
-          messages.inc({ ...labels, outcome: "handled" });
+          messages.inc(outcomes.handled);
         } catch (error) {
           const last = info.attempt >= maxDeliver;
-          messages.inc({ ...labels, outcome: "failed" });
-          messages.inc({ ...labels, outcome: last ? "dead_lettered" : "retried" });
+          messages.inc(outcomes.failed);
+          messages.inc(last ? outcomes.dead_lettered : outcomes.retried);
           log[last ? "error" : "warn"]("Message handler failed", {
             group,
             event_type: envelope.type,

@@ -5,10 +5,19 @@
  * @module
  */
 
+/** A series' labels. Treat one as frozen once used: its key is worked out once per object. */
 export type Labels = Record<string, string>;
 
+/** Keys of the labels objects seen, so a caller that reuses one pays the sort and join once. */
+const keys = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
-  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+    keys.set(labels, key);
+  }
+  return key;
 }
 
 function escapeLabel(value: string): string {

@@ -78,8 +78,16 @@ export class MemoryOutbox implements Outbox {
   }
 
   remove(keys: string[]): Promise<void> {
-    const gone = new Set(keys);
-    this.#entries = this.#entries.filter((entry) => !gone.has(entry.key));
+    // The relay removes what it peeked, the oldest entries in order: drop that prefix as is.
+    const entries = this.#entries;
+    let prefix = 0;
+    while (prefix < keys.length && entries[prefix]?.key === keys[prefix]) prefix++;
+    if (prefix === keys.length) {
+      entries.splice(0, prefix);
+    } else {
+      const gone = new Set(keys);
+      this.#entries = entries.filter((entry) => !gone.has(entry.key));
+    }
     return Promise.resolve();
   }
 }
