@@ -49,6 +49,12 @@ function recordingBus() {
   return bus;
 }
 
+/** Waits until the relay has emptied `outbox`, then checks the bus got `written` in order. */
+async function publishedAll(outbox: Outbox, bus: { published: Envelope[] }, written: Envelope[]) {
+  await waitFor(async () => (await outbox.peek(10)).length === 0, { message: "outbox empty" });
+  assert.deepEqual(ids(bus.published), ids(written));
+}
+
 Deno.test("OutboxRelay publishes a MemoryOutbox's entries in order, removing them", async () => {
   const outbox = new MemoryOutbox();
   const bus = recordingBus();
@@ -58,20 +64,19 @@ Deno.test("OutboxRelay publishes a MemoryOutbox's entries in order, removing the
   relay.start();
   try {
     relay.wake();
-    await waitFor(async () => (await outbox.peek(10)).length === 0, { message: "outbox empty" });
-    assert.deepEqual(ids(bus.published), ids(written));
+    await publishedAll(outbox, bus, written);
   } finally {
     await relay.stop();
   }
 });
 
 Deno.test("OutboxRelay keeps the entries while the bus fails and publishes them once it is back", async () => {
+  const written = events(3);
   const outbox = new MemoryOutbox();
   const bus = recordingBus();
   const warnings: string[] = [];
   const log = createLogger("warn", {}, (line) => warnings.push(JSON.parse(line).message));
   const relay = new OutboxRelay(outbox, bus, log, { intervalMs: 10 });
-  const written = events(3);
   bus.down = true;
   outbox.append(...written);
   relay.start();
@@ -81,8 +86,7 @@ Deno.test("OutboxRelay keeps the entries while the bus fails and publishes them 
     assert.deepEqual(ids((await outbox.peek(10)).map((entry) => entry.envelope)), ids(written));
     assert.ok(warnings.includes("Outbox relay could not publish; will retry"), String(warnings));
     bus.down = false;
-    await waitFor(async () => (await outbox.peek(10)).length === 0, { message: "outbox empty" });
-    assert.deepEqual(ids(bus.published), ids(written));
+    await publishedAll(outbox, bus, written);
   } finally {
     await relay.stop();
   }

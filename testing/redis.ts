@@ -6,7 +6,7 @@
  * @module
  */
 import { Redis } from "ioredis";
-import { uniqueName } from "./services.ts";
+import { serviceUrl, uniqueName } from "./services.ts";
 import { deleteKeysWith } from "./bus/redis_cleanup.ts";
 
 /** A connection that is open when this resolves (or rejects). */
@@ -55,14 +55,11 @@ export async function openKeyspace(url: string, name = "t"): Promise<TestKeyspac
 }
 
 /**
- * A test on a keyspace of its own on the Redis at `url` (null skips it), deleted and
- * closed however the test ends.
+ * A test on a keyspace of its own on the Redis at REDIS_URL (skipped when it is not set),
+ * deleted and closed however the test ends.
  */
-export function keyspaceTest(
-  url: string | null,
-  name: string,
-  body: (keyspace: TestKeyspace) => Promise<void>,
-): void {
+export function keyspaceTest(name: string, body: (keyspace: TestKeyspace) => Promise<void>): void {
+  const url = serviceUrl("REDIS_URL");
   Deno.test({
     name,
     ignore: url === null,

@@ -6,21 +6,6 @@
  * notification per outcome, nothing charged twice. CHAOS_SEED=<n> replays a
  * run. Skipped loudly without the broker binaries, failed with REQUIRE_SERVICES=1.
  */
-import { brokersAvailable } from "../testing/brokers.ts";
-import { runChaos } from "../testing/chaos.ts";
+import { chaosTest } from "../testing/chaos_case.ts";
 
-const seed = Deno.env.get("CHAOS_SEED");
-
-Deno.test({
-  name:
-    "chaos on nats: kill -9, SIGSTOP, a broker restart and a link stall lose, strand and double-charge nothing",
-  ignore: !brokersAvailable("redis-server", "nats-server"),
-  fn: async () => {
-    await runChaos({
-      bus: "nats",
-      orders: 300,
-      seconds: 40,
-      seed: seed === undefined ? undefined : Number(seed),
-    });
-  },
-});
+chaosTest("nats");

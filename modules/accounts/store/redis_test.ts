@@ -12,7 +12,6 @@ const url = serviceUrl("REDIS_URL");
 runAccountsStoreConformance(redisStoreOf(url, RedisAccountsStore));
 
 keyspaceTest(
-  url,
   "redis accounts store: two processes charging one balance never overdraw it",
   async (keyspace) => {
     const [a, b] = [keyspace.redis, await keyspace.connect()].map((redis) =>

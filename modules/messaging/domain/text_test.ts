@@ -1,6 +1,19 @@
 import assert from "node:assert/strict";
 import { composeMessage, formatMoney } from "./text.ts";
 
+/** The facts of confirmed order o1: its goods, its fee and lines of [product id, quantity]. */
+function confirmedFacts(subtotal: number, fee: number, lines: [string, number][]) {
+  const items = lines.map(([product_id, quantity]) => ({ product_id, quantity }));
+  return {
+    kind: "confirmed",
+    order_id: "o1",
+    total: subtotal + fee,
+    subtotal,
+    fee,
+    items,
+  } as const;
+}
+
 Deno.test("formatMoney() writes minor units in the currency, exactly", () => {
   assert.equal(formatMoney(0), "$0.00");
   assert.equal(formatMoney(5), "$0.05");
@@ -15,14 +28,7 @@ Deno.test("formatMoney() writes minor units in the currency, exactly", () => {
 
 Deno.test("composeMessage() greets by name when the customer is known", () => {
   const contact = { customer_id: "c", name: "Ada", email: "ada@example.com" };
-  const facts = {
-    kind: "confirmed",
-    order_id: "o1",
-    total: 1010,
-    subtotal: 1000,
-    fee: 10,
-    items: [{ product_id: "p-1", quantity: 3 }, { product_id: "p-2", quantity: 1 }],
-  } as const;
+  const facts = confirmedFacts(1000, 10, [["p-1", 3], ["p-2", 1]]);
   const known = composeMessage(facts, contact);
   assert.equal(known.subject, "Your order o1 is confirmed");
   assert.match(known.body, /^Hello Ada,/);
@@ -32,14 +38,7 @@ Deno.test("composeMessage() greets by name when the customer is known", () => {
 });
 
 Deno.test("composeMessage() lists a confirmed order's items by name where it knows them", () => {
-  const facts = {
-    kind: "confirmed",
-    order_id: "o1",
-    total: 100,
-    subtotal: 100,
-    fee: 0,
-    items: [{ product_id: "p-1", quantity: 3 }, { product_id: "p-2", quantity: 1 }],
-  } as const;
+  const facts = confirmedFacts(100, 0, [["p-1", 3], ["p-2", 1]]);
   const { body } = composeMessage(facts, null, new Map([["p-1", "Blue Teapot"]]));
   assert.match(body, /confirmed:\n\n {2}3 × Blue Teapot\n {2}1 × p-2\n\nWe charged \$1\.00/);
 });
@@ -62,14 +61,7 @@ Deno.test("composeMessage() explains rejections, cancellations and refunds", () 
 });
 
 Deno.test("composeMessage() writes amounts in the shop's currency", () => {
-  const facts = {
-    kind: "confirmed",
-    order_id: "o1",
-    total: 1234,
-    subtotal: 1200,
-    fee: 34,
-    items: [{ product_id: "p-1", quantity: 1 }],
-  } as const;
+  const facts = confirmedFacts(1200, 34, [["p-1", 1]]);
   const { body } = composeMessage(facts, null, new Map(), "EUR");
   assert.match(body, /charged €12\.34 to your balance: €12\.00 for the goods and a fee of €0\.34/);
   const refunded = composeMessage(

@@ -11,7 +11,6 @@ const url = serviceUrl("REDIS_URL");
 runMessagingStoreConformance(redisStoreOf(url, RedisMessagingStore));
 
 keyspaceTest(
-  url,
   "redis messaging store: two processes recording one outcome keep exactly one",
   async (keyspace) => {
     const connections = [keyspace.redis, await keyspace.connect(), await keyspace.connect()];

@@ -12,6 +12,9 @@ import { decide } from "./transitions.ts";
 const NOW = T0 + 100;
 const clock = clockAt(NOW);
 
+/** What an order asks for first when both the money and the stock must come back. */
+const GIVE_BACK_BOTH = ["order.refund_requested", "order.stock_release_requested"];
+
 Deno.test("stock_reserved fixes prices, totals with the fee, and asks for payment", () => {
   const { order, emit } = applied(decide(pending(), reserved, clockAt(NOW, 250)));
   assert.equal(order.status, "reserved");
@@ -116,11 +119,7 @@ Deno.test("a failed commit refunds a paid order as product_unavailable", () => {
     const { order, emit } = applied(decision);
     assert.equal(order.status, "refunded");
     assert.equal(order.reason, "product_unavailable");
-    assert.deepEqual(typesOf(decision), [
-      "order.refund_requested",
-      "order.stock_release_requested",
-      "order.refunded",
-    ]);
+    assert.deepEqual(typesOf(decision), [...GIVE_BACK_BOTH, "order.refunded"]);
     assert.deepEqual(emit[2]!.data, {
       order_id: "ord_1",
       customer_id: "cus_1",
@@ -140,12 +139,7 @@ for (const [from, what, status, reason] of LOST_WITH_BOTH_SIDES_HELD) {
     const decision = decide(at(from), lost, clock);
     assert.equal(applied(decision).order.status, status);
     assert.equal(applied(decision).order.reason, reason);
-    const outcome = `order.${status}`;
-    assert.deepEqual(typesOf(decision), [
-      "order.refund_requested",
-      "order.stock_release_requested",
-      outcome,
-    ]);
+    assert.deepEqual(typesOf(decision), [...GIVE_BACK_BOTH, `order.${status}`]);
   });
 }
 

@@ -91,23 +91,16 @@ export function runMessagingStoreConformance(harness: MessagingStoreHarness): vo
 
   test("saveProductName() keeps the newest name, whatever order they arrive in", async (store) => {
     assert.deepEqual(await store.productNames(["p-1"]), new Map());
-    assert.equal(
-      await store.saveProductName({ product_id: "p-1", name: "Pot", revision: 1 }),
-      true,
-    );
-    assert.equal(
-      await store.saveProductName({ product_id: "p-1", name: "Teapot", revision: 3 }),
-      true,
-    );
-    // A rename older than the one kept, arriving late, and a redelivery: both ignored.
-    assert.equal(
-      await store.saveProductName({ product_id: "p-1", name: "Old", revision: 2 }),
-      false,
-    );
-    assert.equal(
-      await store.saveProductName({ product_id: "p-1", name: "Teapot", revision: 3 }),
-      false,
-    );
+    const renames = [
+      [1, "Pot", true],
+      [3, "Teapot", true],
+      // A rename older than the one kept, arriving late, and a redelivery: both ignored.
+      [2, "Old", false],
+      [3, "Teapot", false],
+    ] as const;
+    for (const [revision, name, kept] of renames) {
+      assert.equal(await store.saveProductName({ product_id: "p-1", name, revision }), kept);
+    }
     await store.saveProductName({ product_id: "p-2", name: 'Thé "vert" 🍵', revision: 1 });
     assert.deepEqual(
       await store.productNames(["p-2", "p-missing", "p-1"]),

@@ -9,7 +9,7 @@ import { createEnvelope } from "../../../bus/envelope.ts";
 import type { Envelope } from "../../../bus/types.ts";
 import { orderPlaced, stockReleaseRequested } from "../../../modules/orders/events.ts";
 import type { Order, OrderStatus } from "../../../modules/orders/domain/order.ts";
-import { newOrder } from "../../../modules/orders/domain/place.ts";
+import { testOrder } from "./test_order.ts";
 import { type OpenedStore, storeCase, type StoreHarness } from "../../store_suite.ts";
 import { type OrderPosition, positionOf } from "../../../modules/orders/domain/position.ts";
 import type { OrderStore } from "../../../modules/orders/store/types.ts";
@@ -22,13 +22,7 @@ let sequence = 0;
 
 function anOrder(customerId = "cus_1", at = T0, stepTimeoutMs = 1_000): Order {
   const id = `ord_${++sequence}_${crypto.randomUUID().slice(0, 8)}`;
-  return newOrder({
-    id,
-    customer_id: customerId,
-    items: [{ product_id: "p1", quantity: 2 }],
-    correlation_id: id,
-    traceparent: null,
-  }, { now: at, feeBps: 0, stepTimeoutMs });
+  return testOrder(id, customerId, at, 2, stepTimeoutMs);
 }
 
 function placed(order: Order): Envelope {

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import type { Order, OrderStatus } from "../../../modules/orders/domain/order.ts";
-import { newOrder } from "../../../modules/orders/domain/place.ts";
 import { positionOf } from "../../../modules/orders/domain/position.ts";
 import type { OrderStore } from "../../../modules/orders/store/types.ts";
+import { testOrder } from "./test_order.ts";
 
 type Test = (name: string, fn: (store: OrderStore) => Promise<void>) => void;
 
@@ -17,13 +17,7 @@ const T0 = Date.parse("2031-01-01T00:00:00.000Z");
 
 function anOrder(customerId: string, at: number): Order {
   const id = `ord_s${at - T0}_${crypto.randomUUID().slice(0, 8)}`;
-  return newOrder({
-    id,
-    customer_id: customerId,
-    items: [{ product_id: "p1", quantity: 1 }],
-    correlation_id: id,
-    traceparent: null,
-  }, { now: at, feeBps: 0, stepTimeoutMs: 1_000 });
+  return testOrder(id, customerId, at, 1);
 }
 
 /** Writes the order's next status as the saga would (one compare-and-set). */
