@@ -127,3 +127,22 @@ export async function withModule(
     await harness.stop();
   }
 }
+
+/**
+ * The test registrar of one module on one store kind: each test is named
+ * `<module> on a <store> store: <name>` and runs in `run`; the Redis ones are
+ * skipped when `redisUrl` is null.
+ */
+export function storeTests<H>(
+  module: string,
+  store: StoreKind,
+  redisUrl: string | null,
+  run: (store: StoreKind, body: (h: H) => Promise<void>) => Promise<void>,
+): (name: string, fn: (h: H) => Promise<void>) => void {
+  return (name, fn) =>
+    Deno.test({
+      name: `${module} on a ${store} store: ${name}`,
+      ignore: store === "redis" && !redisUrl,
+      fn: () => run(store, fn),
+    });
+}

@@ -270,3 +270,8 @@ export class Shop {
     return problems;
   }
 }
+
+/** The statuses an order (as GET /orders/:id shows it) has passed through, oldest first. */
+export function statusesOf(order: { history: { status: string }[] }): string[] {
+  return order.history.map((h) => h.status);
+}

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { remoteCaller } from "../testing/http_client.ts";
 import { Shop } from "../testing/shop.ts";
-import { BazaarServer } from "../testing/spawn.ts";
+import { BazaarServer, runBazaar } from "../testing/spawn.ts";
 import { uniqueName } from "../testing/services.ts";
 import { SAGA_CASES } from "./saga_cases.ts";
 
@@ -50,4 +50,14 @@ export async function orderOverTls(
   for (const secret of secrets) {
     assert.ok(!server.logs().includes(secret), "the logs name no secret");
   }
+}
+
+/** `bazaar dlq list <args>` over TLS: it connects and finds no dead letters. */
+export async function dlqListsOverTls(args: string[], env: Record<string, string>): Promise<void> {
+  const { code, stdout, stderr } = await runBazaar(
+    ["dlq", "list", ...args, "--namespace", "tlsdlq"],
+    env,
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /No dead letters/);
 }

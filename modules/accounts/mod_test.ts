@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import type { Envelope } from "../../bus/types.ts";
 import type { StoreKind } from "../../lib/module.ts";
-import { type ModuleHarness, startModule, withModule } from "../../testing/module_harness.ts";
+import {
+  type ModuleHarness,
+  startModule,
+  storeTests,
+  withModule,
+} from "../../testing/module_harness.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { paymentRequested, refundRequested } from "../orders/events.ts";
@@ -53,12 +58,7 @@ const answersFor = (seen: Envelope[], order: string) =>
     });
 
 for (const store of ["memory", "redis"] as const) {
-  const test = (name: string, fn: (h: ModuleHarness) => Promise<void>) =>
-    Deno.test({
-      name: `accounts on a ${store} store: ${name}`,
-      ignore: store === "redis" && !redisUrl,
-      fn: () => withAccounts(store, fn),
-    });
+  const test = storeTests("accounts", store, redisUrl, withAccounts);
 
   test("sign-up announces accounts.customer_registered", async ({ app, seen }) => {
     const { id } = await signUp(app, "ada", 0);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { createLogger } from "../../lib/logger.ts";
 import type { StoreKind } from "../../lib/module.ts";
-import { type ModuleHarness, withModule } from "../../testing/module_harness.ts";
+import { type ModuleHarness, storeTests, withModule } from "../../testing/module_harness.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { customerRegistered } from "../accounts/events.ts";
@@ -70,12 +70,7 @@ const confirmed = (order_id: string, customer_id = "cus-1") => ({
 });
 
 for (const store of ["memory", "redis"] as const) {
-  const test = (name: string, fn: (h: Harness) => Promise<void>) =>
-    Deno.test({
-      name: `messaging on a ${store} store: ${name}`,
-      ignore: store === "redis" && !redisUrl,
-      fn: () => withMessaging(store, fn),
-    });
+  const test = storeTests("messaging", store, redisUrl, withMessaging);
 
   test("order.confirmed gives one notification, an invoice and a log delivery", async (h) => {
     await h.bus.publish(customerRegistered, {

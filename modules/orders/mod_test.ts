@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { statusesOf } from "../../testing/shop.ts";
 import { paymentSucceeded } from "../accounts/events.ts";
 import { stockReserved } from "../inventory/events.ts";
 import { waitFor } from "../../testing/wait.ts";
@@ -20,12 +21,7 @@ Deno.test("an order in stock and paid for is confirmed with its prices and fee",
     assert.equal(order.subtotal, 2_250);
     assert.equal(order.fee, 34, "round(2250 × 1.5%) = round(33.75)");
     assert.equal(order.total, 2_284);
-    assert.deepEqual(order.history.map((h: { status: string }) => h.status), [
-      "pending",
-      "reserved",
-      "paid",
-      "confirmed",
-    ]);
+    assert.deepEqual(statusesOf(order), ["pending", "reserved", "paid", "confirmed"]);
     assert.equal(world.balances.get("cus_1"), 100_000 - 2_284);
     assert.equal(world.stock.get("p1"), 8);
     const confirmed = await waitFor(() => seen(world, "order.confirmed", order.id)[0]);

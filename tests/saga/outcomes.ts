@@ -3,6 +3,7 @@
  * balance, the notification and the invoice exactly right, or rejected for
  * funds, stock, an unknown product or customer, holding and charging nothing.
  */
+import { statusesOf } from "../../testing/shop.ts";
 import assert from "node:assert/strict";
 import { waitFor } from "../../testing/wait.ts";
 import { SAGA_FEE_BPS, type SagaCase, sagaCase } from "./case.ts";
@@ -20,12 +21,7 @@ export const OUTCOME_CASES: SagaCase[] = [
       assert.equal(order.subtotal, 3_750);
       assert.equal(order.fee, 200);
       assert.equal(order.total, 3_950);
-      assert.deepEqual(order.history.map((h: { status: string }) => h.status), [
-        "pending",
-        "reserved",
-        "paid",
-        "confirmed",
-      ]);
+      assert.deepEqual(statusesOf(order), ["pending", "reserved", "paid", "confirmed"]);
       const stocked = await shop.productState(product);
       assert.equal(stocked.stock, 7);
       assert.equal(stocked.reserved, 0);
