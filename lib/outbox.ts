@@ -102,7 +102,11 @@ export class RedisOutbox implements Outbox {
   }
 
   async peek(limit: number): Promise<OutboxEntry[]> {
-    const rows = await this.redis.xrange(this.key, "-", "+", "COUNT", limit);
+    return await this.decode(await this.redis.xrange(this.key, "-", "+", "COUNT", limit));
+  }
+
+  /** XRANGE rows as entries, oldest first; a corrupt entry is deleted, not returned. */
+  async decode(rows: [string, string[]][]): Promise<OutboxEntry[]> {
     const entries: OutboxEntry[] = [];
     for (const [key, fields] of rows) {
       const text = fields[fields.indexOf("e") + 1];
@@ -124,18 +128,21 @@ export class RedisOutbox implements Outbox {
 /** How long a silent holder keeps an outbox lease; it renews on every look at the outbox. */
 export const LEASE_MS = 3_000;
 
-/** KEYS: lease. ARGV: owner, lease ms. 1 when `owner` holds the lease now. */
-const HOLD_LEASE = new LuaScript(`
+/**
+ * Takes the lease when free or renews it when `owner` holds it and, when held, reads the
+ * oldest entries: one round trip per look at the outbox.
+ * KEYS: lease, stream. ARGV: owner, lease ms, count. Rows as XRANGE gives them; none when not held.
+ */
+const PEEK_IF_HELD = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if not holder then
+elseif not holder then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+else
+  return {}
 end
-return 0
+return redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', ARGV[3])
 `);
 
 /** KEYS: lease. ARGV: owner. */
@@ -174,9 +181,14 @@ export class LeasedOutbox implements Outbox {
     this.#leaseMs = options.leaseMs ?? LEASE_MS;
   }
 
+  /** Renews (or takes) the lease and reads the outbox in one script: one round trip a look. */
   async peek(limit: number): Promise<OutboxEntry[]> {
-    const held = await HOLD_LEASE.run(this.redis, [this.leaseKey], [this.#owner, this.#leaseMs]);
-    return held === 1 ? await this.stream.peek(limit) : [];
+    const rows = await PEEK_IF_HELD.run(
+      this.redis,
+      [this.leaseKey, this.stream.key],
+      [this.#owner, this.#leaseMs, limit],
+    ) as [string, string[]][];
+    return rows.length === 0 ? [] : await this.stream.decode(rows);
   }
 
   remove(keys: string[]): Promise<void> {
