@@ -24,6 +24,12 @@ export const DEFAULT_ACK_DEADLINE_MS = 10_000;
 export const DEFAULT_RETENTION = 10_000;
 /** How long (ms) the bus keeps a message every group has taken: one hour. */
 export const DEFAULT_RETENTION_MS = 3_600_000;
+/**
+ * JetStream's limits drop the oldest messages whether or not a durable has
+ * taken them (the other adapters never drop what a group has not taken), so
+ * by default NATS keeps far more: on the server's disk, not in our memory.
+ */
+export const NATS_DEFAULT_RETENTION = 1_000_000;
 
 /** The two bounds on a bus's history, by count and by age. */
 export interface Retention {

@@ -20,14 +20,13 @@ import {
   type Status,
 } from "nats";
 import { BaseBus, type Subscriber } from "../base.ts";
-import { adapterLogger, resolveRetention, type Retention } from "../defaults.ts";
+import {
+  adapterLogger,
+  NATS_DEFAULT_RETENTION,
+  resolveRetention,
+  type Retention,
+} from "../defaults.ts";
 
-/**
- * JetStream's limits drop the oldest messages whether or not a durable has
- * taken them (the other adapters never drop what a group has not taken), so
- * by default NATS keeps far more: on the server's disk, not in our memory.
- */
-const NATS_DEFAULT_RETENTION = 1_000_000;
 import { contractMap } from "../delivery.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";

@@ -50,15 +50,21 @@ function wordsFor(error) {
   return problemWords(error);
 }
 
-export function signInView({ main, query }) {
-  document.title = "Sign in — bazaar";
+/** The email and password inputs of both forms; `passwordAttrs` adds to the password's. */
+function credentialInputs(passwordAttrs) {
   const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true });
   const password = h("input", {
     type: "password",
     name: "password",
-    autocomplete: "current-password",
     required: true,
+    ...passwordAttrs,
   });
+  return { email, password };
+}
+
+export function signInView({ main, query }) {
+  document.title = "Sign in — bazaar";
+  const { email, password } = credentialInputs({ autocomplete: "current-password" });
   const next = nextView(query);
   replace(
     main,
@@ -89,12 +95,8 @@ export function signUpView({ main, query }) {
     required: true,
     maxlength: 200,
   });
-  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true });
-  const password = h("input", {
-    type: "password",
-    name: "password",
+  const { email, password } = credentialInputs({
     autocomplete: "new-password",
-    required: true,
     minlength: 8,
     maxlength: 256,
   });
