@@ -8,6 +8,7 @@ import { ZodError } from "zod";
 import { createLogger } from "../lib/logger.ts";
 import { settingsFromEnv } from "../lib/settings.ts";
 import { parseConfig, usage, UsageError, VERSION } from "./config.ts";
+import { brokerTrouble } from "../lib/broker_errors.ts";
 import { startProcess } from "./process.ts";
 import { BrokerConnectError } from "../bus/connect_error.ts";
 import { runDlq } from "./dlq.ts";
@@ -71,6 +72,15 @@ export async function main(args: string[]): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel, { service: "bazaar" });
+  // A broker client that drops the promise of one of its own commands while the link flaps
+  // (ioredis does, resubscribing after a reconnect) must not end the process: it reconnects.
+  // Anything else unhandled is a bug, and still ends it.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    const trouble = brokerTrouble(event.reason);
+    if (!trouble) return;
+    event.preventDefault();
+    log.warn("A broker command failed with nobody waiting for it", { trouble });
+  });
   const busUrl = config.bus === "memory"
     ? "memory://main"
     : config.bus === "redis"

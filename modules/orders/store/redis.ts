@@ -134,13 +134,18 @@ export class RedisOrderStore implements OrderStore {
 
   async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
     // No socket timeout: a quiet subscriber is healthy, and waiters re-read now and then anyway.
-    const subscriber = this.redis.duplicate({ socketTimeout: 0 });
-    subscriber.on("error", () => {}); // it reconnects and resubscribes; waiters still re-read
+    // Resubscribing ourselves: ioredis's own resubscribe after a reconnect leaves its promise
+    // unhandled, and a connection that drops again at once would crash the process with it.
+    const subscriber = this.redis.duplicate({ socketTimeout: 0, autoResubscribe: false });
+    const channel = this.#key("changed");
+    subscriber.on("error", () => {}); // it reconnects; waiters re-read meanwhile
     subscriber.on("message", (_channel: string, message: string) => {
       const space = message.indexOf(" ");
       if (message.slice(0, space) !== this.#writer) changed(message.slice(space + 1));
     });
-    await subscriber.subscribe(this.#key("changed"));
+    // Every (re)connect subscribes again; a second SUBSCRIBE to the same channel is harmless.
+    subscriber.on("ready", () => void subscriber.subscribe(channel).catch(() => {}));
+    await subscriber.subscribe(channel).catch(() => {});
     return { close: () => subscriber.quit().then(() => {}, () => subscriber.disconnect()) };
   }
 
