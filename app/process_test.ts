@@ -3,7 +3,7 @@ import type { Bus, Envelope } from "../bus/types.ts";
 import { MODULE_NAMES } from "../lib/module.ts";
 import { silentLogger } from "../lib/logger.ts";
 import { testSettings } from "../lib/settings.ts";
-import { brokersAvailable, RedisBroker } from "../testing/brokers.ts";
+import { redisBrokerTest } from "../testing/brokers.ts";
 import { waitFor } from "../testing/wait.ts";
 import { settlesWithin } from "../lib/async/settles_within.ts";
 import { startProcess } from "./process.ts";
@@ -29,45 +29,39 @@ function heldPublishes(bus: Bus) {
   return { wrapped, state };
 }
 
-Deno.test({
-  name: "stop() ends soon after its grace when Redis has gone away, even mid-publish",
-  ignore: !brokersAvailable("redis-server"),
-  fn: async () => {
-    const redis = await RedisBroker.open();
-    try {
-      let held: ReturnType<typeof heldPublishes> | null = null;
-      const process = await startProcess({
-        modules: MODULE_NAMES,
-        busUrl: redis.url,
-        namespace: "stop-test",
-        store: "redis",
-        redisUrl: redis.url,
-        settings: testSettings(),
-        log: silentLogger,
-        wrapBus: (bus) => (held = heldPublishes(bus)).wrapped,
-      });
-      const signup = await process.app.request("/accounts/customers", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Ada", email: "ada@example.com" }),
-      });
-      assert.equal(signup.status, 201, await signup.text());
-      const publishes = held!.state;
-      await waitFor(() => publishes.waiting > 0, { message: "the relay publishing" });
-      await redis.stop("SIGKILL");
-      // The relay's publish now waits on a bus connection that is reconnecting.
-      publishes.open();
-      const started = performance.now();
-      // Store and bus commands wait through reconnects: stop() used to wait for ever.
-      const stopped = await settlesWithin(process.stop(500), 20_000);
-      const ms = Math.round(performance.now() - started);
-      assert.ok(stopped, "stop() ended");
-      // The grace, a second, then the cut connections fail what waits on them
-      // and the bus's goodbyes give up (5 s); a publish left to fail by itself
-      // would take more than 10 s.
-      assert.ok(ms < 9_000, `stop() took ${ms} ms`);
-    } finally {
-      await redis.close();
-    }
+redisBrokerTest(
+  "stop() ends soon after its grace when Redis has gone away, even mid-publish",
+  async (redis) => {
+    let held: ReturnType<typeof heldPublishes> | null = null;
+    const process = await startProcess({
+      modules: MODULE_NAMES,
+      busUrl: redis.url,
+      namespace: "stop-test",
+      store: "redis",
+      redisUrl: redis.url,
+      settings: testSettings(),
+      log: silentLogger,
+      wrapBus: (bus) => (held = heldPublishes(bus)).wrapped,
+    });
+    const signup = await process.app.request("/accounts/customers", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Ada", email: "ada@example.com" }),
+    });
+    assert.equal(signup.status, 201, await signup.text());
+    const publishes = held!.state;
+    await waitFor(() => publishes.waiting > 0, { message: "the relay publishing" });
+    await redis.stop("SIGKILL");
+    // The relay's publish now waits on a bus connection that is reconnecting.
+    publishes.open();
+    const started = performance.now();
+    // Store and bus commands wait through reconnects: stop() used to wait for ever.
+    const stopped = await settlesWithin(process.stop(500), 20_000);
+    const ms = Math.round(performance.now() - started);
+    assert.ok(stopped, "stop() ended");
+    // The grace, a second, then the cut connections fail what waits on them
+    // and the bus's goodbyes give up (5 s); a publish left to fail by itself
+    // would take more than 10 s.
+    assert.ok(ms < 9_000, `stop() took ${ms} ms`);
   },
-});
+);

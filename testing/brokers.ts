@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { answersOk } from "./http_client.ts";
-import { freePort } from "./spawn.ts";
+import { closedOnFailure, freePort } from "./spawn.ts";
 import { delay, waitFor } from "./wait.ts";
 
 export type BrokerBinary = "redis-server" | "nats-server";
@@ -156,13 +156,32 @@ export async function prepare(name: BrokerBinary): Promise<{ binary: string; dir
 
 /** Starts a new broker; one that does not come up is closed (its directory deleted). */
 export async function started<B extends PrivateBroker>(broker: B): Promise<B> {
-  try {
-    await broker.start();
-  } catch (error) {
-    await broker.close();
-    throw error;
-  }
+  await closedOnFailure(broker.start(), () => broker.close());
   return broker;
+}
+
+/** The redis-server flags every private one shares: loopback only, files in `dir`, no RDB. */
+export function redisServerFiles(dir: string, logFile: string): string[] {
+  return ["--bind", "127.0.0.1", "--dir", dir, "--logfile", logFile, "--save", ""];
+}
+
+/**
+ * A test with a private redis-server of its own, closed when it ends; skipped
+ * (loudly) where redis-server is not installed.
+ */
+export function redisBrokerTest(name: string, fn: (broker: RedisBroker) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !brokersAvailable("redis-server"),
+    fn: async () => {
+      const broker = await RedisBroker.open();
+      try {
+        await fn(broker);
+      } finally {
+        await broker.close();
+      }
+    },
+  });
 }
 
 export interface RedisBrokerOptions {
@@ -191,14 +210,7 @@ export class RedisBroker extends PrivateBroker {
     return [
       "--port",
       String(this.port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      this.dir,
-      "--logfile",
-      this.logFile(),
-      "--save",
-      "",
+      ...redisServerFiles(this.dir, this.logFile()),
       ...(this.durable
         ? ["--appendonly", "yes", "--appendfsync", "always"]
         : ["--appendonly", "no"]),

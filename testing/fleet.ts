@@ -11,7 +11,7 @@
 import type { ModuleName } from "../lib/module.ts";
 import { type Call, remoteCaller } from "./http_client.ts";
 import { uniqueName } from "./services.ts";
-import { BazaarServer } from "./spawn.ts";
+import { BazaarServer, closedOnFailure } from "./spawn.ts";
 import { waitFor } from "./wait.ts";
 
 export interface FleetOptions {
@@ -97,12 +97,7 @@ export class Fleet {
     options.processes.forEach((modules, i) =>
       fleet.members.push({ modules, server: servers[i]!, stopped: false })
     );
-    try {
-      await fleet.waitReady();
-    } catch (error) {
-      await fleet.kill();
-      throw error;
-    }
+    await closedOnFailure(fleet.waitReady(), () => fleet.kill());
     return fleet;
   }
 

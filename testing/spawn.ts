@@ -36,6 +36,22 @@ export async function runBazaar(
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
 
+/**
+ * Waits for `starting`; when it fails, runs `close` and throws its error: what
+ * did not come up is not left half running.
+ */
+export async function closedOnFailure(
+  starting: Promise<unknown>,
+  close: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await starting;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -10,7 +10,14 @@
 import { join } from "node:path";
 import { setBrokerEnv } from "../bus/tls_files.ts";
 import type { Bus } from "../bus/types.ts";
-import { type BrokerBinary, brokersAvailable, prepare, PrivateBroker, started } from "./brokers.ts";
+import {
+  type BrokerBinary,
+  brokersAvailable,
+  prepare,
+  PrivateBroker,
+  redisServerFiles,
+  started,
+} from "./brokers.ts";
 import { answersOk } from "./http_client.ts";
 import { freePort } from "./spawn.ts";
 import { opensslAvailable, TestCertificates } from "./tls_certs.ts";
@@ -35,25 +42,43 @@ export function tlsBrokersAvailable(...names: BrokerBinary[]): boolean {
   return brokersAvailable(...names);
 }
 
-export class TlsRedisBroker extends PrivateBroker {
-  /** `rediss://shop:<password>@127.0.0.1:<port>`. */
+/** A broker that lets only the ACL user in, over TLS: its URL, and one with a wrong password. */
+abstract class TlsBroker extends PrivateBroker {
+  /** `<scheme>://shop:<password>@127.0.0.1:<port>`. */
   readonly url: string;
 
-  private constructor(
+  protected constructor(
     binary: string,
     port: number,
     dir: string,
     readonly certs: TestCertificates,
     readonly password: string,
-    readonly requireClientCert: boolean,
+    private readonly scheme: "rediss" | "tls",
   ) {
     super(binary, port, dir);
-    this.url = `rediss://${TLS_USER}:${password}@127.0.0.1:${port}`;
+    this.url = this.#urlWith(password);
   }
 
   /** The same server with another password: the server must refuse it. */
   get wrongPasswordUrl(): string {
-    return `rediss://${TLS_USER}:not-${this.password}@127.0.0.1:${this.port}`;
+    return this.#urlWith(`not-${this.password}`);
+  }
+
+  #urlWith(password: string): string {
+    return `${this.scheme}://${TLS_USER}:${password}@127.0.0.1:${this.port}`;
+  }
+}
+
+export class TlsRedisBroker extends TlsBroker {
+  private constructor(
+    binary: string,
+    port: number,
+    dir: string,
+    certs: TestCertificates,
+    password: string,
+    readonly requireClientCert: boolean,
+  ) {
+    super(binary, port, dir, certs, password, "rediss");
   }
 
   /** With `requireClientCert`, a client without a certificate the CA signed is refused. */
@@ -80,8 +105,6 @@ export class TlsRedisBroker extends PrivateBroker {
       "0",
       "--tls-port",
       String(this.port),
-      "--bind",
-      "127.0.0.1",
       "--tls-cert-file",
       paths.serverCert,
       "--tls-key-file",
@@ -92,12 +115,7 @@ export class TlsRedisBroker extends PrivateBroker {
       this.requireClientCert ? "yes" : "optional",
       "--aclfile",
       join(this.dir, "users.acl"),
-      "--dir",
-      this.dir,
-      "--logfile",
-      this.logFile(),
-      "--save",
-      "",
+      ...redisServerFiles(this.dir, this.logFile()),
       "--appendonly",
       "no",
     ];
@@ -135,24 +153,16 @@ export class TlsRedisBroker extends PrivateBroker {
   }
 }
 
-export class TlsNatsBroker extends PrivateBroker {
-  /** `tls://shop:<password>@127.0.0.1:<port>`. */
-  readonly url: string;
-
+export class TlsNatsBroker extends TlsBroker {
   private constructor(
     binary: string,
     port: number,
     dir: string,
     readonly monitorPort: number,
-    readonly certs: TestCertificates,
-    readonly password: string,
+    certs: TestCertificates,
+    password: string,
   ) {
-    super(binary, port, dir);
-    this.url = `tls://${TLS_USER}:${password}@127.0.0.1:${port}`;
-  }
-
-  get wrongPasswordUrl(): string {
-    return `tls://${TLS_USER}:not-${this.password}@127.0.0.1:${this.port}`;
+    super(binary, port, dir, certs, password, "tls");
   }
 
   static async open(certs: TestCertificates): Promise<TlsNatsBroker> {
