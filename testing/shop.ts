@@ -50,6 +50,25 @@ export class Shop {
     return reply.body.id;
   }
 
+  /** A product of `stock` at `price`, then a buyer with `balance`: where most cases start. */
+  async stocked(
+    stock: number,
+    price: number,
+    balance: number,
+  ): Promise<{ product: string; buyer: Customer }> {
+    const product = await this.product(stock, price);
+    return { product, buyer: await this.customer(balance) };
+  }
+
+  /** One product per `[stock, price]`, made one after the other. */
+  async products<const S extends readonly (readonly [number, number])[]>(
+    ...specs: S
+  ): Promise<{ [K in keyof S]: string }> {
+    const ids: string[] = [];
+    for (const [stock, price] of specs) ids.push(await this.product(stock, price));
+    return ids as { [K in keyof S]: string };
+  }
+
   async restock(productId: string, quantity: number): Promise<void> {
     const reply = await this.system.call("POST", `/inventory/products/${productId}/restock`, {
       token: this.system.admin,

@@ -10,8 +10,7 @@ export const CANCELLATION_CASES: SagaCase[] = [
   sagaCase(
     "cancel before confirmation releases the stock and refunds what was taken",
     async (shop, system) => {
-      const product = await shop.product(10, 500);
-      const buyer = await shop.customer(5_000);
+      const { product, buyer } = await shop.stocked(10, 500, 5_000);
       const placed = await shop.place(buyer, [{ product_id: product, quantity: 2 }]);
       assert.equal(placed.status, 202);
       const cancel = await system.call("POST", `/orders/${placed.body.id}/cancel`, {
@@ -41,8 +40,7 @@ export const CANCELLATION_CASES: SagaCase[] = [
     async (shop, system, hold) => {
       const release = hold("order.stock_commit_requested");
       try {
-        const product = await shop.product(10, 500);
-        const buyer = await shop.customer(5_000);
+        const { product, buyer } = await shop.stocked(10, 500, 5_000);
         const placed = await shop.place(buyer, [{ product_id: product, quantity: 2 }]);
         await waitFor(async () =>
           (await system.call("GET", `/orders/${placed.body.id}`, { token: buyer.token })).body
@@ -73,8 +71,7 @@ export const CANCELLATION_CASES: SagaCase[] = [
   sagaCase(
     "cancel after confirmation returns the stock, refunds, and ends refunded",
     async (shop, system) => {
-      const product = await shop.product(10, 700);
-      const buyer = await shop.customer(5_000);
+      const { product, buyer } = await shop.stocked(10, 700, 5_000);
       const order = await shop.order(buyer, [{ product_id: product, quantity: 3 }]);
       assert.equal(order.status, "confirmed");
       const cancel = await system.call("POST", `/orders/${order.id}/cancel`, {
@@ -101,8 +98,7 @@ export const CANCELLATION_CASES: SagaCase[] = [
     async (shop, system, hold) => {
       const release = hold("order.stock_commit_requested");
       try {
-        const product = await shop.product(10, 400);
-        const other = await shop.product(10, 100);
+        const [product, other] = await shop.products([10, 400], [10, 100]);
         const buyer = await shop.customer(5_000);
         const placed = await shop.place(buyer, [
           { product_id: product, quantity: 1 },

@@ -9,8 +9,7 @@ export const CONCURRENCY_CASES: SagaCase[] = [
   sagaCase(
     "the same Idempotency-Key twice makes one order and one charge",
     async (shop, system) => {
-      const product = await shop.product(10, 300);
-      const buyer = await shop.customer(5_000);
+      const { product, buyer } = await shop.stocked(10, 300, 5_000);
       const key = crypto.randomUUID();
       const items = [{ product_id: product, quantity: 1 }];
       const [first, second] = await Promise.all([
@@ -58,8 +57,7 @@ export const CONCURRENCY_CASES: SagaCase[] = [
     },
   ),
   sagaCase("Prefer: wait answers 200 with the terminal order", async (shop) => {
-    const product = await shop.product(3, 100);
-    const buyer = await shop.customer(1_000);
+    const { product, buyer } = await shop.stocked(3, 100, 1_000);
     const reply = await shop.place(buyer, [{ product_id: product, quantity: 1 }], {
       prefer: "wait=10",
     });

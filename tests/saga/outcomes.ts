@@ -79,8 +79,7 @@ export const OUTCOME_CASES: SagaCase[] = [
     },
   ),
   sagaCase("out of stock and unknown product are rejected without a charge", async (shop) => {
-    const product = await shop.product(2, 100);
-    const buyer = await shop.customer(10_000);
+    const { product, buyer } = await shop.stocked(2, 100, 10_000);
     const short = await shop.order(buyer, [{ product_id: product, quantity: 3 }]);
     assert.equal(short.status, "rejected");
     assert.equal(short.reason, "out_of_stock");
@@ -106,8 +105,7 @@ export const OUTCOME_CASES: SagaCase[] = [
   sagaCase(
     "a multi-line order with one short line holds nothing (all or nothing)",
     async (shop) => {
-      const plenty = await shop.product(50, 100);
-      const scarce = await shop.product(1, 100);
+      const [plenty, scarce] = await shop.products([50, 100], [1, 100]);
       const buyer = await shop.customer(100_000);
       const order = await shop.order(buyer, [
         { product_id: plenty, quantity: 5 },
@@ -123,8 +121,7 @@ export const OUTCOME_CASES: SagaCase[] = [
   sagaCase(
     "one notification per order and outcome; rejected orders get no invoice",
     async (shop, system) => {
-      const product = await shop.product(1, 100);
-      const buyer = await shop.customer(1_000);
+      const { product, buyer } = await shop.stocked(1, 100, 1_000);
       const won = await shop.order(buyer, [{ product_id: product, quantity: 1 }]);
       const lost = await shop.order(buyer, [{ product_id: product, quantity: 1 }]);
       assert.equal(won.status, "confirmed");
