@@ -64,83 +64,101 @@ export function facePreloads(assets: Iterable<string>, folder: "store" | "admin"
   ).sort();
 }
 
+type NavLink = readonly [href: string, label: string];
+
+/** A face's header: the brand, a link home, then its navigation. */
+function SiteHeader(props: { brand: Child; children: Child }) {
+  return (
+    <header class="site-header">
+      <div class="wrap bar">
+        <a class="brand" href="#/">{props.brand}</a>
+        {props.children}
+      </div>
+    </header>
+  );
+}
+
+function NavItems(props: { links: readonly NavLink[] }) {
+  return (
+    <>
+      {props.links.map(([href, label]) => (
+        <li>
+          <a href={href}>{label}</a>
+        </li>
+      ))}
+    </>
+  );
+}
+
+function SiteFooter(props: { children: Child }) {
+  return (
+    <footer class="site-footer">
+      <div class="wrap">{props.children}</div>
+    </footer>
+  );
+}
+
 export function storeShell(preload: readonly string[]): string {
   return "<!doctype html>" + (
     <Shell title="bazaar — shop" face="store" script="js/store/main.js" preload={preload}>
-      <header class="site-header">
-        <div class="wrap bar">
-          <a class="brand" href="#/">bazaar</a>
-          <nav aria-label="Main">
-            <ul class="nav">
-              <li>
-                <a href="#/">Shop</a>
-              </li>
-              <li>
-                <a href="#/cart" id="cart-link">
-                  Cart <span class="badge" id="cart-count" aria-label="0 items">0</span>
-                </a>
-              </li>
-              <li>
-                <a href="#/orders">Orders</a>
-              </li>
-              <li id="account-nav">
-                <a href="#/signin">Sign in</a>
-              </li>
-            </ul>
-          </nav>
-        </div>
-      </header>
+      <SiteHeader brand="bazaar">
+        <nav aria-label="Main">
+          <ul class="nav">
+            <NavItems links={[["#/", "Shop"]]} />
+            <li>
+              <a href="#/cart" id="cart-link">
+                Cart <span class="badge" id="cart-count" aria-label="0 items">0</span>
+              </a>
+            </li>
+            <NavItems links={[["#/orders", "Orders"]]} />
+            <li id="account-nav">
+              <a href="#/signin">Sign in</a>
+            </li>
+          </ul>
+        </nav>
+      </SiteHeader>
       <Loading what="Loading the shop…" />
-      <footer class="site-footer">
-        <div class="wrap">
-          <span>bazaar — an event-driven shop</span>
-          <a href="/docs">API docs</a>
-          <a href="/admin">Console</a>
-        </div>
-      </footer>
+      <SiteFooter>
+        <span>bazaar — an event-driven shop</span>
+        <a href="/docs">API docs</a>
+        <a href="/admin">Console</a>
+      </SiteFooter>
     </Shell>
   ).toString();
 }
 
+const CONSOLE_LINKS: readonly NavLink[] = [
+  ["#/", "Overview"],
+  ["#/catalog", "Catalog"],
+  ["#/customers", "Customers"],
+  ["#/orders", "Orders"],
+  ["#/dead-letters", "Dead letters"],
+];
+
 export function consoleShell(preload: readonly string[]): string {
   return "<!doctype html>" + (
     <Shell title="bazaar — console" face="console" script="js/admin/main.js" preload={preload}>
-      <header class="site-header">
-        <div class="wrap bar">
-          <a class="brand" href="#/">
+      <SiteHeader
+        brand={
+          <>
             bazaar <span class="brand-sub">console</span>
-          </a>
-          <nav aria-label="Console" id="console-nav" hidden>
-            <ul class="nav">
-              <li>
-                <a href="#/">Overview</a>
-              </li>
-              <li>
-                <a href="#/catalog">Catalog</a>
-              </li>
-              <li>
-                <a href="#/customers">Customers</a>
-              </li>
-              <li>
-                <a href="#/orders">Orders</a>
-              </li>
-              <li>
-                <a href="#/dead-letters">Dead letters</a>
-              </li>
-              <li>
-                <button type="button" class="link" id="sign-out">Sign out</button>
-              </li>
-            </ul>
-          </nav>
-        </div>
-      </header>
+          </>
+        }
+      >
+        <nav aria-label="Console" id="console-nav" hidden>
+          <ul class="nav">
+            <NavItems links={CONSOLE_LINKS} />
+            <li>
+              <button type="button" class="link" id="sign-out">Sign out</button>
+            </li>
+          </ul>
+        </nav>
+      </SiteHeader>
       <Loading what="Loading the console…" />
-      <footer class="site-footer">
-        <div class="wrap">
-          <a href="/">The shop</a>
-          <a href="/docs">API docs</a>
-        </div>
-      </footer>
+      <SiteFooter>
+        <a href="/">The shop</a>
+        <a href="/docs">API docs</a>
+      </SiteFooter>
     </Shell>
   ).toString();
 }
