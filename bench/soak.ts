@@ -19,11 +19,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { RedisBroker } from "../testing/brokers.ts";
 import { Fleet } from "../testing/fleet.ts";
 import { type Call, remoteCaller } from "../testing/http_client.ts";
 import { connectRedis } from "../testing/redis.ts";
+import { scriptFlags } from "../testing/script_flags.ts";
 import { type Customer, Shop, TERMINAL } from "../testing/shop.ts";
 import { BazaarServer } from "../testing/spawn.ts";
 import { delay } from "../testing/wait.ts";
@@ -279,23 +279,20 @@ function verdicts(samples: Sample[], warmupMin: number): Verdict[] {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      minutes: { type: "string", default: "10" },
-      rate: { type: "string", default: "20" },
-      shape: { type: "string", default: "all" },
-      svg: { type: "string", default: "docs/soak.svg" },
-    },
+  const flags = scriptFlags(Deno.args, {
+    minutes: "10",
+    rate: "20",
+    shape: "all",
+    svg: "docs/soak.svg",
   });
-  const minutes = Number(values.minutes);
-  const rate = Number(values.rate);
-  if (!(minutes > 0) || !(rate > 0) || !["all", "memory", "redis"].includes(values.shape!)) {
+  const minutes = Number(flags.minutes);
+  const rate = Number(flags.rate);
+  if (!(minutes > 0) || !(rate > 0) || !["all", "memory", "redis"].includes(flags.shape)) {
     console.error("usage: deno task soak [--minutes 10] [--rate 20] [--shape all|memory|redis]");
     Deno.exit(2);
   }
   const warmupMin = Math.min(2, minutes / 3);
-  const shapes = values.shape === "all" ? ["memory", "redis"] : [values.shape!];
+  const shapes = flags.shape === "all" ? ["memory", "redis"] : [flags.shape];
   const charts: Chart[] = [];
   const report: Record<string, unknown> = {};
   let pass = true;
@@ -365,11 +362,11 @@ if (import.meta.main) {
   const caption = `deno task soak --minutes ${minutes} --rate ${rate}, ${
     new Date().toISOString().slice(0, 10)
   }, shared 2-core machine; dashed line: end of warm-up`;
-  await Deno.writeTextFile(values.svg!, soakSvg(charts, caption));
+  await Deno.writeTextFile(flags.svg, soakSvg(charts, caption));
   await Deno.writeTextFile(
-    values.svg!.replace(/\.svg$/, ".json"),
+    flags.svg.replace(/\.svg$/, ".json"),
     JSON.stringify({ minutes, rate, report }, null, 1),
   );
-  console.log(`wrote ${values.svg} → ${pass ? "PASS" : "FAIL"}`);
+  console.log(`wrote ${flags.svg} → ${pass ? "PASS" : "FAIL"}`);
   Deno.exit(pass ? 0 : 1);
 }

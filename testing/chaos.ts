@@ -26,11 +26,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { parseArgs } from "node:util";
 import type { ModuleName } from "../lib/module.ts";
 import { NatsBroker, RedisBroker } from "./brokers.ts";
 import { Fleet, type FleetMember } from "./fleet.ts";
 import { assertOutcomes, planOrders, runPlan, waitAllTerminal } from "./load.ts";
+import { scriptFlags } from "./script_flags.ts";
 import { Shop } from "./shop.ts";
 import { TcpProxy } from "./tcp_proxy.ts";
 import { delay } from "./wait.ts";
@@ -318,17 +318,14 @@ async function deleteWithRetry(shop: Shop, product: string): Promise<void> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      bus: { type: "string", default: "both" },
-      orders: { type: "string", default: "600" },
-      seconds: { type: "string", default: "180" },
-      seed: { type: "string" },
-    },
+  const flags = scriptFlags(Deno.args, {
+    bus: "both",
+    orders: "600",
+    seconds: "180",
+    seed: undefined,
   });
-  const orders = Number(values.orders), seconds = Number(values.seconds);
-  const buses = values.bus === "both" ? ["redis", "nats"] : [values.bus];
+  const orders = Number(flags.orders), seconds = Number(flags.seconds);
+  const buses = flags.bus === "both" ? ["redis", "nats"] : [flags.bus];
   if (!(orders > 0) || !(seconds > 0) || buses.some((b) => b !== "redis" && b !== "nats")) {
     console.error(
       "usage: deno task chaos [--bus redis|nats|both] [--orders N] [--seconds S] [--seed N]",
@@ -340,7 +337,7 @@ if (import.meta.main) {
       bus,
       orders,
       seconds,
-      seed: values.seed === undefined ? undefined : Number(values.seed),
+      seed: flags.seed === undefined ? undefined : Number(flags.seed),
     });
   }
 }
