@@ -284,3 +284,13 @@ export class OutboxRelay {
     }
   }
 }
+
+/**
+ * A Redis store's outbox: the stream at `key` its Lua scripts append to (inside
+ * the script, with the write itself), relayed by one process at a time.
+ */
+export class StoreOutbox extends LeasedOutbox {
+  constructor(redis: Redis, readonly key: string) {
+    super(redis, new RedisOutbox(redis, key));
+  }
+}

@@ -20,7 +20,7 @@ import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
-import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
 import { auditLedger, customerMatches, emailKey, positionOf } from "../domain/rules.ts";
 import {
   createCustomerScript,
@@ -47,10 +47,8 @@ function memberOf(position: CustomerPosition): string {
 const idOfMember = (member: string) => member.slice(member.indexOf(":") + 1);
 
 export class RedisAccountsStore implements AccountsStore {
-  /** What the scripts append to. */
-  readonly stream: RedisOutbox;
-  /** What the relay reads: the stream, one process at a time. */
-  readonly outbox: LeasedOutbox;
+  /** What the scripts append to (`outbox.key`) and the relay reads, one process at a time. */
+  readonly outbox: StoreOutbox;
   readonly signIns: RedisFailureLimiter;
 
   readonly #prefix: string;
@@ -58,8 +56,7 @@ export class RedisAccountsStore implements AccountsStore {
   /** Every key under `<keyPrefix>accounts:`. */
   constructor(private readonly redis: Redis, keyPrefix: string) {
     const prefix = this.#prefix = `${keyPrefix}accounts:`;
-    this.stream = new RedisOutbox(redis, `${prefix}outbox`);
-    this.outbox = new LeasedOutbox(redis, this.stream);
+    this.outbox = new StoreOutbox(redis, `${prefix}outbox`);
     this.signIns = new RedisFailureLimiter(redis, `${prefix}signin:`);
   }
 
@@ -75,7 +72,7 @@ export class RedisAccountsStore implements AccountsStore {
         this.#email(input.email),
         this.#customer(input.id),
         this.#ledger(input.id),
-        this.stream.key,
+        this.outbox.key,
         this.#index(),
       ],
       [
@@ -179,7 +176,7 @@ export class RedisAccountsStore implements AccountsStore {
         this.#payment(request.order_id),
         this.#customer(request.customer_id),
         this.#ledger(request.customer_id),
-        this.stream.key,
+        this.outbox.key,
       ],
       [
         request.order_id,
@@ -223,7 +220,7 @@ export class RedisAccountsStore implements AccountsStore {
         : ["none", orderId, owner, at, "", ""];
       const outcome = await refundPaymentScript.run(
         this.redis,
-        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.stream.key],
+        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.outbox.key],
         args,
       );
       if (outcome !== "retry") return outcome as RefundOutcome;

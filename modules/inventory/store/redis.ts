@@ -9,7 +9,7 @@
  */
 import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
-import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
+import { StoreOutbox } from "../../../lib/outbox.ts";
 import { LuaScript } from "../../../lib/redis_script.ts";
 import { applyPatch, createProductRecord, ledgerOf, matchesQuery } from "../domain/product.ts";
 import { newProductId, savedFacts, tagKey, toProduct } from "../domain/product.ts";
@@ -46,17 +46,14 @@ const scripts = {
 const MAX_PATCH_ATTEMPTS = 20;
 
 export class RedisInventoryStore implements InventoryStore {
-  /** What the scripts append to (`<prefix>outbox`). */
-  readonly stream: RedisOutbox;
-  /** What the relay reads: the stream, one process at a time. */
-  readonly outbox: LeasedOutbox;
+  /** What the scripts append to (`<prefix>outbox`) and the relay reads, one process at a time. */
+  readonly outbox: StoreOutbox;
   /** `<keyPrefix>inventory:` */
   readonly prefix: string;
 
   constructor(private readonly redis: Redis, keyPrefix: string) {
     this.prefix = `${keyPrefix}inventory:`;
-    this.stream = new RedisOutbox(redis, `${this.prefix}outbox`);
-    this.outbox = new LeasedOutbox(redis, this.stream);
+    this.outbox = new StoreOutbox(redis, `${this.prefix}outbox`);
   }
 
   #key(...parts: string[]): string {

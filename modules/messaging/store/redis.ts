@@ -16,7 +16,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
 import {
   claimDeliveriesScript,
   recordNotificationScript,
@@ -30,18 +30,15 @@ import type { NewInvoice, Notification, NotificationFilter, ProductName } from "
 type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
 
 export class RedisMessagingStore implements MessagingStore {
-  /** What the scripts append to. */
-  readonly stream: RedisOutbox;
-  /** What the relay reads: the stream, one process at a time. */
-  readonly outbox: LeasedOutbox;
+  /** What the scripts append to (`outbox.key`) and the relay reads, one process at a time. */
+  readonly outbox: StoreOutbox;
 
   readonly #prefix: string;
 
   /** Every key under `<keyPrefix>messaging:`. */
   constructor(private readonly redis: Redis, keyPrefix: string) {
     const prefix = this.#prefix = `${keyPrefix}messaging:`;
-    this.stream = new RedisOutbox(redis, `${prefix}outbox`);
-    this.outbox = new LeasedOutbox(redis, this.stream);
+    this.outbox = new StoreOutbox(redis, `${prefix}outbox`);
   }
 
   async saveContact(contact: Contact): Promise<void> {
@@ -96,7 +93,7 @@ export class RedisMessagingStore implements MessagingStore {
       `${this.#prefix}deliveries`,
       this.#key("invoice", notification.order_id),
       `${this.#prefix}invoice_seq`,
-      this.stream.key,
+      this.outbox.key,
     ], [
       notification.id,
       JSON.stringify(fixed satisfies FixedFields),

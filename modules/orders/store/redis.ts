@@ -14,7 +14,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { LeasedOutbox, RedisOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { type OrderPosition, positionOf } from "../domain/position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
@@ -27,9 +27,8 @@ interface Remembered {
 }
 
 export class RedisOrderStore implements OrderStore {
-  /** What this process writes to; the relay reads through `outbox` (one relay at a time). */
-  readonly stream: RedisOutbox;
-  readonly outbox: LeasedOutbox;
+  /** What the scripts append to (`outbox.key`) and the relay reads, one process at a time. */
+  readonly outbox: StoreOutbox;
   readonly #prefix: string;
   /** Names this process's writes on the change channel, so it skips its own. */
   readonly #writer = crypto.randomUUID();
@@ -44,8 +43,7 @@ export class RedisOrderStore implements OrderStore {
     private readonly idempotencyTtlMs = IDEMPOTENCY_TTL_MS,
   ) {
     this.#prefix = `${keyPrefix}orders:`;
-    this.stream = new RedisOutbox(redis, this.#key("outbox"));
-    this.outbox = new LeasedOutbox(redis, this.stream);
+    this.outbox = new StoreOutbox(redis, this.#key("outbox"));
   }
 
   #key(suffix: string): string {
@@ -71,7 +69,7 @@ export class RedisOrderStore implements OrderStore {
       this.#customerKey(order.customer_id),
       this.#key("recent"),
       this.#key("deadlines"),
-      this.stream.key,
+      this.outbox.key,
       this.#key("counts"),
       this.#statusKey(order.status),
     ];
@@ -111,7 +109,7 @@ export class RedisOrderStore implements OrderStore {
       [
         this.#orderKey(next.id),
         this.#key("deadlines"),
-        this.stream.key,
+        this.outbox.key,
         this.#key("counts"),
         ...ORDER_STATUSES.map((status) => this.#statusKey(status)),
       ],

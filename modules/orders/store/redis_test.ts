@@ -36,7 +36,7 @@ Deno.test({
       const one = new RedisOrderStore(redis, keyPrefix);
       const two = new RedisOrderStore(redis, keyPrefix);
       const event = createEnvelope("orders", stockReleaseRequested, { order_id: "ord_1" });
-      await redis.xadd(one.stream.key, "*", "e", RedisOutbox.encode(event));
+      await redis.xadd(one.outbox.key, "*", "e", RedisOutbox.encode(event));
       assert.deepEqual((await one.outbox.peek(10)).map((e) => e.envelope), [event]);
       assert.deepEqual(await two.outbox.peek(10), [], "the other process waits");
       await one.close();
