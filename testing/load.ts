@@ -44,68 +44,38 @@ export async function planOrders(shop: Shop, count: number): Promise<Plan> {
   const scarce = { id: await shop.product(4, 700, "Scarce"), stock: 4 };
   const rich = await Promise.all([0, 1, 2, 3].map(() => shop.customer(10_000_000)));
   const broke = await shop.customer(100, "Broke");
+  const line = (product_id: string, quantity: number) => ({ product_id, quantity });
+  const rejected = (reason: string) => ({ statuses: ["rejected"], reason });
+  /** Every slot of ten not named here is a normal order. */
+  const special = (i: number, product: string): Partial<PlannedOrder> | undefined =>
+    ({
+      3: {
+        items: [line(scarce.id, 1)],
+        expect: { statuses: ["confirmed", "rejected"], reason: "out_of_stock" },
+      },
+      5: {
+        items: [line(product, 1), line(`missing-${i}`, 1)],
+        expect: rejected("unknown_product"),
+      },
+      7: { items: [line(product, 5_000)], expect: rejected("out_of_stock") },
+      8: { customer: broke, items: [line(product, 1)], expect: rejected("insufficient_funds") },
+      9: {
+        cancel: true,
+        items: [line(product, 2)],
+        expect: { statuses: ["cancelled", "refunded"] },
+      },
+    } as Record<number, Partial<PlannedOrder>>)[i % 10];
   const orders: PlannedOrder[] = [];
   for (let i = 0; i < count; i++) {
-    const customer = rich[i % rich.length]!;
     const product = plentiful[i % plentiful.length]!;
-    const normal = { statuses: ["confirmed"] };
-    const base = { key: `order-${i}-${crypto.randomUUID()}`, cancel: false };
-    switch (i % 10) {
-      case 3:
-        orders.push({
-          ...base,
-          customer,
-          items: [{ product_id: scarce.id, quantity: 1 }],
-          expect: { statuses: ["confirmed", "rejected"], reason: "out_of_stock" },
-        });
-        break;
-      case 5:
-        orders.push({
-          ...base,
-          customer,
-          items: [{ product_id: product, quantity: 1 }, {
-            product_id: `missing-${i}`,
-            quantity: 1,
-          }],
-          expect: { statuses: ["rejected"], reason: "unknown_product" },
-        });
-        break;
-      case 7:
-        orders.push({
-          ...base,
-          customer,
-          items: [{ product_id: product, quantity: 5_000 }],
-          expect: { statuses: ["rejected"], reason: "out_of_stock" },
-        });
-        break;
-      case 8:
-        orders.push({
-          ...base,
-          customer: broke,
-          items: [{ product_id: product, quantity: 1 }],
-          expect: { statuses: ["rejected"], reason: "insufficient_funds" },
-        });
-        break;
-      case 9:
-        orders.push({
-          ...base,
-          cancel: true,
-          customer,
-          items: [{ product_id: product, quantity: 2 }],
-          expect: { statuses: ["cancelled", "refunded"] },
-        });
-        break;
-      default:
-        orders.push({
-          ...base,
-          customer,
-          items: [{ product_id: product, quantity: 1 + (i % 3) }, {
-            product_id: plentiful[(i + 1) % plentiful.length]!,
-            quantity: 1,
-          }],
-          expect: normal,
-        });
-    }
+    orders.push({
+      key: `order-${i}-${crypto.randomUUID()}`,
+      cancel: false,
+      customer: rich[i % rich.length]!,
+      items: [line(product, 1 + (i % 3)), line(plentiful[(i + 1) % plentiful.length]!, 1)],
+      expect: { statuses: ["confirmed"] },
+      ...special(i, product),
+    });
   }
   return { orders, scarce };
 }
