@@ -43,19 +43,21 @@ async function openssl(dir: string, ...args: string[]): Promise<void> {
   }
 }
 
-/** P-256 keys: quick to make, and every TLS stack here takes them. */
-const NEW_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+/**
+ * `openssl req` flags for a new P-256 key (quick to make, and every TLS stack
+ * here takes them) at `<name>.key`, and the request's output at `<name>.<out>`.
+ */
+function newKey(name: string, out: "pem" | "csr"): string[] {
+  const curve = ["-pkeyopt", "ec_paramgen_curve:prime256v1"];
+  return ["-newkey", "ec", ...curve, "-nodes", "-keyout", `${name}.key`, "-out", `${name}.${out}`];
+}
 
 async function selfSignedCa(dir: string, name: string, subject: string): Promise<void> {
   await openssl(
     dir,
     "req",
     "-x509",
-    ...NEW_KEY,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
+    ...newKey(name, "pem"),
     "-days",
     "2",
     "-subj",
@@ -71,11 +73,7 @@ async function signed(dir: string, name: string, subject: string, ext: string): 
   await openssl(
     dir,
     "req",
-    ...NEW_KEY,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
+    ...newKey(name, "csr"),
     "-subj",
     subject,
   );
