@@ -27,7 +27,14 @@ import { stockReleased, stockReserved } from "../events.ts";
 import type { TagCount } from "../domain/tags.ts";
 import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./redis_scripts.ts";
 import { COMMIT, RELEASE, RESERVE } from "./redis_scripts_reservations.ts";
-import { docOf, eventStub, hashFrom, productFrom, reservationFrom } from "./redis_codec.ts";
+import {
+  docOf,
+  eventStub,
+  hashFrom,
+  productFrom,
+  reservationFrom,
+  stubArgs,
+} from "./redis_codec.ts";
 import { readRelated, readTags } from "./redis_discovery.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
@@ -178,17 +185,8 @@ export class RedisInventoryStore implements InventoryStore {
   }
 
   async deleteProduct(id: string, cause: Cause = null): Promise<DeleteResult | null> {
-    const lost = eventStub(reservationLost, cause);
-    const deleted = eventStub(productDeleted, cause);
-    const reply = await this.#run(
-      scripts.delete,
-      id,
-      now(),
-      lost.id,
-      lost.head,
-      deleted.id,
-      deleted.head,
-    );
+    const stubs = stubArgs(cause, reservationLost, productDeleted);
+    const reply = await this.#run(scripts.delete, id, now(), ...stubs);
     return Array.isArray(reply) ? { lost: reply.map(String) } : null;
   }
 
@@ -211,41 +209,32 @@ export class RedisInventoryStore implements InventoryStore {
     items: readonly OrderLine[],
     cause: Cause = null,
   ): Promise<Reservation> {
-    const reserved = eventStub(stockReserved, cause);
-    const rejected = eventStub(reservationRejected, cause);
+    const stubs = stubArgs(cause, stockReserved, reservationRejected);
     const lines = mergeLines(items).flatMap((line) => [line.product_id, String(line.quantity)]);
     const reply = await this.#run(
       scripts.reserve,
       orderId,
       now(),
       MAX_LINE_QUANTITY,
-      reserved.id,
-      reserved.head,
-      rejected.id,
-      rejected.head,
+      ...stubs,
       ...lines,
     );
     return reservationFrom(orderId, hashFrom(reply))!;
   }
 
   async commit(orderId: string, cause: Cause = null): Promise<Reservation | null> {
-    const committed = eventStub(reservationCommitted, cause);
-    const failed = eventStub(reservationCommitFailed, cause);
-    const reply = await this.#run(
-      scripts.commit,
-      orderId,
-      now(),
-      committed.id,
-      committed.head,
-      failed.id,
-      failed.head,
-    );
+    const stubs = stubArgs(cause, reservationCommitted, reservationCommitFailed);
+    const reply = await this.#run(scripts.commit, orderId, now(), ...stubs);
     return reservationFrom(orderId, hashFrom(reply));
   }
 
   async release(orderId: string, cause: Cause = null): Promise<Reservation> {
-    const released = eventStub(stockReleased, cause);
-    const reply = await this.#run(scripts.release, orderId, now(), released.id, released.head);
+    const reply = await this.#run(
+      scripts.release,
+      orderId,
+      now(),
+      ...stubArgs(cause, stockReleased),
+    );
     return reservationFrom(orderId, hashFrom(reply))!;
   }
 

@@ -100,3 +100,11 @@ export function eventStub(event: EventContract, cause: Cause): EventStub {
   const { id, data: _data, ...rest } = outboxEvent(INVENTORY_SOURCE, contract, null, cause);
   return { id, head: JSON.stringify(rest).slice(1, -1) };
 }
+
+/** A script's arguments for the events it may emit: each one's stub id, then head, in order. */
+export function stubArgs(cause: Cause, ...events: EventContract[]): string[] {
+  return events.flatMap((event) => {
+    const { id, head } = eventStub(event, cause);
+    return [id, head];
+  });
+}
