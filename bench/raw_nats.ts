@@ -36,6 +36,8 @@ export async function rawNatsBaseline(
     const startedAt = performance.now();
     const consumed = consume(js, stream, count, inFlight, latencies);
     const encoder = new TextEncoder();
+    // Timed the way bench/bus.ts times the bus (same window, same marks), so the two
+    // numbers compare: alike on purpose, that one through the bus, this one on bare nats.js.
     await publishWindowed(
       count,
       PUBLISH_WINDOW,

@@ -16,6 +16,8 @@ import { MemoryAccountsStore } from "./store/memory.ts";
 import type { AccountsStore } from "./store/types.ts";
 import { RedisAccountsStore } from "./store/redis.ts";
 
+// Every mod.ts declares the same fields in the same order (one module shape): alike on purpose,
+// the values are what differ.
 export const accountsModule = defineModule({
   name: "accounts",
   docs: accountsDocs,

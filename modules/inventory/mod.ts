@@ -15,6 +15,8 @@ import { MemoryInventoryStore } from "./store/memory.ts";
 import type { InventoryStore } from "./store/types.ts";
 import { RedisInventoryStore } from "./store/redis.ts";
 
+// Every mod.ts declares the same fields in the same order (one module shape): alike on purpose,
+// the values are what differ.
 export const inventoryModule = defineModule({
   name: "inventory",
   docs: inventoryDocs,

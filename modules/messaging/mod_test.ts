@@ -57,6 +57,8 @@ async function invoiceOf(
   return await response.json();
 }
 
+// Alike, not shared, with orders' transitions_test order: this is the order.confirmed facts
+// messaging renders (its amounts are checked in the texts), that one an order the saga moves.
 const confirmed = (order_id: string, customer_id = "cus-1") => ({
   order_id,
   customer_id,

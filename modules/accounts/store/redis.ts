@@ -170,6 +170,8 @@ export class RedisAccountsStore implements AccountsStore {
         at,
       } satisfies LedgerEntry,
     );
+    // Laid out like createCustomer's call: each script is handed the keys it touches, by
+    // name; other keys, another script.
     const outcome = await takePaymentScript.run(
       this.redis,
       [

@@ -120,6 +120,7 @@ export function composeMessage(
             : "You have not been charged for it.") +
           SIGN_OFF,
       };
+    // Each outcome's text has the same form (subject, greeting, sentence, sign-off): other words.
     case "cancelled":
       return {
         subject: `Your order ${order} is cancelled`,

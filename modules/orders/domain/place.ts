@@ -15,6 +15,8 @@ export interface NewOrder {
   traceparent: string | null;
 }
 
+// The same fields as viewOf (order.ts), the other way round: a new order from a request, with no
+// prices yet (unit_price null); viewOf copies a stored order out for a reader.
 export function newOrder(request: NewOrder, clock: SagaClock): Order {
   const at = new Date(clock.now).toISOString();
   return {

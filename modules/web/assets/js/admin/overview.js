@@ -69,6 +69,7 @@ export function overviewView({ main, signal }) {
       }
       replace(
         bus,
+        // A dataTable like catalog.js's: each page's own columns and rows, through the one helper.
         dataTable({
           caption: "Pending and lag per consumer group",
           columns: [

@@ -43,6 +43,7 @@ export async function cartView({ main, signal }) {
         class: "button primary wide",
         href: `#/signin?next=${encodeURIComponent("/cart")}`,
       }, "Sign in to check out");
+    // The page frame account.js draws too (heading, then a panel): each page's own content in it.
     replace(
       main,
       h("h1", { tabindex: -1 }, "Your cart"),
