@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { PeriodicTask } from "../../lib/async/mod.ts";
 import { unavailable } from "../../lib/errors.ts";
 import { isTerminal, type Order } from "./domain/order.ts";
 
@@ -36,9 +37,11 @@ export class InflightOrders {
   /** Accepted here and not yet seen terminal: id → when last looked at (insertion order). */
   readonly #open = new Map<string, number>();
   #placing = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #round: Promise<void> | null = null;
-  #stopped = true;
+  /** #recheck() can't fail (a store that does not answer keeps its orders counted). */
+  readonly #rechecks = new PeriodicTask(() => this.#recheck(), {
+    intervalMs: RECHECK_MS,
+    onError: () => {},
+  });
 
   constructor(
     readonly limit: number,
@@ -92,26 +95,11 @@ export class InflightOrders {
 
   /** Starts the periodic look-up of orders another process may have finished. */
   start(): void {
-    this.#stopped = false;
-    this.#schedule();
+    this.#rechecks.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#round;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#round = this.#recheck().finally(() => {
-        this.#round = null;
-        this.#schedule();
-      });
-    }, RECHECK_MS);
+  stop(): Promise<void> {
+    return this.#rechecks.stop();
   }
 
   /**

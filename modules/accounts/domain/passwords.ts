@@ -10,6 +10,7 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from "node:crypto";
+import { Semaphore } from "../../../lib/async/mod.ts";
 
 export interface ScryptCost {
   /** CPU/memory cost, a power of two. */
@@ -28,12 +29,11 @@ const CONCURRENT_HASHES = 4;
 /** The most a stored hash may ask for: a corrupt record must not take the process down. */
 const MAX_COST: ScryptCost = { N: 2 ** 20, r: 16, p: 4 };
 
-let running = 0;
-const waiting: (() => void)[] = [];
+const hashing = new Semaphore(CONCURRENT_HASHES);
 
 async function derive(password: string, salt: Uint8Array, cost: ScryptCost): Promise<Buffer> {
-  while (running >= CONCURRENT_HASHES) await new Promise<void>((go) => waiting.push(go));
-  running++;
+  // Never aborted, so it always grants a slot.
+  await hashing.acquire();
   try {
     const options: ScryptOptions = {
       ...cost,
@@ -46,8 +46,7 @@ async function derive(password: string, salt: Uint8Array, cost: ScryptCost): Pro
         error ? reject(error) : resolve(key))
     );
   } finally {
-    running--;
-    waiting.shift()?.();
+    hashing.release();
   }
 }
 
