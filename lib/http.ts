@@ -7,7 +7,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { brokerTrouble } from "./broker_errors.ts";
-import { AppError, invalid } from "./errors.ts";
+import { AppError, invalid, unavailable } from "./errors.ts";
 
 /** Retry-After (s) on a 503 for a broker that did not answer: a stall or restart is short. */
 const BROKER_RETRY_AFTER_S = 1;
@@ -40,7 +40,15 @@ export function invalidFrom(error: z.ZodError, where = "Request body"): AppError
 
 /** Maps every error to the SPEC body; nothing leaks a stack trace. */
 export function installErrorHandling(app: Hono, onUnexpected: (error: unknown) => void): void {
-  app.onError((error, c) => {
+  app.onError((thrown, c) => {
+    // A store or bus that timed out or dropped the link: the caller may try again.
+    const trouble = thrown instanceof AppError ? null : brokerTrouble(thrown);
+    const error = trouble
+      ? unavailable(
+        `A backing service is not answering (${trouble}); try again`,
+        BROKER_RETRY_AFTER_S,
+      )
+      : thrown;
     if (error instanceof AppError) {
       if (error.retryAfterS !== undefined) c.header("Retry-After", String(error.retryAfterS));
       return c.json(errorBody(error.code, error.message, error.details), error.status as 400);
@@ -53,15 +61,6 @@ export function installErrorHandling(app: Hono, onUnexpected: (error: unknown) =
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return c.json(errorBody("invalid_request", error.message || "Bad request"), status as 400);
-    }
-    // A store or bus that timed out or dropped the link: the caller may try again.
-    const trouble = brokerTrouble(error);
-    if (trouble) {
-      c.header("Retry-After", String(BROKER_RETRY_AFTER_S));
-      return c.json(
-        errorBody("unavailable", `A backing service is not answering (${trouble}); try again`),
-        503,
-      );
     }
     onUnexpected(error);
     return c.json(errorBody("internal", "Something went wrong on our side"), 500);

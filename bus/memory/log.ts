@@ -38,10 +38,8 @@ export class Log<T> {
     for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i] as T;
   }
 
-  /** Appends, then drops the oldest items beyond `limit`. */
-  append(item: T, limit = Infinity): void {
+  append(item: T): void {
     this.#items.push(item);
-    while (this.length > limit) this.shift();
   }
 
   shift(): T | undefined {
