@@ -8,6 +8,7 @@
  * @module
  */
 import type { Order } from "./domain/order.ts";
+import type { OrderStore } from "./store/types.ts";
 
 /** A stored version, or null: "it may have changed elsewhere, read it again". */
 type Listener = (order: Order | null) => void;
@@ -131,11 +132,6 @@ export class OrderWatch {
   }
 }
 
-/** What `watchOthers` needs of a store. */
-interface SharedStore {
-  watchOthers?(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }>;
-}
-
 /**
  * A module worker: while it runs, other processes' writes to a shared store
  * poke this process's waiters. Nothing to do on a store only this process writes.
@@ -144,7 +140,7 @@ export class OthersWriting {
   #watching: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
 
   constructor(
-    private readonly store: SharedStore,
+    private readonly store: Pick<OrderStore, "watchOthers">,
     private readonly changes: OrderChanges,
     private readonly onError: (error: unknown) => void,
   ) {}
