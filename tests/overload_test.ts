@@ -5,7 +5,8 @@
  * few seconds. Past MAX_INFLIGHT_ORDERS the process refuses at once — 503
  * `unavailable` with Retry-After, p99 under 50 ms (the best of up to three
  * rounds: on two shared cores another process's burst can stall any server
- * for longer) — while reads keep answering; every order it accepted ends terminal, the SPEC invariants
+ * for longer, or starve the capacity measurement, so a round the process
+ * kept up with offers more next time) — while reads keep answering; every order it accepted ends terminal, the SPEC invariants
  * hold, and its memory stays flat. Skipped loudly without REDIS_URL, failed
  * with REQUIRE_SERVICES=1.
  */
@@ -20,8 +21,8 @@ import { delay } from "../testing/wait.ts";
 /** Low, so that the orders it takes leave the process CPU to refuse the rest. */
 const MAX_INFLIGHT = 4;
 const MEASURE_MS = 3_000;
-/** Closed-loop workers for the capacity: as many orders at once as the process takes. */
-const MEASURE_WORKERS = MAX_INFLIGHT;
+/** Closed-loop workers for the capacity: twice as many orders at once as the process takes. */
+const MEASURE_WORKERS = MAX_INFLIGHT * 2;
 const ROUND_MS = 5_000;
 const MAX_ROUNDS = 3;
 const OVERLOAD_FACTOR = 4;
@@ -143,31 +144,40 @@ Deno.test({
           headers,
         );
 
-      // Capacity: a closed loop, each worker waiting for its order to finish.
+      // Capacity: a closed loop that keeps the limit full (a 503, the limit
+      // is full: back off a little), counting the orders the process takes.
       let finished = 0;
       const measureUntil = performance.now() + MEASURE_MS;
       await Promise.all(Array.from({ length: MEASURE_WORKERS }, async (_, i) => {
         while (performance.now() < measureUntil) {
-          const reply = await place(customers[i % customers.length]!, { prefer: "wait=10" });
-          // A 503: the last order is answered before the limit hears it ended; try again.
-          assert.ok([200, 202, 503].includes(reply.status), JSON.stringify(reply.body));
-          if (reply.status === 200) finished++;
+          const reply = await place(customers[i % customers.length]!);
+          assert.ok([202, 503].includes(reply.status), JSON.stringify(reply.body));
+          if (reply.status === 202) finished++;
+          else await delay(5);
         }
       }));
       const capacity = Math.max(10, finished / (MEASURE_MS / 1000));
       const rssBefore = rssMiB(pid);
 
-      // Overload: an open loop at four times that, every 10 ms a slice.
-      const rate = capacity * OVERLOAD_FACTOR;
+      // Overload: an open loop at four times that, every 10 ms a slice. A
+      // round that the process kept up with (the closed loop shared the
+      // cores with something else and measured low) offers four times what
+      // that round took, next time.
+      let rate = capacity * OVERLOAD_FACTOR;
       const rounds: Round[] = [];
       const rss: number[] = [];
+      const pastCapacity = (round: Round) => round.refused.length > round.accepted.length;
+      const refusedP99 = (round: Round) => percentile(round.refused.map((a) => a.ms), 0.99);
       for (let i = 0; i < MAX_ROUNDS; i++) {
         const round = await overloadRound(rate, () => {
           rss.push(rssMiB(pid));
           return fleet!.call("GET", `/inventory/products/${products[0]}`).then((r) => r.status);
         }, (i) => place(customers[i % customers.length]!));
         rounds.push(round);
-        if (percentile(round.refused.map((a) => a.ms), 0.99) < REFUSED_P99_MS) break;
+        if (pastCapacity(round) && refusedP99(round) < REFUSED_P99_MS) break;
+        if (!pastCapacity(round)) {
+          rate = Math.max(rate, (round.accepted.length / (ROUND_MS / 1000)) * OVERLOAD_FACTOR);
+        }
       }
 
       await delay(100);
@@ -177,7 +187,6 @@ Deno.test({
         assert.deepEqual(others.map((a) => a.status), [], `${label}: only 202 or 503`);
         assert.equal(round.skipped, 0, `${label}: ${round.skipped} requests never answered`);
         assert.ok(accepted.length > 0, `${label}: orders were still taken under overload`);
-        assert.ok(refused.length > accepted.length, `${label}: offered well past capacity`);
         for (const answer of refused) {
           assert.equal(answer.code, "unavailable");
           assert.equal(answer.retryAfter, "1");
@@ -185,9 +194,15 @@ Deno.test({
         assert.ok(round.reads.length > 0, `${label}: reads were made`);
         assert.ok(round.reads.every((s) => s === 200), `${label} reads: ${round.reads.join(",")}`);
       }
-      const p99s = rounds.map((r) => percentile(r.refused.map((a) => a.ms), 0.99));
+      const p99s = rounds.map(refusedP99);
       assert.ok(
-        Math.min(...p99s) < REFUSED_P99_MS,
+        rounds.some(pastCapacity),
+        `offered well past capacity in no round: ${
+          rounds.map((r) => `${r.accepted.length} accepted, ${r.refused.length} refused`).join("; ")
+        }`,
+      );
+      assert.ok(
+        rounds.some((r, i) => pastCapacity(r) && p99s[i]! < REFUSED_P99_MS),
         `503s answered at p99 ${p99s.map((p) => p.toFixed(1)).join(", ")} ms in each round`,
       );
 
