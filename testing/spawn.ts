@@ -14,6 +14,13 @@ import { waitFor } from "./wait.ts";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MOD = join(ROOT, "mod.ts");
 
+/**
+ * Extra `deno run` flags for every server started here, from
+ * `BAZAAR_DENO_FLAGS` (e.g. `--v8-flags=--prof,--logfile=/tmp/v8-%p.log` to
+ * profile a benchmark's processes).
+ */
+const DENO_FLAGS = (Deno.env.get("BAZAAR_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
+
 export interface Finished {
   code: number;
   stdout: string;
@@ -75,7 +82,17 @@ export class BazaarServer {
   static async start(args: string[], env: Record<string, string> = {}): Promise<BazaarServer> {
     const port = freePort();
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MOD, "--port", String(port), "--host", "127.0.0.1", ...args],
+      args: [
+        "run",
+        "-A",
+        ...DENO_FLAGS,
+        MOD,
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        ...args,
+      ],
       env,
       stdin: "null",
       stdout: "piped",
