@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Envelope, EventContract, PublishOptions } from "./types.ts";
 import { EVENT_TYPE } from "./defaults.ts";
-import { copyJson } from "./_json_copy.ts";
+import { copyJson } from "../lib/json_copy.ts";
 
 export const envelopeSchema = z.object({
   id: z.string().min(1),

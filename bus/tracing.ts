@@ -152,6 +152,13 @@ export function withPublishSpan<T>(
   publish: (traceparent: string) => Promise<T>,
   relayed?: Envelope,
 ): Promise<T> {
+  // Tracing off: the no-op span would only hand on the parent's traceparent.
+  if (tracingOff()) {
+    const parent = relayed?.traceparent;
+    return publish(
+      parent && TRACEPARENT.test(parent) ? parent : untracedTraceparent() ?? freshTraceparent(),
+    );
+  }
   return tracer().startActiveSpan(
     `publish ${eventType}`,
     {

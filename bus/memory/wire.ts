@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { jsonSnapshot } from "../_json_copy.ts";
+import { jsonSnapshot } from "../../lib/json_copy.ts";
 import { envelopeFrom } from "../envelope.ts";
 import type { Envelope } from "../types.ts";
 

@@ -1,6 +1,7 @@
 /**
- * One background task run over and over: every interval after its last run
- * ended, at once when asked, never two runs at the same time, and a stop that
+ * One background task run over and over: at least every interval (a timed
+ * run comes an interval after the one before it ended, or sooner if a run
+ * asks; runs asked for in between do not move it), at once when asked, never two runs at the same time, and a stop that
  * waits for the run under way. The outbox relay, the Redis ack-deadline
  * sweeper, the orders deadline sweeper and the messaging delivery worker all
  * run on it.
@@ -33,6 +34,8 @@ export interface PeriodicOptions {
 export class PeriodicTask {
   #state: "idle" | "started" | "stopped" = "idle";
   #timer: Timer | undefined;
+  /** When the armed timer fires (Date.now() ms). */
+  #timerAt = 0;
   #running: Promise<void> | null = null;
   #again = false;
 
@@ -70,21 +73,39 @@ export class PeriodicTask {
     await this.#running;
   }
 
+  /**
+   * Arms the timer for the next timed run, `inMs` from now. One already armed
+   * that fires no later stays: a task woken by runNow() between timed runs
+   * costs one timer per interval rather than one per wake, and a timed run
+   * that comes a little early finds the same work it would have later.
+   */
   #schedule(inMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#launch(), Math.max(0, inMs));
+    const at = Date.now() + Math.max(0, inMs);
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, inMs));
     if (this.options.unref) Deno.unrefTimer(this.#timer as unknown as number);
   }
 
-  #launch(): void {
-    clearTimeout(this.#timer);
+  readonly #onTimer = (): void => {
     this.#timer = undefined;
+    // A run under way (woken by runNow()): the timed one follows it.
+    if (this.#running !== null) this.#again = true;
+    else this.#launch();
+  };
+
+  #launch(): void {
     this.#again = false;
     this.#running = this.#once().then((nextInMs) => {
       this.#running = null;
       if (this.#state === "stopped") return;
       if (this.#again || (nextInMs === 0 && this.#state === "started")) this.#launch();
-      else if (this.#state === "started") this.#schedule(nextInMs ?? this.options.intervalMs);
+      else if (this.#state === "started") {
+        this.#schedule(nextInMs ?? this.options.intervalMs);
+      }
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Order } from "./domain/order.ts";
 import type { OrderStore } from "./store/types.ts";
+import type { Timer } from "../../lib/async/mod.ts";
 
 /** A stored version, or null: "it may have changed elsewhere, read it again". */
 type Listener = (order: Order | null) => void;
@@ -61,10 +62,21 @@ export interface WatchOptions {
 export class OrderWatch {
   readonly #queue: Order[] = [];
   readonly #unlisten: () => void;
-  #wake: (() => void) | null = null;
+  /** Ends the sleep under way: true when an announcement woke it, false when time ran out. */
+  #wake: ((woken: boolean) => void) | null = null;
   /** Poked since the last read: another process wrote it. */
   #poked = false;
   #closed = false;
+  /**
+   * The re-read timer. One per watch, re-armed only when it fires, not per
+   * sleep: most watches see a few announcements and never need it.
+   */
+  #timer: Timer | undefined;
+  /** The timer fired while nobody slept: the next sleep ends at once. */
+  #due = false;
+  /** The signal this watch listens to, once (a listener per sleep costs more than the sleep). */
+  #signal: AbortSignal | undefined;
+  readonly #aborted = () => this.#wake?.(false);
 
   constructor(
     changes: OrderChanges,
@@ -76,20 +88,25 @@ export class OrderWatch {
     this.#unlisten = changes.listen(orderId, (order) => {
       if (order) this.#queue.push(order);
       else this.#poked = true;
-      this.#wake?.();
+      this.#wake?.(true);
     });
   }
 
   /** The next version after `version`, or null once `until` passes, `signal` aborts or it is closed. */
   async next(version: number, options: WatchOptions = {}): Promise<Order | null> {
     const { signal, until = Infinity } = options;
+    if (signal && signal !== this.#signal) {
+      this.#signal?.removeEventListener("abort", this.#aborted);
+      this.#signal = signal;
+      signal.addEventListener("abort", this.#aborted, { once: true });
+    }
     while (true) {
       const queued = this.#take(version);
       if (queued) return queued;
       const left = until - this.now();
       if (this.#closed || signal?.aborted || left <= 0) return null;
       if (!this.#poked) {
-        const woken = await this.#sleep(Math.min(this.fallbackMs, left), signal);
+        const woken = await this.#sleep(Math.min(this.fallbackMs, left));
         if (woken && !this.#poked) continue;
       }
       // Poked, or nothing announced for a while: another process may have written it.
@@ -103,7 +120,10 @@ export class OrderWatch {
   close(): void {
     this.#closed = true;
     this.#unlisten();
-    this.#wake?.();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener("abort", this.#aborted);
+    this.#wake?.(true);
   }
 
   /** The oldest announced version after `version`, dropping older ones. */
@@ -115,19 +135,26 @@ export class OrderWatch {
     return null;
   }
 
-  /** True when an announcement woke it, false when the time ran out or the signal aborted. */
-  #sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * True when an announcement woke it, false when the time ran out or the
+   * signal aborted. A timer armed earlier stays: it fires no later than `ms`
+   * from when it was armed, which was no later than the caller's deadline.
+   */
+  #sleep(ms: number): Promise<boolean> {
+    if (this.#due) {
+      this.#due = false;
+      return Promise.resolve(false);
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#wake) this.#wake(false);
+      else this.#due = true;
+    }, ms);
     return new Promise((resolve) => {
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", aborted);
+      this.#wake = (woken) => {
         this.#wake = null;
         resolve(woken);
       };
-      const aborted = () => done(false);
-      const timer = setTimeout(() => done(false), ms);
-      signal?.addEventListener("abort", aborted, { once: true });
-      this.#wake = () => done(true);
     });
   }
 }

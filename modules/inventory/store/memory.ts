@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import type { EventContract } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
+import { copyJson } from "../../../lib/json_copy.ts";
 import { MemoryOutbox, outboxEvent } from "../../../lib/outbox.ts";
 import { applyPatch, changesSavedFacts, createProductRecord, ledgerOf } from "../domain/product.ts";
 import { matchesQuery, newProductId, savedFacts, toProduct } from "../domain/product.ts";
@@ -159,7 +160,7 @@ export class MemoryInventoryStore implements InventoryStore {
       } else if (answer === "repeat_rejected") {
         this.#emit(reservationRejected, rejectionData(existing), cause);
       }
-      return Promise.resolve(structuredClone(existing));
+      return Promise.resolve(copyJson(existing));
     }
     const at = now();
     const decision = decideReservation(mergeLines(items), (productId) => {
@@ -186,7 +187,7 @@ export class MemoryInventoryStore implements InventoryStore {
       this.#emit(reservationRejected, rejectionData(reservation), cause);
     }
     this.#reservations.set(orderId, reservation);
-    return Promise.resolve(structuredClone(reservation));
+    return Promise.resolve(copyJson(reservation));
   }
 
   commit(orderId: string, cause: Cause = null): Promise<Reservation | null> {
@@ -194,7 +195,7 @@ export class MemoryInventoryStore implements InventoryStore {
     const decision = decideCommit(reservation?.state ?? null);
     if (decision.kind === "fail") {
       this.#emit(reservationCommitFailed, { order_id: orderId, reason: decision.reason }, cause);
-      return Promise.resolve(reservation && structuredClone(reservation));
+      return Promise.resolve(reservation && copyJson(reservation));
     }
     if (decision.kind === "commit") {
       for (const line of reservation!.lines) {
@@ -207,7 +208,7 @@ export class MemoryInventoryStore implements InventoryStore {
       this.#reservations.set(orderId, { ...reservation!, state: "committed", updated_at: now() });
     }
     this.#emit(reservationCommitted, { order_id: orderId }, cause);
-    return Promise.resolve(structuredClone(this.#reservations.get(orderId)!));
+    return Promise.resolve(copyJson(this.#reservations.get(orderId)!));
   }
 
   release(orderId: string, cause: Cause = null): Promise<Reservation> {
@@ -233,12 +234,12 @@ export class MemoryInventoryStore implements InventoryStore {
       returned = decision.returned;
     }
     this.#emit(stockReleased, { order_id: orderId, returned }, cause);
-    return Promise.resolve(structuredClone(this.#reservations.get(orderId)!));
+    return Promise.resolve(copyJson(this.#reservations.get(orderId)!));
   }
 
   getReservation(orderId: string): Promise<Reservation | null> {
     const reservation = this.#reservations.get(orderId);
-    return Promise.resolve(reservation ? structuredClone(reservation) : null);
+    return Promise.resolve(reservation ? copyJson(reservation) : null);
   }
 
   ledger(productId: string): Promise<StockLedger | null> {

@@ -6,15 +6,22 @@
  */
 import type { Contact } from "./types.ts";
 
-const formatters = new Map<string, Intl.NumberFormat>();
+/** A currency's formatter and its minor-unit digits, made once (both cost far more than a format). */
+interface Formatter {
+  format: Intl.NumberFormat;
+  digits: number;
+}
 
-function formatterOf(currency: string): Intl.NumberFormat {
-  let format = formatters.get(currency);
-  if (!format) {
-    format = new Intl.NumberFormat("en-US", { style: "currency", currency });
-    formatters.set(currency, format);
+const formatters = new Map<string, Formatter>();
+
+function formatterOf(currency: string): Formatter {
+  let formatter = formatters.get(currency);
+  if (!formatter) {
+    const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    formatter = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    formatters.set(currency, formatter);
   }
-  return format;
+  return formatter;
 }
 
 /**
@@ -24,8 +31,7 @@ function formatterOf(currency: string): Intl.NumberFormat {
  * amount never passes through a float division.
  */
 export function formatMoney(minor: number, currency = "USD"): string {
-  const format = formatterOf(currency);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const { format, digits } = formatterOf(currency);
   const units = String(Math.abs(minor)).padStart(digits + 1, "0");
   const decimal = digits === 0 ? units : `${units.slice(0, -digits)}.${units.slice(-digits)}`;
   return format.format(`${minor < 0 ? "-" : ""}${decimal}` as Intl.StringNumericLiteral);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Envelope } from "../../../bus/mod.ts";
+import { copyJson } from "../../../lib/json_copy.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type MessagingStore } from "./types.ts";
 import { invoiceNumber } from "../domain/types.ts";
@@ -61,7 +62,7 @@ export class MemoryMessagingStore implements MessagingStore {
     this.#notifications.set(notification.id, { ...notification });
     if (invoice) {
       this.#invoices.set(invoice.order_id, {
-        ...structuredClone(invoice),
+        ...copyJson(invoice),
         number: invoiceNumber(++this.#invoiceCount),
       });
     }
@@ -88,7 +89,7 @@ export class MemoryMessagingStore implements MessagingStore {
 
   invoice(orderId: string): Promise<Invoice | null> {
     const invoice = this.#invoices.get(orderId);
-    return Promise.resolve(invoice ? structuredClone(invoice) : null);
+    return Promise.resolve(invoice ? copyJson(invoice) : null);
   }
 
   claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<Notification[]> {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Envelope } from "../../../bus/mod.ts";
+import { copyJson } from "../../../lib/json_copy.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { listsAfter, type OrderPosition } from "../domain/position.ts";
@@ -50,7 +51,7 @@ export class MemoryOrderStore implements OrderStore {
       if (earlier && earlierOrder) {
         return Promise.resolve({
           created: false,
-          order: structuredClone(earlierOrder),
+          order: copyJson(earlierOrder),
           fingerprint: earlier.fingerprint,
         });
       }
@@ -61,7 +62,7 @@ export class MemoryOrderStore implements OrderStore {
         expiresAt: now + this.idempotencyTtlMs,
       });
     }
-    const stored = structuredClone(order);
+    const stored = copyJson(order);
     this.#orders.set(order.id, stored);
     let ids = this.#byCustomer.get(order.customer_id);
     if (!ids) this.#byCustomer.set(order.customer_id, ids = new Set());
@@ -69,24 +70,24 @@ export class MemoryOrderStore implements OrderStore {
     this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
-    return Promise.resolve({ created: true, order: structuredClone(stored) });
+    return Promise.resolve({ created: true, order: copyJson(stored) });
   }
 
   get(id: string): Promise<Order | null> {
     const order = this.#orders.get(id);
-    return Promise.resolve(order ? structuredClone(order) : null);
+    return Promise.resolve(order ? copyJson(order) : null);
   }
 
   update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
     const current = this.#orders.get(next.id);
     if (!current || current.version !== expectedVersion) return Promise.resolve(null);
-    const stored = structuredClone({ ...next, version: expectedVersion + 1 });
+    const stored = copyJson({ ...next, version: expectedVersion + 1 });
     this.#orders.set(next.id, stored);
     this.#counts[current.status]--;
     this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
-    return Promise.resolve(structuredClone(stored));
+    return Promise.resolve(copyJson(stored));
   }
 
   listByCustomer(
@@ -136,7 +137,7 @@ export class MemoryOrderStore implements OrderStore {
       (after === null || listsAfter(order, after)) &&
       (status === undefined || order.status === status)
     );
-    return rest.sort(newestFirst).slice(0, limit).map((order) => structuredClone(order));
+    return rest.sort(newestFirst).slice(0, limit).map((order) => copyJson(order));
   }
 
   #indexDeadline(order: Order): void {

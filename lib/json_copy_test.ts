@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyJson, jsonSnapshot } from "./_json_copy.ts";
+import { copyJson, jsonSnapshot } from "./json_copy.ts";
 
 /** Same structure, same key order, same prototypes: what JSON.parse would build. */
 function assertSameJson(actual: unknown, expected: unknown): void {
