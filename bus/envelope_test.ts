@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { createEnvelope, decodeEnvelope, envelopeFrom, envelopeSchema } from "./envelope.ts";
+import {
+  createEnvelope,
+  decodeEnvelope,
+  envelopeFrom,
+  envelopeSchema,
+  validateData,
+  vouchedBy,
+} from "./envelope.ts";
 import { defineEvent } from "./types.ts";
 
 const valid = {
@@ -65,4 +72,29 @@ Deno.test("createEnvelope() stamps the current time", () => {
   const at = Date.parse(envelope.time);
   assert.ok(at >= before && at <= Date.now(), `time ${envelope.time}`);
   assert.equal(envelope.time, new Date(at).toISOString());
+});
+
+Deno.test("a consumer with the publisher's own schema does not parse kept data again; another schema does", () => {
+  let parses = 0;
+  const schema = z.object({ n: z.number() }).refine(() => ++parses > 0);
+  const event = defineEvent("test.vouched", schema);
+  const envelope = createEnvelope("test", event, { n: 1 });
+  assert.equal(parses, 1, "parsed once at publish");
+  assert.equal(vouchedBy(envelope.data), schema);
+  const same = validateData(envelope, new Map([[event.type, event]]), true);
+  assert.equal(parses, 1, "the same schema vouched for it");
+  assert.deepEqual(same.data, { n: 1 });
+  assert.notEqual(same.data, envelope.data, "still a copy of its own");
+  const other = defineEvent("test.vouched", z.object({ n: z.number() }).refine(() => ++parses > 0));
+  validateData(envelope, new Map([[other.type, other]]), true);
+  assert.equal(parses, 2, "another schema parses");
+  assert.throws(
+    () =>
+      validateData(
+        envelope,
+        new Map([[event.type, defineEvent(event.type, z.object({ n: z.string() }))]]),
+        true,
+      ),
+    /failed validation/,
+  );
 });

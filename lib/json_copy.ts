@@ -13,6 +13,8 @@ const BAIL = Symbol("bail");
 const OMIT = Symbol("omit");
 /** Deeper than this is a cycle or something odd: real JSON decides (and throws on a cycle). */
 const MAX_DEPTH = 200;
+/** Whether the snapshot under way has equalled its value so far (nothing dropped or changed). */
+let exact = true;
 
 /**
  * Exactly `JSON.parse(JSON.stringify(value))` (undefined where `stringify`
@@ -24,9 +26,13 @@ const MAX_DEPTH = 200;
  * a null-prototype object, an own `__proto__` key, great depth) sends the
  * whole value through real JSON, so the result never differs from it. The one
  * visible difference: in that case getters in the value run twice.
+ * `report.exact` tells whether the copy equals the value: nothing dropped
+ * (undefined, a function), nothing changed (NaN, -0) and no fallback taken.
  */
-export function jsonSnapshot(value: unknown): unknown {
+export function jsonSnapshot(value: unknown, report?: { exact: boolean }): unknown {
+  exact = true;
   const copy = snapshot(value, 0);
+  if (report) report.exact = exact && copy !== BAIL;
   if (copy === OMIT) return undefined;
   if (copy !== BAIL) return copy;
   const text = JSON.stringify(value);
@@ -40,11 +46,15 @@ function snapshot(value: unknown, depth: number): unknown {
       return value;
     case "number":
       // JSON has no NaN, Infinity or -0.
-      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      exact = false;
+      return Number.isFinite(value) ? 0 : null;
     case "undefined":
     case "symbol":
+      exact = false;
       return OMIT;
     case "function":
+      exact = false;
       return typeof (value as { toJSON?: unknown }).toJSON === "function" ? BAIL : OMIT;
     case "bigint":
       return BAIL;

@@ -75,3 +75,22 @@ Deno.test("copyJson() copies a JSON value deeply, frozen or not", () => {
   assert.equal(frozen.x[1].y, 2);
   assert.equal(Object.getPrototypeOf(copy), Object.prototype, "__proto__ stays a key");
 });
+
+Deno.test("jsonSnapshot reports whether its copy equals the value", () => {
+  const report = { exact: false };
+  jsonSnapshot({ n: 1, list: [1, "two", { three: null }] }, report);
+  assert.equal(report.exact, true, "plain data");
+  const changed: Record<string, unknown> = {
+    "NaN": { n: NaN },
+    "-0": { n: [-0] },
+    "Infinity": { n: Infinity },
+    "undefined": { n: undefined },
+    "a function": { n: () => 1 },
+    "a Date": { n: new Date(0) },
+    "a class instance": { n: new Point(1, 2) },
+  };
+  for (const [name, value] of Object.entries(changed)) {
+    jsonSnapshot(value, report);
+    assert.equal(report.exact, false, name);
+  }
+});

@@ -39,6 +39,13 @@ export interface Outbox {
   readonly relayIntervalMs?: number;
   /** Lets go of what this process holds on the outbox (a lease); the relay calls it on stop. */
   release?(): Promise<void>;
+  /**
+   * An outbox in process memory, on a bus in process memory: from now on
+   * every append goes straight to `sink` (null: kept again). The relay uses
+   * it to skip the round through the outbox, which guards against a crash
+   * between a write and its publish, and a crash of one process loses both.
+   */
+  handTo?(sink: ((envelope: Envelope) => void) | null): void;
 }
 
 /**
@@ -65,12 +72,24 @@ export function outboxEvent<C extends EventContract>(
 export class MemoryOutbox implements Outbox {
   #entries: OutboxEntry[] = [];
   #next = 0;
+  #sink: ((envelope: Envelope) => void) | null = null;
 
   /** Called inside the same synchronous step as the state change it belongs to. */
   append(...envelopes: Envelope[]): void {
+    const sink = this.#sink;
     for (const envelope of envelopes) {
-      this.#entries.push({ key: String(this.#next++), envelope });
+      if (sink) sink(envelope);
+      else this.#entries.push({ key: String(this.#next++), envelope });
     }
+  }
+
+  /** What was kept goes to `sink` first, in order. */
+  handTo(sink: ((envelope: Envelope) => void) | null): void {
+    this.#sink = sink;
+    if (!sink) return;
+    const kept = this.#entries;
+    this.#entries = [];
+    for (const entry of kept) sink(entry.envelope);
   }
 
   peek(limit: number): Promise<OutboxEntry[]> {
@@ -223,6 +242,8 @@ export interface RelayOptions {
 export class OutboxRelay {
   readonly #task: PeriodicTask;
   readonly #batch: number;
+  /** Handed entries as they are written (handTo), so there is nothing to relay. */
+  #direct = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -238,17 +259,30 @@ export class OutboxRelay {
     });
   }
 
+  /** On the in-process bus an in-process outbox hands each entry over as it is written. */
   start(): void {
+    if (this.bus.kind === "memory" && this.outbox.handTo) {
+      this.#direct = true;
+      this.outbox.handTo((envelope) => {
+        // Only a closed bus or an unencodable payload refuses; neither would pass a retry.
+        this.#publish(envelope).catch((error) =>
+          this.log.error("Could not publish to the in-process bus", { error })
+        );
+      });
+      return;
+    }
     this.#task.start();
   }
 
   /** Publish soon: the caller has just appended. */
   wake(): void {
-    this.#task.runNow();
+    if (!this.#direct) this.#task.runNow();
   }
 
   /** Publishes what is left, lets go of the outbox, then stops. */
   async stop(): Promise<void> {
+    if (this.#direct) this.outbox.handTo?.(null);
+    this.#direct = false;
     await this.#task.stop();
     await this.#drain().catch(() => {});
     try {

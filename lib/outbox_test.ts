@@ -228,3 +228,27 @@ Deno.test("OutboxRelay sends an entry on in the trace it was written in", async 
     await relay.stop();
   }
 });
+
+Deno.test("On the in-process bus a MemoryOutbox hands each entry over as written, kept ones first", async () => {
+  const outbox = new MemoryOutbox();
+  const bus = { ...recordingBus(), kind: "memory" };
+  const relay = new OutboxRelay(outbox, bus, silentLogger, { intervalMs: NEVER });
+  const [kept, written] = [events(2), events(2, 2)];
+  outbox.append(...kept);
+  relay.start();
+  try {
+    assert.deepEqual(ids(bus.published), ids(kept), "what a crash left goes first");
+    outbox.append(...written);
+    assert.deepEqual(ids(bus.published), ids([...kept, ...written]), "no wake, no relay run");
+    assert.deepEqual(await outbox.peek(10), []);
+  } finally {
+    await relay.stop();
+  }
+  const after = events(1, 4);
+  outbox.append(...after);
+  assert.deepEqual(
+    ids((await outbox.peek(10)).map((e) => e.envelope)),
+    ids(after),
+    "kept again once stopped",
+  );
+});
