@@ -15,6 +15,7 @@ import {
   dropConnection,
   openConnection,
 } from "../bus/redis/connection.ts";
+import { type ConnectionRole, roundTrips } from "../bus/redis/round_trips.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { requireSameOriginForCookies } from "../lib/auth.ts";
 import { installErrorHandling } from "../lib/http.ts";
@@ -74,10 +75,16 @@ function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promi
   // As the bus's connections: rediss:// with REDIS_TLS_CA and friends, and no
   // command waits longer than REDIS_COMMAND_TIMEOUT_MS, sent or queued through
   // a reconnect (a request gets a 503, never a hang); reconnecting never gives up.
-  return openConnection(url, "bazaar:store", {
-    enableAutoPipelining: true,
-    ...boundedWaits(commandTimeoutMs),
-  }, log);
+  return openConnection(
+    url,
+    "bazaar:store",
+    {
+      enableAutoPipelining: true,
+      ...boundedWaits(commandTimeoutMs),
+    },
+    log,
+    "store",
+  );
 }
 
 /**
@@ -175,6 +182,18 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     );
     pending.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.pending })));
     lag.set(backlogs.map((b) => ({ labels: { group: b.group }, value: b.lag })));
+  });
+  const trips = observe.registry.counter(
+    "redis_round_trips_total",
+    "Writes to a Redis socket (a command, a pipeline or an auto-pipelined tick), by connection role",
+  );
+  const tripsSeen: Record<string, number> = {};
+  observe.registry.collect(() => {
+    for (const [role, total] of Object.entries(roundTrips()) as [ConnectionRole, number][]) {
+      trips.inc({ role }, total - (tripsSeen[role] ?? 0));
+      tripsSeen[role] = total;
+    }
+    return Promise.resolve();
   });
   for (const module of modules) {
     if (!module.gauges) continue;

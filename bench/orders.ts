@@ -31,6 +31,15 @@ import { waitFor } from "../testing/wait.ts";
 import { seedOrderHistory } from "./_history.ts";
 import { procUsage } from "./_proc.ts";
 import { orderScript, runWrk, type WrkResult } from "./_wrk.ts";
+import {
+  bytesByKind,
+  lessIdle,
+  sumTrips,
+  totalOf,
+  type Usage,
+  usageOf,
+  usedMemory,
+} from "./_redis_usage.ts";
 
 const SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
 type Shape = typeof SHAPES[number];
@@ -54,6 +63,8 @@ interface Target {
   url: string;
   admin: string;
   pids: { name: string; pid: number }[];
+  /** Each process itself (its /metrics), past the gateway. */
+  processUrls: string[];
   /** Redis the shape uses, and the key patterns of its bus streams. */
   redis: { streams: string; keyPrefix: string } | null;
   stop(): Promise<void>;
@@ -66,9 +77,32 @@ interface Row {
   open: OpenLoop | null;
   cpu: string;
   rss: string;
-  commandsPerOrder: number | null;
+  /** Under the closed loop: INFO commandstats, and the clients' socket writes. */
+  closedUsage: PerOrder | null;
+  /** Orders placed one at a time, idle traffic subtracted. */
+  sequentialUsage: PerOrder | null;
   bytesPerOrder: number | null;
+  /** Bytes per settled order by key kind (`orders:order:*`, …), largest first. */
+  bytesByKind: [string, number][];
   redisCeiling: number | null;
+}
+
+/** Commands and round trips divided by the orders that made them. */
+interface PerOrder {
+  commands: number;
+  trips: number;
+  byCommand: [string, number][];
+  byRole: [string, number][];
+}
+
+function perOrder(usage: Usage, orders: number): PerOrder {
+  return {
+    commands: totalOf(usage.commands) / orders,
+    trips: sumTrips(usage.trips) / orders,
+    byCommand: usage.commands.map(([name, n]): [string, number] => [name, n / orders])
+      .sort((a, b) => b[1] - a[1]),
+    byRole: [...usage.trips].map(([role, n]): [string, number] => [role, n / orders]),
+  };
 }
 
 interface OpenLoop {
@@ -108,6 +142,7 @@ async function start(shape: Shape): Promise<Target> {
       url: server.url,
       admin,
       pids: [{ name: "all", pid: server.child.pid }],
+      processUrls: [server.url],
       redis: shape === "redis"
         ? { streams: `bus:${namespace}:*`, keyPrefix: `${namespace}:` }
         : null,
@@ -127,6 +162,7 @@ async function start(shape: Shape): Promise<Target> {
     url: cluster.gateway.url,
     admin: cluster.admin,
     pids: cluster.members.map((m) => ({ name: m.name, pid: m.server.child.pid })),
+    processUrls: cluster.members.map((m) => m.url),
     redis: { streams: `bus:${cluster.namespace}:*`, keyPrefix: cluster.keyPrefix },
     stop: async () => {
       await cluster.stop();
@@ -213,28 +249,6 @@ async function openLoop(
   };
 }
 
-async function redisCalls(redis: Redis): Promise<number> {
-  const info = await redis.info("commandstats");
-  let calls = 0;
-  for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) calls += Number(match[1]);
-  return calls;
-}
-
-async function streamBytes(redis: Redis, pattern: string): Promise<number> {
-  let bytes = 0;
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    for (const key of keys) bytes += Number(await redis.memory("USAGE", key)) || 0;
-  } while (cursor !== "0");
-  return bytes;
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  return Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
-}
-
 async function redisBenchmark(): Promise<number | null> {
   const { hostname, port } = new URL(REDIS_URL);
   try {
@@ -310,9 +324,10 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
     const script = orderScript(customers, products, target.admin);
     await runWrk(target.url, script, { connections: CONNECTIONS, seconds: 3 });
     const before = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
-    const callsBefore = redis ? await redisCalls(redis) : 0;
-    const closed = await runWrk(target.url, script, { connections: CONNECTIONS, seconds });
-    const callsAfter = redis ? await redisCalls(redis) : 0;
+    const run = () => runWrk(target.url, script, { connections: CONNECTIONS, seconds });
+    const [closedUsage, closed] = redis
+      ? await usageOf(redis, target.processUrls, run)
+      : [null, await run()];
     const after = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
     const measuredOrders = closed.requestsPerS * seconds;
     const pick = () => {
@@ -323,13 +338,22 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
     const open = closed.requestsPerS > 2
       ? await openLoop(target.url, pick, target.admin, Math.floor(closed.requestsPerS / 2), seconds)
       : null;
+    await ordersSettled(target, 0);
+    const sequentialUsage = redis
+      ? await sequential(redis, target, () => placeAndWait(target, pick()))
+      : null;
     const settled = await ordersSettled(target, 0);
     let bytesPerOrder: number | null = null;
+    let kinds: [string, number][] = [];
     // What this run added: the history was there before memoryBefore was read.
     const added = settled - history;
     if (redis && added > 0) {
-      const streams = await streamBytes(redis, target.redis!.streams);
-      bytesPerOrder = (await usedMemory(redis) - memoryBefore - streams) / added;
+      const byKind = await bytesByKind(redis, `${target.redis!.keyPrefix}*`);
+      const streams = await bytesByKind(redis, target.redis!.streams);
+      const streamBytes = [...streams.values()].reduce((a, b) => a + b, 0);
+      bytesPerOrder = (await usedMemory(redis) - memoryBefore - streamBytes) / added;
+      kinds = [...byKind].map(([kind, bytes]): [string, number] => [kind, bytes / added])
+        .sort((a, b) => b[1] - a[1]);
     }
     const ceil = await ceiling(script, seconds);
     return {
@@ -340,14 +364,54 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
       cpu: target.pids.map((p, i) => `${p.name} ${(after[i]!.cpuS - before[i]!.cpuS).toFixed(1)}`)
         .join(", "),
       rss: target.pids.map((p, i) => `${p.name} ${after[i]!.rssMb.toFixed(0)}`).join(", "),
-      commandsPerOrder: redis ? (callsAfter - callsBefore) / measuredOrders : null,
+      closedUsage: closedUsage ? perOrder(closedUsage, measuredOrders) : null,
+      sequentialUsage,
       bytesPerOrder,
+      bytesByKind: kinds,
       redisCeiling: redis ? await redisBenchmark() : null,
     };
   } finally {
     redis?.disconnect();
     await target.stop();
   }
+}
+
+/** How many orders the one-at-a-time probe places. */
+const SEQUENTIAL_ORDERS = 100;
+
+/** One order, answered once terminal. */
+async function placeAndWait(target: Target, body: string): Promise<void> {
+  const response = await fetch(`${target.url}/orders`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      prefer: "wait=10",
+      authorization: `Bearer ${target.admin}`,
+    },
+    body,
+  });
+  await response.body?.cancel();
+  if (response.status !== 200) throw new Error(`an order answered ${response.status}`);
+}
+
+/**
+ * Orders one at a time (no batching to hide behind), less what the processes
+ * spend idle (reads that time out, relays looking, sweeps) over as long.
+ */
+async function sequential(
+  redis: Redis,
+  target: Target,
+  placeOne: () => Promise<void>,
+): Promise<PerOrder> {
+  const [busy] = await usageOf(redis, target.processUrls, async () => {
+    for (let i = 0; i < SEQUENTIAL_ORDERS; i++) await placeOne();
+  });
+  const [idle] = await usageOf(
+    redis,
+    target.processUrls,
+    () => delay(Math.max(busy.ms, 4_000)),
+  );
+  return perOrder(lessIdle(busy, idle), SEQUENTIAL_ORDERS);
 }
 
 function fmt(n: number | null | undefined, digits = 0): string {
@@ -363,10 +427,11 @@ function print(rows: Row[], seconds: number): void {
   );
   console.log(
     "| shape | orders/s | bare handler req/s | ratio | p50 / p90 / p99 / max ms (closed) " +
-      "| open loop rate: p50 / p99 / max ms | CPU s per process | RSS MB | Redis cmds/order " +
+      "| open loop rate: p50 / p99 / max ms | CPU s per process | RSS MB " +
+      "| Redis cmds/order | round trips/order | one at a time: cmds / round trips " +
       "| Redis B/order | redis-benchmark SET/s |",
   );
-  console.log("|---|--:|--:|--:|---|---|---|---|--:|--:|--:|");
+  console.log("|---|--:|--:|--:|---|---|---|---|--:|--:|--:|--:|--:|");
   for (const r of rows) {
     const c = r.closed;
     const open = r.open
@@ -379,10 +444,44 @@ function print(rows: Row[], seconds: number): void {
         fmt(c.requestsPerS / r.ceiling.requestsPerS, 3)
       } | ${fmt(c.p50Ms, 1)} / ${fmt(c.p90Ms, 1)} / ${fmt(c.p99Ms, 1)} / ${fmt(c.maxMs, 0)}${
         c.non2xx ? ` (${c.non2xx} non-2xx)` : ""
-      } | ${open} | ${r.cpu} | ${r.rss} | ${fmt(r.commandsPerOrder, 1)} | ${
+      } | ${open} | ${r.cpu} | ${r.rss} | ${fmt(r.closedUsage?.commands, 1)} | ${
+        fmt(r.closedUsage?.trips, 1)
+      } | ${fmt(r.sequentialUsage?.commands, 1)} / ${fmt(r.sequentialUsage?.trips, 1)} | ${
         fmt(r.bytesPerOrder)
       } | ${fmt(r.redisCeiling)} |`,
     );
+  }
+}
+
+/** Per shape: commands and round trips per order by kind, and bytes per order by key kind. */
+function printBreakdown(rows: Row[]): void {
+  for (const r of rows) {
+    if (!r.closedUsage) continue;
+    const closed = r.closedUsage;
+    const one = r.sequentialUsage;
+    console.log(`\n${r.shape}: Redis commands per order (closed loop | one at a time)\n`);
+    console.log("| command | closed | one at a time |");
+    console.log("|---|--:|--:|");
+    const names = new Set([...closed.byCommand, ...(one?.byCommand ?? [])].map(([n]) => n));
+    const at = (list: [string, number][] | undefined, name: string) =>
+      list?.find(([n]) => n === name)?.[1];
+    for (const name of names) {
+      console.log(
+        `| ${name} | ${fmt(at(closed.byCommand, name), 2)} | ${fmt(at(one?.byCommand, name), 2)} |`,
+      );
+    }
+    console.log(`\n${r.shape}: round trips per order by connection (closed | one at a time)\n`);
+    console.log("| connection | closed | one at a time |");
+    console.log("|---|--:|--:|");
+    for (const [role, n] of closed.byRole) {
+      console.log(`| ${role} | ${fmt(n, 2)} | ${fmt(at(one?.byRole, role), 2)} |`);
+    }
+    console.log(`\n${r.shape}: bytes per settled order by key kind (bus streams excluded)\n`);
+    console.log("| key | bytes/order |");
+    console.log("|---|--:|");
+    for (const [kind, bytes] of r.bytesByKind) {
+      if (bytes >= 1) console.log(`| ${kind} | ${fmt(bytes)} |`);
+    }
   }
 }
 
@@ -395,6 +494,8 @@ if (import.meta.main) {
     history = Number(args[historyAt + 1]);
     args.splice(historyAt, 2);
   }
+  const breakdownAt = args.indexOf("--breakdown");
+  if (breakdownAt >= 0) args.splice(breakdownAt, 1);
   const at = args.indexOf("--seconds");
   if (at >= 0) {
     seconds = Number(args[at + 1]);
@@ -404,7 +505,9 @@ if (import.meta.main) {
   const memoryWithHistory = history > 0 && args.includes("memory");
   if (unknown.length > 0 || !(seconds > 0) || !(history >= 0) || memoryWithHistory) {
     console.error(
-      `Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N] [--history N]\n` +
+      `Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N] [--history N] ` +
+        "[--breakdown]\n" +
+        "--breakdown prints Redis commands and round trips per order by kind, and bytes by key\n" +
         "--history N first writes N settled orders through the orders Redis store " +
         "(Redis shapes only: the memory shape's store lives inside its process)",
     );
@@ -421,4 +524,5 @@ if (import.meta.main) {
     }
   }
   print(rows, seconds);
+  if (breakdownAt >= 0) printBreakdown(rows);
 }

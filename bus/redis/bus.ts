@@ -98,10 +98,16 @@ export class RedisBus extends BaseBus {
   ): Promise<Subscription> {
     const consumer = consumerName();
     // Its own connection: a blocking read would hold up every other command queued behind it.
-    const reader = await openConnection(this.#url, `${this.#keys.prefix}${group}:${consumer}`, {
-      enableAutoPipelining: false,
-      ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
-    }, this.#log);
+    const reader = await openConnection(
+      this.#url,
+      `${this.#keys.prefix}${group}:${consumer}`,
+      {
+        enableAutoPipelining: false,
+        ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
+      },
+      this.#log,
+      "reader",
+    );
     const streams = [
       ...new Set(events.map((event) => this.#keys.stream(event.type))),
       this.#keys.direct(group),

@@ -12,6 +12,7 @@ import { adapterLogger } from "../defaults.ts";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
 import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
+import { type ConnectionRole, countRoundTrips } from "./round_trips.ts";
 
 export { redactUrl };
 
@@ -126,12 +127,16 @@ function watchErrors(redis: Redis, name: string, log: Logger): void {
   });
 }
 
-/** Connects before resolving, so a wrong URL fails here and not at the first command. */
+/**
+ * Connects before resolving, so a wrong URL fails here and not at the first command. Its
+ * round trips count under `role` (round_trips.ts).
+ */
 export async function openConnection(
   url: string,
   name: string,
   options: RedisOptions,
   log: Logger = adapterLogger("redis"),
+  role: ConnectionRole = "bus",
 ): Promise<Redis> {
   const redis = new Redis(url, {
     ...redisOptions(url),
@@ -140,6 +145,7 @@ export async function openConnection(
     lazyConnect: true,
   });
   clearSocketTimeoutOnClose(redis);
+  countRoundTrips(redis, role);
   // Watched only once connected: a failed start is one error, not a log line more.
   await connectOnce(redis, url);
   watchErrors(redis, name, log);
