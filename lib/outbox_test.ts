@@ -8,14 +8,8 @@ import { openKeyspace } from "../testing/redis.ts";
 import { serviceUrl } from "../testing/services.ts";
 import { waitFor } from "../testing/wait.ts";
 import { createLogger, silentLogger } from "./logger.ts";
-import {
-  LeasedOutbox,
-  MemoryOutbox,
-  type Outbox,
-  type OutboxEntry,
-  OutboxRelay,
-  RedisOutbox,
-} from "./outbox.ts";
+import { MemoryOutbox, type Outbox, type OutboxEntry, OutboxRelay } from "./outbox.ts";
+import { LeasedOutbox, RedisOutbox } from "./redis_outbox.ts";
 
 const url = serviceUrl("REDIS_URL");
 const numbered = defineEvent("test.numbered", z.object({ n: z.number().int() }));

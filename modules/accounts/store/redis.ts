@@ -20,7 +20,7 @@ import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { auditLedger, customerMatches, emailKey, positionOf } from "../domain/rules.ts";
 import {
   createCustomerScript,

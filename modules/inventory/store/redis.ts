@@ -9,7 +9,7 @@
  */
 import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
-import { StoreOutbox } from "../../../lib/outbox.ts";
+import { StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { LuaScript } from "../../../lib/redis_script.ts";
 import { applyPatch, createProductRecord, ledgerOf, matchesQuery } from "../domain/product.ts";
 import { newProductId, savedFacts, tagKey, toProduct } from "../domain/product.ts";

@@ -16,7 +16,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import {
   claimDeliveriesScript,
   recordNotificationScript,

@@ -14,7 +14,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { type OrderPosition, positionOf } from "../domain/position.ts";
 import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";

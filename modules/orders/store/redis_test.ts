@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createEnvelope } from "../../../bus/envelope.ts";
-import { RedisOutbox } from "../../../lib/outbox.ts";
+import { RedisOutbox } from "../../../lib/redis_outbox.ts";
 import { stockReleaseRequested } from "../events.ts";
 import { openKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
