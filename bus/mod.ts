@@ -15,4 +15,4 @@
 export type * from "./types.ts";
 export { defineEvent } from "./types.ts";
 export { createEnvelope, decodeEnvelope, encodeEnvelope, PoisonMessageError } from "./envelope.ts";
-export { traceparentOf, withPublishSpan } from "./tracing.ts";
+export { traceparentOf, tracingOff, withPublishSpan } from "./tracing.ts";

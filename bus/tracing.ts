@@ -76,7 +76,7 @@ const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
  * provider. Asked per message, so one registered later is honoured; a
  * provider of any other kind counts as real.
  */
-function tracingOff(): boolean {
+export function tracingOff(): boolean {
   const provider = trace.getTracerProvider();
   return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER;
 }
