@@ -115,3 +115,31 @@ export function copyJson<T>(value: T): T {
   }
   return out as T;
 }
+
+/**
+ * A deep copy of a JSON value, frozen at every level: the record a memory
+ * store keeps and hands to every reader as is (no copy per read; a reader
+ * that wants to change it changes a copy). A frozen object inside `value` is
+ * taken as one this made (frozen all the way down) and shared, not copied:
+ * the next version of a record, spread from the last, copies only what it
+ * changed.
+ */
+export function frozenCopy<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(frozenCopy(value[i]));
+    return Object.freeze(out) as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = frozenCopy((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, { value: item, enumerable: true });
+    } else {
+      out[key] = item;
+    }
+  }
+  return Object.freeze(out) as T;
+}

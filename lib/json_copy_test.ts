@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyJson, jsonSnapshot } from "./json_copy.ts";
+import { copyJson, frozenCopy, jsonSnapshot } from "./json_copy.ts";
 
 /** Same structure, same key order, same prototypes: what JSON.parse would build. */
 function assertSameJson(actual: unknown, expected: unknown): void {
@@ -93,4 +93,21 @@ Deno.test("jsonSnapshot reports whether its copy equals the value", () => {
     jsonSnapshot(value, report);
     assert.equal(report.exact, false, name);
   }
+});
+
+Deno.test("frozenCopy copies a JSON value frozen all the way down, sharing what is frozen already", () => {
+  const value = { n: 1, list: [{ a: 1 }, 2], nested: { s: "x" } };
+  const frozen = frozenCopy(value);
+  assert.deepStrictEqual(frozen, value);
+  assert.notEqual(frozen, value);
+  assert.ok(
+    Object.isFrozen(frozen) && Object.isFrozen(frozen.list) && Object.isFrozen(frozen.list[0]),
+  );
+  assert.ok(!Object.isFrozen(value), "the original stays the caller's");
+  assert.throws(() => {
+    (frozen.nested as { s: string }).s = "y";
+  }, TypeError);
+  const next = frozenCopy({ ...frozen, n: 2 });
+  assert.equal(next.list, frozen.list, "an unchanged part is shared");
+  assert.equal(next.n, 2);
 });

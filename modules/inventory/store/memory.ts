@@ -8,7 +8,7 @@
 import type { z } from "zod";
 import type { EventContract } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
-import { copyJson } from "../../../lib/json_copy.ts";
+import { frozenCopy } from "../../../lib/json_copy.ts";
 import { MemoryOutbox, outboxEvent } from "../../../lib/outbox.ts";
 import { applyPatch, changesSavedFacts, createProductRecord, ledgerOf } from "../domain/product.ts";
 import { matchesQuery, newProductId, savedFacts, toProduct } from "../domain/product.ts";
@@ -107,7 +107,7 @@ export class MemoryInventoryStore implements InventoryStore {
     for (const orderId of lost) {
       const reservation = this.#reservations.get(orderId)!;
       this.#letGo(reservation, id);
-      this.#reservations.set(orderId, {
+      this.#keep({
         ...reservation,
         state: "lost",
         product_id: id,
@@ -160,7 +160,7 @@ export class MemoryInventoryStore implements InventoryStore {
       } else if (answer === "repeat_rejected") {
         this.#emit(reservationRejected, rejectionData(existing), cause);
       }
-      return Promise.resolve(copyJson(existing));
+      return Promise.resolve(existing);
     }
     const at = now();
     const decision = decideReservation(mergeLines(items), (productId) => {
@@ -186,8 +186,8 @@ export class MemoryInventoryStore implements InventoryStore {
     } else {
       this.#emit(reservationRejected, rejectionData(reservation), cause);
     }
-    this.#reservations.set(orderId, reservation);
-    return Promise.resolve(copyJson(reservation));
+    this.#keep(reservation);
+    return Promise.resolve(this.#reservations.get(orderId)!);
   }
 
   commit(orderId: string, cause: Cause = null): Promise<Reservation | null> {
@@ -195,7 +195,7 @@ export class MemoryInventoryStore implements InventoryStore {
     const decision = decideCommit(reservation?.state ?? null);
     if (decision.kind === "fail") {
       this.#emit(reservationCommitFailed, { order_id: orderId, reason: decision.reason }, cause);
-      return Promise.resolve(reservation && copyJson(reservation));
+      return Promise.resolve(reservation);
     }
     if (decision.kind === "commit") {
       for (const line of reservation!.lines) {
@@ -205,10 +205,10 @@ export class MemoryInventoryStore implements InventoryStore {
         this.#holds.get(line.product_id)?.delete(orderId);
       }
       this.#together.count(reservation!.lines.map((line) => line.product_id));
-      this.#reservations.set(orderId, { ...reservation!, state: "committed", updated_at: now() });
+      this.#keep({ ...reservation!, state: "committed", updated_at: now() });
     }
     this.#emit(reservationCommitted, { order_id: orderId }, cause);
-    return Promise.resolve(copyJson(this.#reservations.get(orderId)!));
+    return Promise.resolve(this.#reservations.get(orderId)!);
   }
 
   release(orderId: string, cause: Cause = null): Promise<Reservation> {
@@ -216,10 +216,10 @@ export class MemoryInventoryStore implements InventoryStore {
     const decision = decideRelease(reservation?.state ?? null);
     let returned = false;
     if (decision.kind === "tombstone") {
-      this.#reservations.set(orderId, { ...blank(orderId, now()), state: "released" });
+      this.#keep({ ...blank(orderId, now()), state: "released" });
     } else if (decision.kind === "release") {
       this.#letGo(reservation!, null);
-      this.#reservations.set(orderId, { ...reservation!, state: "released", updated_at: now() });
+      this.#keep({ ...reservation!, state: "released", updated_at: now() });
     } else if (decision.kind === "return") {
       for (const line of reservation!.lines) {
         // A product deleted since the sale has no shelf to return to.
@@ -228,18 +228,23 @@ export class MemoryInventoryStore implements InventoryStore {
         record.sold -= line.quantity;
         record.stock += line.quantity;
       }
-      this.#reservations.set(orderId, { ...reservation!, state: "returned", updated_at: now() });
+      this.#keep({ ...reservation!, state: "returned", updated_at: now() });
       returned = true;
     } else {
       returned = decision.returned;
     }
     this.#emit(stockReleased, { order_id: orderId, returned }, cause);
-    return Promise.resolve(copyJson(this.#reservations.get(orderId)!));
+    return Promise.resolve(this.#reservations.get(orderId)!);
+  }
+
+  /** Reservations are kept frozen and handed out as kept (see frozenCopy). */
+  #keep(reservation: Reservation): void {
+    this.#reservations.set(reservation.order_id, frozenCopy(reservation));
   }
 
   getReservation(orderId: string): Promise<Reservation | null> {
     const reservation = this.#reservations.get(orderId);
-    return Promise.resolve(reservation ? copyJson(reservation) : null);
+    return Promise.resolve(reservation ?? null);
   }
 
   ledger(productId: string): Promise<StockLedger | null> {

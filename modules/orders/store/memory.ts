@@ -1,11 +1,13 @@
 /**
  * The in-memory order store: each write is one synchronous step (state,
- * indexes and outbox together), so nothing can interleave with it.
+ * indexes and outbox together), so nothing can interleave with it. Orders are
+ * kept frozen (frozenCopy) and handed out as kept: a reader that wants to
+ * change one builds the next version, as the saga's decisions do.
  *
  * @module
  */
 import type { Envelope } from "../../../bus/mod.ts";
-import { copyJson } from "../../../lib/json_copy.ts";
+import { frozenCopy } from "../../../lib/json_copy.ts";
 import { MemoryOutbox } from "../../../lib/outbox.ts";
 import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import { listsAfter, type OrderPosition } from "../domain/position.ts";
@@ -51,7 +53,7 @@ export class MemoryOrderStore implements OrderStore {
       if (earlier && earlierOrder) {
         return Promise.resolve({
           created: false,
-          order: copyJson(earlierOrder),
+          order: earlierOrder,
           fingerprint: earlier.fingerprint,
         });
       }
@@ -62,7 +64,7 @@ export class MemoryOrderStore implements OrderStore {
         expiresAt: now + this.idempotencyTtlMs,
       });
     }
-    const stored = copyJson(order);
+    const stored = frozenCopy(order);
     this.#orders.set(order.id, stored);
     let ids = this.#byCustomer.get(order.customer_id);
     if (!ids) this.#byCustomer.set(order.customer_id, ids = new Set());
@@ -70,24 +72,24 @@ export class MemoryOrderStore implements OrderStore {
     this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
-    return Promise.resolve({ created: true, order: copyJson(stored) });
+    return Promise.resolve({ created: true, order: stored });
   }
 
   get(id: string): Promise<Order | null> {
     const order = this.#orders.get(id);
-    return Promise.resolve(order ? copyJson(order) : null);
+    return Promise.resolve(order ?? null);
   }
 
   update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
     const current = this.#orders.get(next.id);
     if (!current || current.version !== expectedVersion) return Promise.resolve(null);
-    const stored = copyJson({ ...next, version: expectedVersion + 1 });
+    const stored = frozenCopy({ ...next, version: expectedVersion + 1 });
     this.#orders.set(next.id, stored);
     this.#counts[current.status]--;
     this.#counts[stored.status]++;
     this.#indexDeadline(stored);
     this.outbox.append(...events);
-    return Promise.resolve(copyJson(stored));
+    return Promise.resolve(stored);
   }
 
   listByCustomer(
@@ -137,7 +139,7 @@ export class MemoryOrderStore implements OrderStore {
       (after === null || listsAfter(order, after)) &&
       (status === undefined || order.status === status)
     );
-    return rest.sort(newestFirst).slice(0, limit).map((order) => copyJson(order));
+    return rest.sort(newestFirst).slice(0, limit);
   }
 
   #indexDeadline(order: Order): void {
