@@ -1,11 +1,12 @@
 /**
- * `deno task profile [--seconds N] [--top N] [-- <bazaar flags>]`: where an
+ * `deno task profile [--seconds N] [--top N] [--out F] [-- <bazaar flags>]`: where an
  * order's CPU time goes. Starts one bazaar process (default: every module on
  * the memory bus) under the V8 inspector, seeds products and customers, loads
  * it with the same wrk order script as `bench:orders`, and samples its CPU
  * through the inspector's Profiler meanwhile. Prints the functions with the
  * most time, inclusive (the function and what it calls) and self, each with
- * its share of all samples and µs per order.
+ * its share of all samples and µs per order. `--out` also writes the profile
+ * (a `.cpuprofile` that Chrome's DevTools open) and a top-down tree beside it.
  *
  * @module
  */
@@ -94,6 +95,39 @@ function tally(profile: Profile): { self: Map<string, number>; total: Map<string
   return { self, total };
 }
 
+/** The call tree from the root, each node with its inclusive µs per order, down to 1 % of all. */
+function topDown(profile: Profile, usPerSample: number, orders: number): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const hits = new Map<number, number>();
+  for (const sample of profile.samples) hits.set(sample, (hits.get(sample) ?? 0) + 1);
+  const inclusive = new Map<number, number>();
+  const total = (id: number): number => {
+    const node = byId.get(id)!;
+    let sum = hits.get(id) ?? 0;
+    for (const child of node.children ?? []) sum += total(child);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  const root = profile.nodes[0]!.id;
+  const all = total(root);
+  const lines: string[] = [];
+  const walk = (id: number, depth: number) => {
+    const n = inclusive.get(id)!;
+    if (n < all / 100) return;
+    lines.push(
+      `${"  ".repeat(depth)}${(n * usPerSample / orders).toFixed(1)} µs  ${
+        label(byId.get(id)!.callFrame)
+      }`,
+    );
+    const children = [...byId.get(id)!.children ?? []].sort((a, b) =>
+      inclusive.get(b)! - inclusive.get(a)!
+    );
+    for (const child of children) walk(child, depth + 1);
+  };
+  walk(root, 0);
+  return lines.join("\n") + "\n";
+}
+
 function table(
   title: string,
   counts: Map<string, number>,
@@ -120,6 +154,8 @@ async function main(): Promise<void> {
   };
   const seconds = option("--seconds", 8);
   const top = option("--top", 40);
+  const outAt = args.indexOf("--out");
+  const out = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
   const dash = args.indexOf("--");
   const flags = dash >= 0 ? args.slice(dash + 1) : ["--modules", "all", "--bus", "memory"];
   const port = freePort();
@@ -184,6 +220,11 @@ async function main(): Promise<void> {
     );
     console.log(table("Inclusive", total, samples, usPerSample, orders, top));
     console.log(table("Self", self, samples, usPerSample, orders, top));
+    if (out) {
+      await Deno.writeTextFile(out, JSON.stringify(profile));
+      await Deno.writeTextFile(`${out}.tree.txt`, topDown(profile, usPerSample, orders));
+      console.log(`\nwrote ${out} and ${out}.tree.txt`);
+    }
   } finally {
     child.kill("SIGKILL");
     await child.status;
