@@ -30,6 +30,7 @@ import { uniqueName } from "../testing/services.ts";
 import { waitFor } from "../testing/wait.ts";
 import { seedOrderHistory } from "./_history.ts";
 import { procUsage } from "./_proc.ts";
+import { openLoop, type OpenLoopResult } from "./_open_loop.ts";
 import { orderScript, runWrk, type WrkResult } from "./_wrk.ts";
 import {
   bytesByKind,
@@ -74,7 +75,7 @@ interface Row {
   shape: string;
   closed: WrkResult;
   ceiling: WrkResult;
-  open: OpenLoop | null;
+  open: OpenLoopResult | null;
   cpu: string;
   rss: string;
   /** Under the closed loop: INFO commandstats, and the clients' socket writes. */
@@ -103,16 +104,6 @@ function perOrder(usage: Usage, orders: number): PerOrder {
       .sort((a, b) => b[1] - a[1]),
     byRole: [...usage.trips].map(([role, n]): [string, number] => [role, n / orders]),
   };
-}
-
-interface OpenLoop {
-  rate: number;
-  sent: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  failed: number;
 }
 
 const ENV = { LOG_LEVEL: "warn", MAX_INFLIGHT_ORDERS: "100000", BUS_ACK_DEADLINE_MS: "10000" };
@@ -196,57 +187,6 @@ async function seed(target: Target): Promise<{ customers: string[]; products: st
     return id;
   }));
   return { customers, products };
-}
-
-/** A fixed arrival rate; each latency counts from when the request was due, not when sent. */
-async function openLoop(
-  url: string,
-  body: () => string,
-  admin: string,
-  rate: number,
-  seconds: number,
-): Promise<OpenLoop> {
-  const total = Math.max(1, Math.floor(rate * seconds));
-  const latencies: number[] = [];
-  let failed = 0;
-  const t0 = performance.now() + 50;
-  const running: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1_000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await delay(wait);
-    running.push((async () => {
-      try {
-        const response = await fetch(`${url}/orders`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            prefer: "wait=10",
-            authorization: `Bearer ${admin}`,
-          },
-          body: body(),
-        });
-        await response.body?.cancel();
-        if (response.status !== 200) failed++;
-      } catch {
-        failed++;
-      }
-      latencies.push(performance.now() - due);
-    })());
-  }
-  await Promise.all(running);
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
-  return {
-    rate,
-    sent: total,
-    p50Ms: at(0.5),
-    p90Ms: at(0.9),
-    p99Ms: at(0.99),
-    maxMs: latencies.at(-1)!,
-    failed,
-  };
 }
 
 async function redisBenchmark(): Promise<number | null> {
@@ -336,7 +276,21 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
       return JSON.stringify({ customer_id: c, items: [{ product_id: p, quantity: 1 }] });
     };
     const open = closed.requestsPerS > 2
-      ? await openLoop(target.url, pick, target.admin, Math.floor(closed.requestsPerS / 2), seconds)
+      ? await openLoop(
+        target.url,
+        {
+          method: "POST",
+          path: "/orders",
+          headers: {
+            "content-type": "application/json",
+            prefer: "wait=10",
+            authorization: `Bearer ${target.admin}`,
+          },
+          body: pick,
+        },
+        Math.floor(closed.requestsPerS / 2),
+        seconds,
+      )
       : null;
     await ordersSettled(target, 0);
     const sequentialUsage = redis
