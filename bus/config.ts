@@ -29,6 +29,8 @@ export interface BusConfig {
   retention?: number;
   /** How long (ms) a message every group has taken is kept. */
   retentionMs?: number;
+  /** NATS: copies of each stream across the cluster (num_replicas); default 1. */
+  replicas?: number;
   /** Where the adapter logs what it recovers from (lost connections, failed acks); default: stderr. */
   log?: Logger;
 }

@@ -53,6 +53,11 @@ export const settingsSchema = z.object({
   /** How long (s) the bus keeps a message every group has taken. */
   busRetentionS: z.coerce.number().int().min(60),
   /**
+   * Copies of each NATS JetStream stream (and its durables) across a NATS
+   * cluster: 1 on a single server, 3 on a 3-node cluster; JetStream allows up to 5.
+   */
+  natsReplicas: z.coerce.number().int().min(1).max(5),
+  /**
    * Orders a process may have in flight (accepted, not yet seen terminal, plus
    * placements still inside the handler) before POST /orders answers 503.
    */
@@ -83,6 +88,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     busAckDeadlineMs: env.BUS_ACK_DEADLINE_MS ?? DEFAULT_ACK_DEADLINE_MS,
     busRetention: env.BUS_RETENTION || null,
     busRetentionS: env.BUS_RETENTION_S ?? DEFAULT_RETENTION_MS / 1_000,
+    natsReplicas: env.NATS_REPLICAS ?? 1,
     maxInflightOrders: env.MAX_INFLIGHT_ORDERS ?? DEFAULT_MAX_INFLIGHT_ORDERS,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: env.WEBHOOK_URL || null,
@@ -126,6 +132,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     busAckDeadlineMs: DEFAULT_ACK_DEADLINE_MS,
     busRetention: null,
     busRetentionS: DEFAULT_RETENTION_MS / 1_000,
+    natsReplicas: 1,
     maxInflightOrders: DEFAULT_MAX_INFLIGHT_ORDERS,
     redisCommandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
     webhookUrl: null,
@@ -135,10 +142,17 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
   };
 }
 
-/** The bus's retention bounds from the settings, as every process (and the dlq tool) opens it. */
-export function busRetentionOf(settings: Settings): { retention?: number; retentionMs: number } {
+/**
+ * The bus's retention bounds (and, for NATS, its streams' replicas) from the
+ * settings, as every process and the dlq tool open it: whoever connects
+ * brings the streams to these, so they must all agree.
+ */
+export function busRetentionOf(
+  settings: Settings,
+): { retention?: number; retentionMs: number; replicas: number } {
   return {
     ...(settings.busRetention === null ? {} : { retention: settings.busRetention }),
     retentionMs: settings.busRetentionS * 1_000,
+    replicas: settings.natsReplicas,
   };
 }

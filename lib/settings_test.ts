@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ZodError } from "zod";
-import { settingsFromEnv, testSettings } from "./settings.ts";
+import { busRetentionOf, settingsFromEnv, testSettings } from "./settings.ts";
 
 Deno.test("settingsFromEnv() reads CURRENCY, USD by default", () => {
   assert.equal(settingsFromEnv({}).currency, "USD");
@@ -16,6 +16,23 @@ Deno.test("settingsFromEnv() refuses a CURRENCY that is not a known ISO 4217 cod
       () => settingsFromEnv({ CURRENCY: bad }),
       (error: unknown) =>
         error instanceof ZodError && error.issues[0]?.path.join(".") === "currency",
+      bad,
+    );
+  }
+});
+
+Deno.test("settingsFromEnv() reads NATS_REPLICAS, 1 by default, and hands it to the bus", () => {
+  assert.equal(settingsFromEnv({}).natsReplicas, 1);
+  assert.equal(settingsFromEnv({ NATS_REPLICAS: "3" }).natsReplicas, 3);
+  assert.equal(busRetentionOf(settingsFromEnv({ NATS_REPLICAS: "3" })).replicas, 3);
+});
+
+Deno.test("settingsFromEnv() refuses a NATS_REPLICAS JetStream cannot keep", () => {
+  for (const bad of ["0", "6", "2.5", "three"]) {
+    assert.throws(
+      () => settingsFromEnv({ NATS_REPLICAS: bad }),
+      (error: unknown) =>
+        error instanceof ZodError && error.issues[0]?.path.join(".") === "natsReplicas",
       bad,
     );
   }

@@ -58,6 +58,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [[], { FEE_BPS: "lots" }, /feeBps/],
   [[], { BUS_RETENTION: "5" }, /busRetention/],
   [[], { BUS_ACK_DEADLINE_MS: "soon" }, /busAckDeadlineMs/],
+  [[], { NATS_REPLICAS: "7" }, /natsReplicas/],
   [[], { CURRENCY: "euro" }, /currency is invalid: must be an ISO 4217 code/],
   [[], { CURRENCY: "XYZ" }, /currency is invalid: is not a currency/],
 ];
