@@ -37,11 +37,14 @@ import { readBacklog } from "./backlog.ts";
 import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
 import { type NatsNames, natsNames } from "./names.ts";
+import { JetStreamPublisher } from "./publisher.ts";
 import { ensureStreams } from "./streams.ts";
 import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
 
 const PING_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 2_000;
+/** nats.js's own default for a JetStream request, when no command timeout is set. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
 /** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
 function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<void> } {
@@ -68,8 +71,10 @@ export class NatsBus extends BaseBus {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #publisher: JetStreamPublisher;
   readonly #names: NatsNames;
   readonly #retention: Retention;
+  readonly #replicas: number;
   readonly #watcher: { stop(): Promise<void> };
   readonly #context: SubscriptionContext;
   readonly #log: Logger;
@@ -80,15 +85,19 @@ export class NatsBus extends BaseBus {
     jsm: JetStreamManager,
     names: NatsNames,
     retention: Retention,
+    replicas: number,
     log: Logger,
+    requestTimeoutMs: number,
   ) {
     super(source);
     this.#log = log;
     this.#nc = nc;
     this.#jsm = jsm;
+    this.#publisher = new JetStreamPublisher(nc, requestTimeoutMs);
     this.#js = jsm.jetstream();
     this.#names = names;
     this.#retention = retention;
+    this.#replicas = replicas;
     this.deadLetters = new NatsDeadLetters(this.#js, jsm, names, log);
     this.#watcher = watchConnection(nc, log);
     this.#context = {
@@ -112,18 +121,20 @@ export class NatsBus extends BaseBus {
     const nc = await connectNats(url, { name: `bazaar-${config.source}` });
     try {
       // Every JetStream request (publish, consumer info) fails within the
-      // command timeout when the server stops answering; nats.js waits 5 s.
-      const jsm = await nc.jetstreamManager(
-        config.commandTimeoutMs ? { timeout: config.commandTimeoutMs } : {},
-      );
-      await ensureStreams(jsm, names, retention);
+      // command timeout when the server stops answering.
+      const timeout = config.commandTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const jsm = await nc.jetstreamManager({ timeout });
+      const replicas = config.replicas ?? 1;
+      await ensureStreams(jsm, names, retention, replicas);
       return new NatsBus(
         config.source,
         nc,
         jsm,
         names,
         retention,
+        replicas,
         adapterLogger("nats", config.log),
+        timeout,
       );
     } catch (error) {
       await nc.close();
@@ -135,12 +146,12 @@ export class NatsBus extends BaseBus {
     const subject = this.#names.eventSubject(envelope.type);
     const payload = encodeEnvelope(envelope);
     try {
-      await this.#js.publish(subject, payload, { msgID: envelope.id });
+      await this.#publisher.publish(subject, payload, envelope.id);
     } catch (error) {
       if ((error as NatsError).code !== ErrorCode.NoResponders) throw error;
       // No stream answers: the server lost it (restarted without its storage). Recreate once.
       await this.#ensureStreams();
-      await this.#js.publish(subject, payload, { msgID: envelope.id });
+      await this.#publisher.publish(subject, payload, envelope.id);
     }
   }
 
@@ -180,10 +191,12 @@ export class NatsBus extends BaseBus {
       await this.#nc.close();
     }
     await this.#nc.closed();
+    // Acks that came in during the drain have settled their publishes; the rest never will.
+    this.#publisher.close();
     await this.#watcher.stop();
   }
 
   #ensureStreams(): Promise<void> {
-    return ensureStreams(this.#jsm, this.#names, this.#retention);
+    return ensureStreams(this.#jsm, this.#names, this.#retention, this.#replicas);
   }
 }

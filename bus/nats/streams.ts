@@ -57,21 +57,29 @@ async function ensureStream(
   }
   if (
     existing.max_msgs_per_subject !== config.max_msgs_per_subject ||
-    existing.max_age !== config.max_age
+    existing.max_age !== config.max_age ||
+    existing.num_replicas !== config.num_replicas
   ) {
+    // A cluster moves the stream (and its durables) to the new number of replicas itself.
     await jsm.streams.update(config.name, {
       ...existing,
       max_msgs_per_subject: config.max_msgs_per_subject,
       max_age: config.max_age,
+      num_replicas: config.num_replicas,
     });
   }
 }
 
-/** Creates or updates the events and dead-letter streams of a namespace. */
+/**
+ * Creates or updates the events and dead-letter streams of a namespace, kept
+ * on `replicas` servers of a cluster (1: a single server). Durables take
+ * their stream's replicas.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   names: NatsNames,
   retention: Retention,
+  replicas = 1,
 ): Promise<void> {
   const common = {
     retention: RetentionPolicy.Limits,
@@ -79,6 +87,7 @@ export async function ensureStreams(
     discard: DiscardPolicy.Old,
     max_msgs_per_subject: retention.count,
     max_age: nanos(retention.ageMs),
+    num_replicas: replicas,
   };
   await ensureStream(jsm, {
     ...common,
