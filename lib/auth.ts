@@ -115,8 +115,34 @@ export async function signCustomerToken(
   return (await issueToken(secret, { kind: "customer", customerId }, ttlS, nowMs)).token;
 }
 
-/** The session a token stands for, or null when it is not ours, was altered or has expired. */
+/** Tokens verified lately, and their sessions: a shopper's every request carries the same one. */
+const VERIFIED_MAX = 10_000;
+const verified = new Map<string, { secret: string; session: Session }>();
+
+/**
+ * The session a token stands for, or null when it is not ours, was altered or
+ * has expired. A token verified before is answered from memory until it
+ * expires: an HMAC check through WebCrypto costs ≈90 µs, as much as the rest
+ * of a request. Only tokens that verified are kept (a forged one is checked
+ * every time), at most VERIFIED_MAX, the oldest going first.
+ */
 export async function verifyToken(secret: string, token: string): Promise<Session | null> {
+  const known = verified.get(token);
+  if (known && known.secret === secret) {
+    const expiresAt = known.session.expiresAt;
+    if (!expiresAt || expiresAt.getTime() > Date.now()) return known.session;
+    verified.delete(token);
+    return null;
+  }
+  const session = await verifyAnew(secret, token);
+  if (session) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { secret, session: Object.freeze(session) });
+  }
+  return session;
+}
+
+async function verifyAnew(secret: string, token: string): Promise<Session | null> {
   if (token.length > MAX_TOKEN_LENGTH || !CANONICAL_SIGNATURE.test(token)) return null;
   let payload: unknown;
   try {

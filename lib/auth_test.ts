@@ -56,6 +56,14 @@ Deno.test("verifyToken() refuses another secret and every one-character change",
   assert.equal(await verifyToken("secret", `${token}.x`), null);
 });
 
+Deno.test("verifyToken() remembers a good token only until it expires", async () => {
+  const { token, expiresAt } = await issueToken("secret", { kind: "admin" }, 1);
+  assert.deepEqual((await verifyToken("secret", token))?.principal, { kind: "admin" });
+  assert.deepEqual((await verifyToken("secret", token))?.principal, { kind: "admin" }, "again");
+  await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 10));
+  assert.equal(await verifyToken("secret", token), null, "expired while remembered");
+});
+
 Deno.test("verifyToken() refuses claims we never issue", async () => {
   const iat = Math.floor(Date.now() / 1_000);
   const refused: Record<string, unknown>[] = [
