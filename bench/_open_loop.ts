@@ -32,6 +32,12 @@ export interface OpenLoopResult {
   failed: number;
 }
 
+/**
+ * Sent at the same rate before the measured ones and not counted: the
+ * sockets open (one per request in flight) and the server warms to the rate.
+ */
+const WARMUP_S = 1;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const HEADER_END = "\r\n\r\n";
@@ -96,13 +102,18 @@ function requestBytes(host: string, request: OpenLoopRequest): Uint8Array {
   return encoder.encode(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n${body}`);
 }
 
-/** Sends `rate` requests a second for `seconds` to `url`; `okStatus` is the answer that counts as success. */
+/**
+ * Sends `rate` requests a second for `seconds` to `url` (after WARMUP_S
+ * uncounted); `okStatus` is the answer that counts as success, and
+ * `timeline` gets each counted request's [due ms from the start, latency ms].
+ */
 export async function openLoop(
   url: string,
   request: OpenLoopRequest,
   rate: number,
   seconds: number,
   okStatus = 200,
+  timeline?: [number, number][],
 ): Promise<OpenLoopResult> {
   const { hostname, port, host } = new URL(url);
   const idle: Connection[] = [];
@@ -115,24 +126,28 @@ export async function openLoop(
     return opened;
   };
   const total = Math.max(1, Math.floor(rate * seconds));
+  const warmup = Math.floor(rate * WARMUP_S);
   const latencies: number[] = [];
   let failed = 0;
   const running: Promise<void>[] = [];
   const t0 = performance.now() + 50;
-  for (let i = 0; i < total; i++) {
+  for (let i = -warmup; i < total; i++) {
     const due = t0 + (i * 1_000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await delay(wait);
+    const counted = i >= 0;
     running.push((async () => {
       try {
         const connection = await take();
         const status = await connection.exchange(requestBytes(host, request));
-        if (status !== okStatus) failed++;
+        if (status !== okStatus && counted) failed++;
         idle.push(connection);
       } catch {
-        failed++;
+        if (counted) failed++;
       }
+      if (!counted) return;
       latencies.push(performance.now() - due);
+      timeline?.push([due - t0, performance.now() - due]);
     })());
   }
   await Promise.all(running);
