@@ -46,6 +46,8 @@ const SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
 type Shape = typeof SHAPES[number];
 
 const CONNECTIONS = 64;
+/** The pause between the closed loop's end (all settled) and the open loop. */
+const SETTLE_MS = 2_000;
 const PRODUCTS = 50;
 const CUSTOMERS = 64;
 const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
@@ -275,6 +277,10 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
       const p = products[Math.floor(Math.random() * products.length)];
       return JSON.stringify({ customer_id: c, items: [{ product_id: p, quantity: 1 }] });
     };
+    // What the closed loop left in flight finishes first, and the process catches its breath
+    // (collects what the run left): the open loop measures the rate, not the run before it.
+    await ordersSettled(target, 0);
+    await delay(SETTLE_MS);
     const open = closed.requestsPerS > 2
       ? await openLoop(
         target.url,
