@@ -185,6 +185,17 @@ export function checkUrl(name: string, value: string, schemes: string[]): string
   return value;
 }
 
+/**
+ * Several servers of one cluster, comma-separated (NATS): each checked as
+ * `checkUrl` checks one; the list as given.
+ */
+export function checkUrlList(name: string, value: string, schemes: string[]): string {
+  const servers = value.split(",").map((server) => server.trim()).filter(Boolean);
+  if (servers.length === 0) throw new UsageError(`--${name} "${value}" names no server`);
+  for (const server of servers) checkUrl(name, server, schemes);
+  return value;
+}
+
 /** The namespace when it keeps the bus's one rule; a UsageError quoting it if not. */
 export function checkNamespace(namespace: string): string {
   if (!NAMESPACE.test(namespace)) {
@@ -266,7 +277,7 @@ export function parseConfig(
     port,
     host: pick("host"),
     redisUrl: checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"]),
-    natsUrl: checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]),
+    natsUrl: checkUrlList("nats-url", pick("nats-url"), ["nats", "tls"]),
     logLevel: logLevel as LogLevel,
     namespace,
     keyPrefix,

@@ -30,6 +30,12 @@ Deno.test("parseConfig() reads flags first, then the environment", () => {
   assert.equal(parse(["--bus", "nats"]).store, "redis", "a broker bus implies redis stores");
 });
 
+Deno.test("parseConfig() takes every server of a NATS cluster in NATS_URL, comma-separated", () => {
+  const servers = "nats://n1:4222, nats://n2:4222,tls://n3:4222";
+  assert.equal(parse(["--bus", "nats"], { NATS_URL: servers }).natsUrl, servers);
+  assert.equal(parse(["--bus", "nats", "--nats-url", servers]).natsUrl, servers);
+});
+
 const BAD: [string[], RegExp][] = [
   [
     ["--modules", "inventory,shipping"],
@@ -40,6 +46,8 @@ const BAD: [string[], RegExp][] = [
   [["--bus", "redis", "--redis-url", "not a url"], /--redis-url "not a url" is not a URL/],
   [["--bus", "redis", "--redis-url", "http://x"], /must be a redis or rediss/],
   [["--bus", "nats", "--nats-url", "nats//x"], /--nats-url "nats\/\/x" is not a URL/],
+  [["--bus", "nats", "--nats-url", "nats://a:4222,b:4222"], /--nats-url "b:4222" must be a nats/],
+  [["--bus", "nats", "--nats-url", ","], /--nats-url "," names no server/],
   [["--modules", "orders"], /memory bus.*would go nowhere/],
   [["--store", "postgres"], /Unknown store "postgres"/],
   [["--port", "http"], /--port "http"/],

@@ -19,6 +19,7 @@ import { consoleOutput, type Output } from "./_output.ts";
 import {
   checkNamespace,
   checkUrl,
+  checkUrlList,
   OPTIONS,
   optionValue,
   parseFlags,
@@ -119,7 +120,7 @@ export function parseDlq(
   const namespace = checkNamespace(pick("namespace"));
   const busUrl = bus === "redis"
     ? checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"])
-    : checkUrl("nats-url", pick("nats-url"), ["nats", "tls"]);
+    : checkUrlList("nats-url", pick("nats-url"), ["nats", "tls"]);
   return { command, busUrl, namespace, json: flags.json };
 }
 
