@@ -15,6 +15,7 @@ import {
   dropConnection,
   openConnection,
 } from "../bus/redis/connection.ts";
+import { RedisBus } from "../bus/redis/bus.ts";
 import { type ConnectionRole, roundTrips } from "../bus/redis/round_trips.ts";
 import type { Bus, SubscribeOptions } from "../bus/types.ts";
 import { requireSameOriginForCookies } from "../lib/auth.ts";
@@ -106,12 +107,9 @@ function withSubscribeDefaults(bus: Bus, defaults: SubscribeOptions): Bus {
 
 export async function startProcess(options: ProcessOptions): Promise<BazaarProcess> {
   const { log, settings } = options;
+  const storeUrl = options.redisUrl ?? "redis://127.0.0.1:6379";
   const redis = options.store === "redis"
-    ? await connectRedis(
-      options.redisUrl ?? "redis://127.0.0.1:6379",
-      log.child({ part: "store" }),
-      settings.redisCommandTimeoutMs,
-    )
+    ? await connectRedis(storeUrl, log.child({ part: "store" }), settings.redisCommandTimeoutMs)
     : null;
   const connected = await createBus(options.busUrl, {
     source: "bazaar",
@@ -128,6 +126,11 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     withSubscribeDefaults(connected, { ackDeadlineMs: settings.busAckDeadlineMs }),
   );
   const bus = options.wrapBus ? options.wrapBus(instrumented) : instrumented;
+  // Stores and bus on one Redis: the stores' scripts write their events straight into the
+  // bus's streams, with the state change (lib/redis_outbox.ts), rather than through a relay.
+  const busStreams = redis && connected instanceof RedisBus && options.busUrl === storeUrl
+    ? connected.streams
+    : null;
   const modules: RunningModule[] = [];
   try {
     for (const name of options.modules) {
@@ -137,6 +140,7 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
           store: options.store,
           redis,
           keyPrefix: options.keyPrefix ?? "",
+          busStreams,
           settings,
           log: log.child({ module: name }),
         }),

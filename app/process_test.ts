@@ -35,7 +35,10 @@ redisBrokerTest(
     let held: ReturnType<typeof heldPublishes> | null = null;
     const process = await startProcess({
       modules: MODULE_NAMES,
-      busUrl: redis.url,
+      // Spelled apart from the stores' URL (the same database), so the stores' events take
+      // the outbox and the relay, whose publishes this test holds, rather than going
+      // straight into the bus's streams.
+      busUrl: `${redis.url}/0`,
       namespace: "stop-test",
       store: "redis",
       redisUrl: redis.url,

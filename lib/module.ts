@@ -9,6 +9,7 @@ import type { Labels } from "./metrics.ts";
 import type { Redis } from "ioredis";
 import type { Bus } from "../bus/mod.ts";
 import type { Logger } from "./logger.ts";
+import type { BusStreams } from "./redis_outbox.ts";
 import type { RouteDoc } from "./openapi.ts";
 import type { Settings } from "./settings.ts";
 
@@ -39,6 +40,11 @@ export interface ModuleContext {
   redis: Redis | null;
   /** Empty in production; tests set one so runs on a shared Redis stay apart. */
   keyPrefix: string;
+  /**
+   * The bus's streams when the bus is Redis on the stores' own server: a Redis
+   * store's scripts then write events straight into them (lib/redis_outbox.ts).
+   */
+  busStreams?: BusStreams | null;
   settings: Settings;
   log: Logger;
 }

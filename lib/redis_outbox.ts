@@ -1,13 +1,14 @@
 /**
- * The Redis stores' outbox: a stream in the module's own keyspace that the
- * store's Lua scripts append to with the write itself, relayed by one process
- * of the module at a time (a lease), so each entry is published once while
- * that process lives.
+ * The Redis stores' events: written by the store's own Lua scripts with the
+ * state change, either straight into the bus's streams (a Redis bus on the
+ * same server) or into an outbox stream in the module's keyspace, relayed by
+ * one process of the module at a time (a lease), so each entry is published
+ * once while that process lives.
  *
  * @module
  */
 import type { Redis } from "ioredis";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "../bus/mod.ts";
+import { decodeEnvelope, encodeEnvelope, type Envelope, tracingOff } from "../bus/mod.ts";
 import type { Outbox, OutboxEntry } from "./outbox.ts";
 import { LuaScript } from "./redis_script.ts";
 
@@ -121,11 +122,107 @@ export class LeasedOutbox implements Outbox {
 }
 
 /**
- * A Redis store's outbox: the stream at `key` its Lua scripts append to (inside
- * the script, with the write itself), relayed by one process at a time.
+ * A Redis bus on the stores' own server, as a store's scripts may write to it:
+ * straight into the stream of each event's type, in the script that makes the
+ * state change, so the change and its events are one atomic step with no
+ * outbox to relay (RedisBus.streams).
  */
-export class StoreOutbox extends LeasedOutbox {
-  constructor(redis: Redis, readonly key: string) {
-    super(redis, new RedisOutbox(redis, key));
+export interface BusStreams {
+  /** The stream events of `type` go to: a script's KEYS entry. */
+  streamOf(type: string): string;
+  /** A script appended to `stream`: the bus trims it in due course, as after its own publishes. */
+  appended(stream: string): void;
+}
+
+/** Where one write's events go, chosen as the write begins (`StoreOutbox.route`). */
+export interface EventRoute {
+  /** The key a script XADDs an event of `type` to (`e` = the encoded envelope). */
+  keyOf(type: string): string;
+  /** Called once the script has run. */
+  written(): void;
+}
+
+/** How often a store whose events go straight to the bus still looks at its outbox (see peek). */
+export const DIRECT_LOOK_MS = 1_000;
+
+/**
+ * A Redis store's events. Its Lua scripts XADD each event with the write
+ * itself, to the key `route().keyOf(type)` names:
+ *
+ * - with `busStreams` (a Redis bus on this server) and tracing off: the bus's
+ *   own stream, so the event is published as the state changes — no outbox
+ *   entry, relay, lease or XDEL;
+ * - otherwise this outbox stream (`key`), relayed by one process at a time.
+ *   With tracing on the relay is what opens each event's publish span.
+ *
+ * Either way a crash can never separate a change from its events. Writing
+ * straight to the bus, peek() still looks at the outbox once a second (and at
+ * once after a write that went to it): entries another process left there —
+ * one that traces, or runs on another bus — are relayed all the same.
+ */
+export class StoreOutbox implements Outbox {
+  readonly relayIntervalMs: number;
+  readonly #leased: LeasedOutbox;
+  readonly #streams: BusStreams | null;
+  /** Writes this process sent to the outbox; peek() looks at once when one is new. */
+  #outboxWrites = 0;
+  #writesSeen = -1;
+  #lookedAt = -Infinity;
+
+  constructor(redis: Redis, readonly key: string, streams: BusStreams | null = null) {
+    this.#leased = new LeasedOutbox(redis, new RedisOutbox(redis, key));
+    this.#streams = streams;
+    this.relayIntervalMs = this.#leased.relayIntervalMs;
+  }
+
+  get leaseKey(): string {
+    return this.#leased.leaseKey;
+  }
+
+  /** Where the events of the write about to run go: call once per write, before building its keys. */
+  route(): EventRoute {
+    const streams = this.#streams;
+    if (streams === null || !tracingOff()) {
+      // Counted once written, so the relay's wake that follows the write looks for it.
+      return { keyOf: () => this.key, written: () => void this.#outboxWrites++ };
+    }
+    const used = new Set<string>();
+    return {
+      keyOf: (type) => {
+        const stream = streams.streamOf(type);
+        used.add(stream);
+        return stream;
+      },
+      written: () => {
+        for (const stream of used) streams.appended(stream);
+      },
+    };
+  }
+
+  peek(limit: number): Promise<OutboxEntry[]> {
+    if (this.#streams !== null) {
+      const now = performance.now();
+      if (this.#writesSeen === this.#outboxWrites && now - this.#lookedAt < DIRECT_LOOK_MS) {
+        return Promise.resolve([]);
+      }
+      this.#lookedAt = now;
+      this.#writesSeen = this.#outboxWrites;
+    }
+    return this.#peekAndRemember(limit);
+  }
+
+  async #peekAndRemember(limit: number): Promise<OutboxEntry[]> {
+    const entries = await this.#leased.peek(limit);
+    // A full batch: the relay comes straight back for the rest, and must find it.
+    if (entries.length === limit) this.#writesSeen = -1;
+    return entries;
+  }
+
+  remove(keys: string[]): Promise<void> {
+    return this.#leased.remove(keys);
+  }
+
+  release(): Promise<void> {
+    return this.#leased.release();
   }
 }

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { Outbox } from "../lib/outbox.ts";
+import { type BusStreams, RedisOutbox } from "../lib/redis_outbox.ts";
 import { openKeyspace, type TestKeyspace } from "./redis.ts";
 
 export interface OpenedStore<S> {
@@ -59,9 +61,10 @@ export function memoryStoreHarness<S>(make: () => S): StoreHarness<OpenedStore<S
 export function redisStoreHarness<T extends { store: unknown }>(
   url: string | null,
   make: (keyspace: TestKeyspace) => T | Promise<T>,
+  name = "redis",
 ): StoreHarness<T & OpenedStore<T["store"]>> {
   return {
-    name: "redis",
+    name,
     available: url !== null,
     async open() {
       const keyspace = await openKeyspace(url!);
@@ -84,4 +87,30 @@ export function redisStoreOf<S>(
   Store: new (redis: TestKeyspace["redis"], keyPrefix: string) => S,
 ): StoreHarness<{ store: S } & OpenedStore<S>> {
   return redisStoreHarness(url, ({ redis, keyPrefix }) => ({ store: new Store(redis, keyPrefix) }));
+}
+
+/**
+ * A Redis store whose events go straight into a Redis bus's streams, as when
+ * the bus runs on the stores' server (lib/redis_outbox.ts): here every type's
+ * stream is one stream of the keyspace, which the suite reads as the store's
+ * outbox (so its cases check the same events, in the same order).
+ */
+export function redisBusStoreOf<S extends { outbox: Outbox }>(
+  url: string | null,
+  make: (redis: TestKeyspace["redis"], keyPrefix: string, streams: BusStreams) => S,
+): StoreHarness<{ store: S } & OpenedStore<S>> {
+  return redisStoreHarness(url, ({ redis, keyPrefix }) => {
+    const bus = `${keyPrefix}bus`;
+    const store = make(redis, keyPrefix, { streamOf: () => bus, appended: () => {} });
+    const published = new RedisOutbox(redis, bus);
+    // Methods bound to the store itself: its private fields are not the proxy's.
+    const seen = new Proxy(store, {
+      get(target, key) {
+        if (key === "outbox") return published;
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { store: seen };
+  }, "redis, events straight into the bus");
 }

@@ -14,6 +14,7 @@ import { BaseBus, type Subscriber } from "../base.ts";
 import type { Logger } from "../../lib/logger.ts";
 import {
   adapterLogger,
+  assertEventType,
   DEFAULT_COMMAND_TIMEOUT_MS,
   resolveRetention,
   type Retention,
@@ -127,6 +128,24 @@ export class RedisBus extends BaseBus {
       throw error;
     }
   }
+
+  /**
+   * This bus's streams for Redis stores on the same server: their scripts XADD
+   * each event (field `e`, the encoded envelope, as `send` does) straight into
+   * the stream of its type, with the state change (lib/redis_outbox.ts).
+   */
+  readonly streams = {
+    streamOf: (type: string): string => {
+      let stream = this.#streamOf.get(type);
+      if (stream === undefined) {
+        assertEventType(type);
+        this.#streamOf.set(type, stream = this.#keys.stream(type));
+      }
+      return stream;
+    },
+    appended: (stream: string): void => this.#publisher.appended(stream),
+  };
+  readonly #streamOf = new Map<string, string>();
 
   protected readBacklog(group: string): Promise<Backlog> {
     return readBacklog(this.#commands, this.#keys, group);

@@ -126,6 +126,11 @@ export class StreamPublisher {
     this.#batches.clear();
   }
 
+  /** Something else (a store's script, on this server) appended to `stream`: trim it in due course. */
+  appended(stream: string): void {
+    this.#trimNowAndThen(stream);
+  }
+
   #send(stream: string, batch: readonly Pending[]): void {
     this.commands.busXaddMany(stream, ...batch.map((p) => p.payload)).then(
       () => {

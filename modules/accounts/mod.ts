@@ -25,7 +25,8 @@ export const accountsModule = defineModule({
   handlers: accountsHandlers,
   stores: {
     memory: (): AccountsStore => new MemoryAccountsStore(),
-    redis: (redis, keyPrefix) => new RedisAccountsStore(redis, keyPrefix),
+    redis: (redis, keyPrefix, { busStreams }) =>
+      new RedisAccountsStore(redis, keyPrefix, busStreams),
   },
   wire({ context, store, wakeRelay }) {
     const service = new AccountsService(store, context.settings, wakeRelay);

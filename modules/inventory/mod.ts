@@ -24,7 +24,8 @@ export const inventoryModule = defineModule({
   handlers: inventoryHandlers,
   stores: {
     memory: (): InventoryStore => new MemoryInventoryStore(),
-    redis: (redis, keyPrefix) => new RedisInventoryStore(redis, keyPrefix),
+    redis: (redis, keyPrefix, { busStreams }) =>
+      new RedisInventoryStore(redis, keyPrefix, busStreams),
   },
   wire({ context, store, wakeRelay }) {
     const service = new InventoryService(store, wakeRelay);

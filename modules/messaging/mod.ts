@@ -26,7 +26,8 @@ export const messagingModule = defineModule({
   handlers: messagingHandlers,
   stores: {
     memory: (): MessagingStore => new MemoryMessagingStore(),
-    redis: (redis, keyPrefix) => new RedisMessagingStore(redis, keyPrefix),
+    redis: (redis, keyPrefix, { busStreams }) =>
+      new RedisMessagingStore(redis, keyPrefix, busStreams),
   },
   wire({ context, log, store, wakeRelay }) {
     const channels = openChannels(context.settings, log);

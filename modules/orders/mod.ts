@@ -26,8 +26,8 @@ export const ordersModule = defineModule({
   handlers: ordersHandlers,
   stores: {
     memory: ({ settings }): OrderStore => new MemoryOrderStore(settings.idempotencyTtlS * 1_000),
-    redis: (redis, keyPrefix, { settings }) =>
-      new RedisOrderStore(redis, keyPrefix, settings.idempotencyTtlS * 1_000),
+    redis: (redis, keyPrefix, { settings, busStreams }) =>
+      new RedisOrderStore(redis, keyPrefix, settings.idempotencyTtlS * 1_000, busStreams),
   },
   wire({ context: { settings }, log, store, wakeRelay }) {
     const service = new OrderService(store, settings, log, {

@@ -9,10 +9,11 @@
  *   in the current window (`RedisFailureLimiter`)
  * - `ledger:<id>` list of JSON ledger lines, oldest first
  * - `payment:<order id>` hash, the one payment record of an order
- * - `outbox` stream read by the OutboxRelay
- * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`)
+ * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
+ *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
  *
- * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events.
+ * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events, to the
+ * key `outbox.route()` names for each (a bus stream or the outbox).
  *
  * @module
  */
@@ -20,7 +21,7 @@ import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { auditLedger, customerMatches, emailKey, positionOf } from "../domain/rules.ts";
 import {
   createCustomerScript,
@@ -53,10 +54,17 @@ export class RedisAccountsStore implements AccountsStore {
 
   readonly #prefix: string;
 
-  /** Every key under `<keyPrefix>accounts:`. */
-  constructor(private readonly redis: Redis, keyPrefix: string) {
+  /**
+   * Every key under `<keyPrefix>accounts:`; events go straight into `busStreams` when given
+   * (a Redis bus on this server), else into the outbox.
+   */
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    busStreams: BusStreams | null = null,
+  ) {
     const prefix = this.#prefix = `${keyPrefix}accounts:`;
-    this.outbox = new StoreOutbox(redis, `${prefix}outbox`);
+    this.outbox = new StoreOutbox(redis, `${prefix}outbox`, busStreams);
     this.signIns = new RedisFailureLimiter(redis, `${prefix}signin:`);
   }
 
@@ -66,13 +74,14 @@ export class RedisAccountsStore implements AccountsStore {
     const lines = deposits.map((amount) =>
       JSON.stringify({ type: "deposit", amount, at: input.created_at } satisfies LedgerEntry)
     );
+    const route = this.outbox.route();
     const created = await createCustomerScript.run(
       this.redis,
       [
         this.#email(input.email),
         this.#customer(input.id),
         this.#ledger(input.id),
-        this.outbox.key,
+        route.keyOf(registered.type),
         this.#index(),
       ],
       [
@@ -87,6 +96,7 @@ export class RedisAccountsStore implements AccountsStore {
         ...lines,
       ],
     );
+    route.written();
     if (created !== 1) throw conflict(`A customer with email "${input.email}" already exists`);
     return {
       id: input.id,
@@ -172,13 +182,17 @@ export class RedisAccountsStore implements AccountsStore {
     );
     // Laid out like createCustomer's call: each script is handed the keys it touches, by
     // name; other keys, another script.
+    const route = this.outbox.route();
     const outcome = await takePaymentScript.run(
       this.redis,
       [
         this.#payment(request.order_id),
         this.#customer(request.customer_id),
         this.#ledger(request.customer_id),
-        this.outbox.key,
+        route.keyOf(events.succeeded.type),
+        route.keyOf(events.insufficient_funds.type),
+        route.keyOf(events.unknown_customer.type),
+        route.keyOf(events.voided.type),
       ],
       [
         request.order_id,
@@ -192,6 +206,7 @@ export class RedisAccountsStore implements AccountsStore {
         RedisOutbox.encode(events.voided),
       ],
     );
+    route.written();
     return outcome as PaymentOutcome;
   }
 
@@ -208,7 +223,8 @@ export class RedisAccountsStore implements AccountsStore {
       const seen = await this.payment(orderId);
       if (seen && seen.status !== "charged") return "nothing_to_refund";
       const owner = seen?.customer_id ?? customerId;
-      const args = seen
+      const event = seen ? refunded(seen) : null;
+      const args = seen && event
         ? [
           "charged",
           orderId,
@@ -217,14 +233,18 @@ export class RedisAccountsStore implements AccountsStore {
           JSON.stringify(
             { type: "refund", amount: seen.amount, order_id: orderId, at } satisfies LedgerEntry,
           ),
-          RedisOutbox.encode(refunded(seen)),
+          RedisOutbox.encode(event),
         ]
         : ["none", orderId, owner, at, "", ""];
+      const route = this.outbox.route();
+      // Without a charge there is no event: the outbox key only fills its place.
+      const target = event ? route.keyOf(event.type) : this.outbox.key;
       const outcome = await refundPaymentScript.run(
         this.redis,
-        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), this.outbox.key],
+        [this.#payment(orderId), this.#customer(owner), this.#ledger(owner), target],
         args,
       );
+      route.written();
       if (outcome !== "retry") return outcome as RefundOutcome;
     }
     throw new Error(`Payment record of order "${orderId}" kept changing during a refund`);

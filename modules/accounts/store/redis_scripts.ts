@@ -11,7 +11,7 @@
 import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
- * KEYS: email index, customer hash, ledger list, outbox stream, listing index.
+ * KEYS: email index, customer hash, ledger list, the registered event's stream, listing index.
  * ARGV: id, name, email, created_at, balance, registered event, password hash
  * ("" for none), listing member, ledger lines….
  * Returns 1, or 0 when the email is taken.
@@ -41,29 +41,32 @@ return after
 `);
 
 /**
- * KEYS: payment hash, customer hash, ledger list, outbox stream.
- * ARGV: order_id, customer_id, amount, at, charge ledger line, then the events
+ * KEYS: payment hash, customer hash, ledger list, then the stream of each event:
  * succeeded, insufficient_funds, unknown_customer, voided.
+ * ARGV: order_id, customer_id, amount, at, charge ledger line, then the events
+ * in that order.
  * Returns the PaymentOutcome.
  */
 export const takePaymentScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status then
   if status == 'voided' then
-    redis.call('XADD', KEYS[4], '*', 'e', ARGV[9])
+    redis.call('XADD', KEYS[7], '*', 'e', ARGV[9])
     return 'voided'
   end
   return 'duplicate'
 end
-local function refuse(reason, event)
+local function refuse(reason, stream, event)
   redis.call('HSET', KEYS[1], 'order_id', ARGV[1], 'customer_id', ARGV[2], 'amount', ARGV[3],
     'status', 'failed', 'reason', reason, 'at', ARGV[4])
-  redis.call('XADD', KEYS[4], '*', 'e', event)
+  redis.call('XADD', stream, '*', 'e', event)
   return reason
 end
 local balance = redis.call('HGET', KEYS[2], 'balance')
-if not balance then return refuse('unknown_customer', ARGV[8]) end
-if tonumber(balance) < tonumber(ARGV[3]) then return refuse('insufficient_funds', ARGV[7]) end
+if not balance then return refuse('unknown_customer', KEYS[6], ARGV[8]) end
+if tonumber(balance) < tonumber(ARGV[3]) then
+  return refuse('insufficient_funds', KEYS[5], ARGV[7])
+end
 redis.call('HINCRBY', KEYS[2], 'balance', '-' .. ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[5])
 redis.call('HSET', KEYS[1], 'order_id', ARGV[1], 'customer_id', ARGV[2], 'amount', ARGV[3],
@@ -73,7 +76,7 @@ return 'charged'
 `);
 
 /**
- * KEYS: payment hash, customer hash (of the charge), ledger list, outbox stream.
+ * KEYS: payment hash, customer hash (of the charge), ledger list, the refunded event's stream.
  * ARGV: what the caller saw ('charged' or 'none'), order_id, customer_id, at,
  * refund ledger line, refunded event.
  * Returns the RefundOutcome, or 'retry' when the record changed since the

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import { keyspaceTest } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisStoreOf } from "../../../testing/store_suite.ts";
+import { redisBusStoreOf, redisStoreOf } from "../../../testing/store_suite.ts";
 import { customerRegistered, paymentFailed, paymentSucceeded } from "../events.ts";
 import { runAccountsStoreConformance } from "../../../testing/modules/accounts/store_conformance.ts";
 import { RedisAccountsStore } from "./redis.ts";
@@ -10,6 +10,12 @@ import { RedisAccountsStore } from "./redis.ts";
 const url = serviceUrl("REDIS_URL");
 
 runAccountsStoreConformance(redisStoreOf(url, RedisAccountsStore));
+runAccountsStoreConformance(
+  redisBusStoreOf(
+    url,
+    (redis, keyPrefix, streams) => new RedisAccountsStore(redis, keyPrefix, streams),
+  ),
+);
 
 keyspaceTest(
   "redis accounts store: two processes charging one balance never overdraw it",

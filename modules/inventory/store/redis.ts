@@ -1,15 +1,18 @@
 /**
  * The Redis inventory store. Every write is one Lua script (state, counters
- * and the outbox XADD together), so concurrent processes sharing the keyspace
- * cannot oversell, and a crash never separates a change from its events.
- * Keys: `<keyPrefix>inventory:…` only; `outbox:lease` names the one process
- * that relays the outbox now (`LeasedOutbox`).
+ * and the events' XADD together, to the bus's streams or the outbox), so
+ * concurrent processes sharing the keyspace cannot oversell, and a crash never
+ * separates a change from its events. Keys: `<keyPrefix>inventory:…` only,
+ * each one named here and passed to its script; `outbox:lease` names the one
+ * process that relays the outbox now, when events go there
+ * (lib/redis_outbox.ts).
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
-import { StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { type BusStreams, type EventRoute, StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { execPipeline } from "../../../lib/redis_pipeline.ts";
 import { LuaScript } from "../../../lib/redis_script.ts";
 import { applyPatch, createProductRecord, ledgerOf, matchesQuery } from "../domain/product.ts";
 import { newProductId, savedFacts, tagKey, toProduct } from "../domain/product.ts";
@@ -51,6 +54,8 @@ const scripts = {
 
 /** A patch that keeps losing its compare-and-set is hammered by writers; give up loudly. */
 const MAX_PATCH_ATTEMPTS = 20;
+/** Reservations whose lines this process knows (it made or read them), so a commit needs no read. */
+const KNOWN_LINES = 10_000;
 
 export class RedisInventoryStore implements InventoryStore {
   /** What the scripts append to (`<prefix>outbox`) and the relay reads, one process at a time. */
@@ -58,26 +63,51 @@ export class RedisInventoryStore implements InventoryStore {
   /** `<keyPrefix>inventory:` */
   readonly prefix: string;
 
-  constructor(private readonly redis: Redis, keyPrefix: string) {
+  /** The stored lines (JSON, verbatim) of reservations seen lately, oldest first. */
+  readonly #lines = new Map<string, string>();
+
+  /** Events go straight into `busStreams` when given (a Redis bus on this server), else the outbox. */
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    busStreams: BusStreams | null = null,
+  ) {
     this.prefix = `${keyPrefix}inventory:`;
-    this.outbox = new StoreOutbox(redis, `${this.prefix}outbox`);
+    this.outbox = new StoreOutbox(redis, `${this.prefix}outbox`, busStreams);
   }
 
   #key(...parts: string[]): string {
     return this.prefix + parts.join(":");
   }
 
-  /** The scripts build their key names from the prefix (ARGV[1]), so they take no KEYS. */
-  #run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
-    return script.run(this.redis, [], [this.prefix, ...args]);
+  /** Runs `script` over `keys`, then tells the route its events are written. */
+  async #run(
+    script: LuaScript,
+    route: EventRoute,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<unknown> {
+    const reply = await script.run(this.redis, keys, args);
+    route.written();
+    return reply;
   }
 
   async createProduct(input: NewProduct): Promise<Product> {
     const record = createProductRecord(input, newProductId(), 0, now());
     const keys = record.tags.map(tagKey);
     const saved = eventStub(productSaved, null);
-    const seq = await this.#run(
-      scripts.create,
+    const route = this.outbox.route();
+    const seq = await this.#run(scripts.create, route, [
+      this.#key("product", record.id),
+      this.#key("seq"),
+      this.#key("products"),
+      this.#key("featured"),
+      this.#key("tags"),
+      this.#key("tag_names"),
+      this.#key("sku", record.sku ?? ""),
+      route.keyOf(productSaved.type),
+      ...keys.map((tag) => this.#key("tag", tag)),
+    ], [
       record.id,
       record.created_at,
       record.sku ?? "",
@@ -89,7 +119,7 @@ export class RedisInventoryStore implements InventoryStore {
       saved.head,
       JSON.stringify(savedFacts(record)),
       ...keys,
-    );
+    ]);
     if (seq === 0) throw conflict(`A product with sku "${record.sku}" already exists`);
     return toProduct({ ...record, seq: Number(seq) });
   }
@@ -154,24 +184,33 @@ export class RedisInventoryStore implements InventoryStore {
       const record = await this.#record(id);
       if (!record) return null;
       const updated = applyPatch(record, patch, now());
-      const keys = updated.tags.map(tagKey);
+      const [before, after] = [record.tags.map(tagKey), updated.tags.map(tagKey)];
       const saved = eventStub(productSaved, null);
       // The script adds the price and revision it reads under its lock.
       const { price: _price, revision: _revision, ...known } = savedFacts(updated);
-      const outcome = await this.#run(
-        scripts.update,
+      const route = this.outbox.route();
+      const outcome = await this.#run(scripts.update, route, [
+        this.#key("product", id),
+        this.#key("featured"),
+        this.#key("tags"),
+        this.#key("tag_names"),
+        route.keyOf(productSaved.type),
+        ...[...before, ...after].map((tag) => this.#key("tag", tag)),
+      ], [
         id,
         updated.updated_at,
         docOf(record),
         docOf(updated),
         patch.price === undefined ? "" : String(patch.price),
-        JSON.stringify(keys),
+        JSON.stringify(after),
         saved.id,
         saved.head,
         JSON.stringify(known),
         updated.name === record.name ? "0" : "1",
-        ...keys,
-      );
+        before.length,
+        ...before,
+        ...after,
+      ]);
       if (outcome === 0) return null;
       if (outcome === 1) return await this.getProduct(id);
     }
@@ -179,19 +218,84 @@ export class RedisInventoryStore implements InventoryStore {
   }
 
   async restock(id: string, quantity: number): Promise<Product | null> {
-    const reply = await this.#run(scripts.restock, id, String(quantity), now());
+    const reply = await scripts.restock.run(this.redis, [this.#key("product", id)], [
+      String(quantity),
+      now(),
+    ]);
     const record = reply ? productFrom(id, hashFrom(reply)) : null;
     return record && toProduct(record);
   }
 
+  /**
+   * Reads what the deletion will touch, then deletes in one script that checks
+   * none of it changed meanwhile (else reads again).
+   */
   async deleteProduct(id: string, cause: Cause = null): Promise<DeleteResult | null> {
-    const stubs = stubArgs(cause, reservationLost, productDeleted);
-    const reply = await this.#run(scripts.delete, id, now(), ...stubs);
-    return Array.isArray(reply) ? { lost: reply.map(String) } : null;
+    const key = this.#key("product", id);
+    for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+      const [[sku, tagKeys], holders, together] = await execPipeline<
+        [[string | null, string | null], string[], string[]]
+      >(
+        this.redis.pipeline()
+          .hmget(key, "sku", "tag_keys")
+          .smembers(this.#key("holds", id))
+          .zrange(this.#key("together", id), 0, -1),
+      );
+      if (tagKeys === null) return null;
+      holders.sort();
+      const lines = holders.length === 0 ? [] : await execPipeline<(string | null)[]>(
+        holders.reduce(
+          (pipeline, order) => pipeline.hget(this.#key("reservation", order), "lines"),
+          this.redis.pipeline(),
+        ),
+      );
+      const tags = JSON.parse(tagKeys) as string[];
+      const route = this.outbox.route();
+      const reply = await this.#run(scripts.delete, route, [
+        key,
+        this.#key("holds", id),
+        this.#key("products"),
+        this.#key("featured"),
+        this.#key("tags"),
+        this.#key("tag_names"),
+        this.#key("likers", id),
+        this.#key("together", id),
+        this.#key("sku", sku ?? ""),
+        route.keyOf(reservationLost.type),
+        route.keyOf(productDeleted.type),
+        ...tags.map((tag) => this.#key("tag", tag)),
+        ...together.map((other) => this.#key("together", other)),
+        ...holders.flatMap((order, i) => [
+          this.#key("reservation", order),
+          ...this.#lineKeys(lines[i] ?? "[]", "product", "holds"),
+        ]),
+      ], [
+        id,
+        now(),
+        ...stubArgs(cause, reservationLost, productDeleted),
+        sku ?? "",
+        tagKeys,
+        tags.length,
+        together.length,
+        holders.length,
+        ...tags,
+        ...together,
+        ...holders.flatMap((order, i) => [order, lines[i] ?? ""]),
+      ]);
+      if (reply === "retry") continue;
+      return Array.isArray(reply) ? { lost: reply.map(String) } : null;
+    }
+    throw conflict(`Product "${id}" is changing too fast to delete; try again`);
   }
 
   async like(productId: string, customerId: string): Promise<number | null> {
-    const likes = Number(await this.#run(scripts.like, productId, customerId));
+    const likes = Number(
+      await scripts.like.run(
+        this.redis,
+        [this.#key("product", productId), this.#key("likers", productId)],
+        [customerId],
+      ),
+    );
     return likes < 0 ? null : likes;
   }
 
@@ -210,32 +314,91 @@ export class RedisInventoryStore implements InventoryStore {
     cause: Cause = null,
   ): Promise<Reservation> {
     const stubs = stubArgs(cause, stockReserved, reservationRejected);
-    const lines = mergeLines(items).flatMap((line) => [line.product_id, String(line.quantity)]);
-    const reply = await this.#run(
-      scripts.reserve,
+    const merged = mergeLines(items);
+    const route = this.outbox.route();
+    const reply = await this.#run(scripts.reserve, route, [
+      this.#key("reservation", orderId),
+      route.keyOf(stockReserved.type),
+      route.keyOf(reservationRejected.type),
+      ...merged.flatMap((line) => [
+        this.#key("product", line.product_id),
+        this.#key("holds", line.product_id),
+      ]),
+    ], [
       orderId,
       now(),
       MAX_LINE_QUANTITY,
       ...stubs,
-      ...lines,
-    );
-    return reservationFrom(orderId, hashFrom(reply))!;
+      ...merged.flatMap((line) => [line.product_id, String(line.quantity)]),
+    ]);
+    return this.#reservation(orderId, reply)!;
   }
 
   async commit(orderId: string, cause: Cause = null): Promise<Reservation | null> {
     const stubs = stubArgs(cause, reservationCommitted, reservationCommitFailed);
-    const reply = await this.#run(scripts.commit, orderId, now(), ...stubs);
-    return reservationFrom(orderId, hashFrom(reply));
+    const [committed, failed] = [stubs.slice(0, 2), stubs.slice(2)];
+    return await this.#withLines(orderId, async (lines) => {
+      const route = this.outbox.route();
+      return await this.#run(scripts.commit, route, [
+        this.#key("reservation", orderId),
+        route.keyOf(reservationCommitted.type),
+        route.keyOf(reservationCommitFailed.type),
+        ...this.#lineKeys(lines, "product", "holds", "together"),
+      ], [orderId, now(), ...committed, lines, ...failed]);
+    });
   }
 
   async release(orderId: string, cause: Cause = null): Promise<Reservation> {
-    const reply = await this.#run(
-      scripts.release,
-      orderId,
-      now(),
-      ...stubArgs(cause, stockReleased),
+    const released = stubArgs(cause, stockReleased);
+    return (await this.#withLines(orderId, async (lines) => {
+      const route = this.outbox.route();
+      return await this.#run(scripts.release, route, [
+        this.#key("reservation", orderId),
+        route.keyOf(stockReleased.type),
+        ...this.#lineKeys(lines, "product", "holds"),
+      ], [orderId, now(), ...released, lines]);
+    }))!;
+  }
+
+  /**
+   * Runs a commit or release with the lines this process believes the reservation holds
+   * ('' when it has not seen them); when the script answers with other lines (`{'lines', …}`:
+   * nothing written), runs it again with those.
+   */
+  async #withLines(
+    orderId: string,
+    step: (lines: string) => Promise<unknown>,
+  ): Promise<Reservation | null> {
+    let lines = this.#lines.get(orderId) ?? "";
+    for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+      const reply = await step(lines);
+      if (Array.isArray(reply) && reply.length === 2 && reply[0] === "lines") {
+        lines = String(reply[1]);
+        continue;
+      }
+      return this.#reservation(orderId, reply);
+    }
+    throw new Error(`Reservation of order "${orderId}" kept changing its lines`);
+  }
+
+  /** A script's reservation reply, its lines remembered for the next step of the order. */
+  #reservation(orderId: string, reply: unknown): Reservation | null {
+    const hash = hashFrom(reply);
+    if (hash.lines !== undefined && hash.lines !== "[]") {
+      const known = this.#lines;
+      known.delete(orderId);
+      known.set(orderId, hash.lines);
+      if (known.size > KNOWN_LINES) known.delete(known.keys().next().value!);
+    }
+    return reservationFrom(orderId, hash);
+  }
+
+  /** For each line of `lines` (a reservation's JSON), its keys of the given kinds, in order. */
+  #lineKeys(lines: string, ...kinds: string[]): string[] {
+    if (lines === "") return [];
+    return (JSON.parse(lines) as { product_id: string }[]).flatMap((line) =>
+      kinds.map((kind) => this.#key(kind, line.product_id))
     );
-    return reservationFrom(orderId, hashFrom(reply))!;
   }
 
   async getReservation(orderId: string): Promise<Reservation | null> {

@@ -9,22 +9,15 @@ import type { Redis } from "ioredis";
 import { type Product, type ProductRecord, tagKey, toProduct } from "../domain/product.ts";
 import { rankRelated } from "../domain/related.ts";
 import { mostUsedFirst, type TagCount } from "../domain/tags.ts";
+import { execPipeline } from "../../../lib/redis_pipeline.ts";
 import { hashFrom, productFrom } from "./redis_codec.ts";
 
 /** How many products `readRelated` considers from each of its sources. */
 const RELATED_CANDIDATES = 100;
 
-async function exec<T extends unknown[]>(pipeline: ReturnType<Redis["pipeline"]>): Promise<T> {
-  const results = await pipeline.exec() ?? [];
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  }) as T;
-}
-
 /** `prefix` is the store's (`<keyPrefix>inventory:`). */
 export async function readTags(redis: Redis, prefix: string, limit: number): Promise<TagCount[]> {
-  const [counts, names] = await exec<[string[], Record<string, string>]>(
+  const [counts, names] = await execPipeline<[string[], Record<string, string>]>(
     redis.pipeline().zrange(`${prefix}tags`, 0, -1, "WITHSCORES").hgetall(`${prefix}tag_names`),
   );
   const tags: TagCount[] = [];
@@ -50,13 +43,13 @@ export async function readRelated(
   for (const tag of record.tags) {
     reads.zrevrange(`${prefix}tag:${tagKey(tag)}`, 0, RELATED_CANDIDATES - 1);
   }
-  const [bought, ...tagged] = await exec<[string[], ...string[][]]>(reads);
+  const [bought, ...tagged] = await execPipeline<[string[], ...string[][]]>(reads);
   const together = new Map<string, number>();
   for (let i = 0; i + 1 < bought.length; i += 2) together.set(bought[i]!, Number(bought[i + 1]));
   const ids = [...new Set([...together.keys(), ...tagged.flat()])];
   const loads = redis.pipeline();
   for (const id of ids) loads.hgetall(`${prefix}product:${id}`);
-  const hashes = await exec<Record<string, string>[]>(loads);
+  const hashes = await execPipeline<Record<string, string>[]>(loads);
   const candidates = ids.flatMap((id, i) => {
     // Deleted since it was indexed: simply not a candidate.
     const other = productFrom(id, hashFrom(hashes[i]));

@@ -1,7 +1,8 @@
 /**
  * Lua for the catalog writes on Redis. Each script is one atomic step over
- * the module's keys, built from the key prefix in ARGV[1] (every inventory key
- * starts with it, so the scripts never reach another module's data).
+ * the module's keys, every one of them declared in KEYS (the store names them;
+ * no script builds a key), so each runs unchanged where keys are checked
+ * (Redis Cluster, with one hash tag for the keys a script shares).
  *
  * Product hash fields: doc (JSON: name, sku, description, tags, featured), seq, price,
  * stock, reserved, sold, received, likes, sku, tag_keys (JSON), revision,
@@ -19,109 +20,108 @@
 
 /** Helpers every script starts with. */
 export const PRELUDE = `
-local P = ARGV[1]
-local function k(...) return P .. table.concat({...}, ':') end
 local function q(text) return cjson.encode(text) end
--- An outbox entry: TypeScript built the envelope's head (type, source, time,
--- correlation, causation, traceparent); the data is only known here.
-local function emit(id, head, data)
-  redis.call('XADD', k('outbox'), '*', 'e', '{"id":' .. q(id) .. ',' .. head .. ',"data":' .. data .. '}')
+-- An event, appended to \`stream\` (its KEYS entry: a bus stream or the outbox).
+-- TypeScript built the envelope's head (type, source, time, correlation,
+-- causation, traceparent); the data is only known here.
+local function emit(stream, id, head, data)
+  redis.call('XADD', stream, '*', 'e', '{"id":' .. q(id) .. ',' .. head .. ',"data":' .. data .. '}')
 end
--- The tag tally: a tag leaves the list with the last product that carried it.
-local function tag_added(key, spelling)
-  redis.call('ZINCRBY', k('tags'), 1, key)
-  redis.call('HSETNX', k('tag_names'), key, spelling)
+-- The tag tally (\`tags\`, \`names\`): a tag leaves it with the last product that carried it.
+local function tag_added(tags, names, key, spelling)
+  redis.call('ZINCRBY', tags, 1, key)
+  redis.call('HSETNX', names, key, spelling)
 end
-local function tag_removed(key)
-  if tonumber(redis.call('ZINCRBY', k('tags'), -1, key)) <= 0 then
-    redis.call('ZREM', k('tags'), key)
-    redis.call('HDEL', k('tag_names'), key)
+local function tag_removed(tags, names, key)
+  if tonumber(redis.call('ZINCRBY', tags, -1, key)) <= 0 then
+    redis.call('ZREM', tags, key)
+    redis.call('HDEL', names, key)
   end
-end
--- The indexes a product document puts it in (tag keys come in ARGV from start on,
--- in the order of the doc's tags).
-local function index(id, seq, doc, start)
-  for i = start, #ARGV do
-    redis.call('ZADD', k('tag', ARGV[i]), seq, id)
-    tag_added(ARGV[i], doc.tags[i - start + 1])
-  end
-  if doc.featured then
-    redis.call('ZADD', k('featured'), seq, id)
-  else
-    redis.call('ZREM', k('featured'), id)
-  end
-end
-local function unindex(id, tag_keys)
-  for _, tag in ipairs(cjson.decode(tag_keys)) do
-    redis.call('ZREM', k('tag', tag), id)
-    tag_removed(tag)
-  end
-  redis.call('ZREM', k('featured'), id)
 end
 `;
 
 /**
- * ARGV: prefix, id, now, sku ('' for none), price, stock, doc, tag_keys JSON,
- * saved id, saved head, saved data, tag keys…
+ * KEYS: product, seq, products, featured, tags, tag_names, sku (unused without one), the
+ * saved event's stream, then tag:<key> for each tag.
+ * ARGV: id, now, sku ('' for none), price, stock, doc, tag_keys JSON, saved id, saved head,
+ * saved data, then each tag key (in the doc's tag order).
+ * Returns the product's seq, or 0 when the sku is taken.
  */
 export const CREATE_PRODUCT = `${PRELUDE}
-local id, now, sku = ARGV[2], ARGV[3], ARGV[4]
-if sku ~= '' and not redis.call('SET', k('sku', sku), id, 'NX') then return 0 end
-local seq = redis.call('INCR', k('seq'))
-redis.call('HSET', k('product', id), 'doc', ARGV[7], 'seq', seq, 'price', ARGV[5],
-  'stock', ARGV[6], 'reserved', 0, 'sold', 0, 'received', ARGV[6], 'likes', 0,
-  'sku', sku, 'tag_keys', ARGV[8], 'revision', 1, 'created_at', now, 'updated_at', now)
-redis.call('ZADD', k('products'), seq, id)
-index(id, seq, cjson.decode(ARGV[7]), 12)
-emit(ARGV[9], ARGV[10], ARGV[11])
+local id, now, sku = ARGV[1], ARGV[2], ARGV[3]
+if sku ~= '' and not redis.call('SET', KEYS[7], id, 'NX') then return 0 end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'doc', ARGV[6], 'seq', seq, 'price', ARGV[4],
+  'stock', ARGV[5], 'reserved', 0, 'sold', 0, 'received', ARGV[5], 'likes', 0,
+  'sku', sku, 'tag_keys', ARGV[7], 'revision', 1, 'created_at', now, 'updated_at', now)
+redis.call('ZADD', KEYS[3], seq, id)
+local doc = cjson.decode(ARGV[6])
+for i = 11, #ARGV do
+  redis.call('ZADD', KEYS[i - 2], seq, id)
+  tag_added(KEYS[5], KEYS[6], ARGV[i], doc.tags[i - 10])
+end
+if doc.featured then redis.call('ZADD', KEYS[4], seq, id) end
+emit(KEYS[8], ARGV[8], ARGV[9], ARGV[10])
 return seq
 `;
 
 /**
  * Compare-and-set: the patch was applied in TypeScript to the doc read before,
- * so a doc changed since then means "read again and retry" (-1). A rename
- * (known from the doc) or a new price emits product_saved; its price and
- * revision are only known here, so the script completes the data TypeScript
- * began (a JSON object with the other fields).
- * ARGV: prefix, id, now, expected doc, new doc, price ('' = unchanged), tag_keys JSON,
- * saved id, saved head, saved data so far, '1' when renamed, tag keys…
+ * so a doc changed since then means "read again and retry" (-1); the tags the
+ * store passes as before are that doc's. A rename (known from the doc) or a new
+ * price emits product_saved; its price and revision are only known here, so the
+ * script completes the data TypeScript began (a JSON object with the other fields).
+ * KEYS: product, featured, tags, tag_names, the saved event's stream, then tag:<key> for each
+ * tag before, then for each tag after.
+ * ARGV: id, now, expected doc, new doc, price ('' = unchanged), new tag_keys JSON, saved id,
+ * saved head, saved data so far, '1' when renamed, how many tags before, the tag keys
+ * before, the tag keys after.
  */
 export const UPDATE_PRODUCT = `${PRELUDE}
-local id = ARGV[2]
-local key = k('product', id)
+local id, key = ARGV[1], KEYS[1]
 local doc = redis.call('HGET', key, 'doc')
 if not doc then return 0 end
-if doc ~= ARGV[4] then return -1 end
+if doc ~= ARGV[3] then return -1 end
 local seq = redis.call('HGET', key, 'seq')
-unindex(id, redis.call('HGET', key, 'tag_keys'))
-index(id, seq, cjson.decode(ARGV[5]), 12)
-redis.call('HSET', key, 'doc', ARGV[5], 'tag_keys', ARGV[7], 'updated_at', ARGV[3])
-local before = redis.call('HGET', key, 'price')
-if ARGV[6] ~= '' then redis.call('HSET', key, 'price', ARGV[6]) end
+local before = tonumber(ARGV[11])
+for i = 1, before do
+  redis.call('ZREM', KEYS[5 + i], id)
+  tag_removed(KEYS[3], KEYS[4], ARGV[11 + i])
+end
+redis.call('ZREM', KEYS[2], id)
+local new = cjson.decode(ARGV[4])
+for i = 1, #ARGV - 11 - before do
+  redis.call('ZADD', KEYS[5 + before + i], seq, id)
+  tag_added(KEYS[3], KEYS[4], ARGV[11 + before + i], new.tags[i])
+end
+if new.featured then redis.call('ZADD', KEYS[2], seq, id) end
+redis.call('HSET', key, 'doc', ARGV[4], 'tag_keys', ARGV[6], 'updated_at', ARGV[2])
+local price = redis.call('HGET', key, 'price')
+if ARGV[5] ~= '' then redis.call('HSET', key, 'price', ARGV[5]) end
 local revision = redis.call('HINCRBY', key, 'revision', 1)
-if ARGV[11] == '1' or (ARGV[6] ~= '' and ARGV[6] ~= before) then
-  local facts = ARGV[10]
-  emit(ARGV[8], ARGV[9], string.sub(facts, 1, -2) .. ',"price":' .. redis.call('HGET', key, 'price') ..
-    ',"revision":' .. revision .. '}')
+if ARGV[10] == '1' or (ARGV[5] ~= '' and ARGV[5] ~= price) then
+  local facts = ARGV[9]
+  emit(KEYS[5], ARGV[7], ARGV[8], string.sub(facts, 1, -2) .. ',"price":' ..
+    (ARGV[5] ~= '' and ARGV[5] or price) .. ',"revision":' .. revision .. '}')
 end
 return 1
 `;
 
-/** ARGV: prefix, id, quantity, now. Returns the product's hash, or nil when unknown. */
-export const RESTOCK = `${PRELUDE}
-local key = k('product', ARGV[2])
+/** KEYS: product. ARGV: quantity, now. Returns the product's hash, or nil when unknown. */
+export const RESTOCK = `
+local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return false end
-redis.call('HINCRBY', key, 'stock', ARGV[3])
-redis.call('HINCRBY', key, 'received', ARGV[3])
-redis.call('HSET', key, 'updated_at', ARGV[4])
+redis.call('HINCRBY', key, 'stock', ARGV[1])
+redis.call('HINCRBY', key, 'received', ARGV[1])
+redis.call('HSET', key, 'updated_at', ARGV[2])
 return redis.call('HGETALL', key)
 `;
 
-/** ARGV: prefix, product id, customer id. Returns the like count, or -1 when unknown. */
-export const LIKE = `${PRELUDE}
-local key = k('product', ARGV[2])
+/** KEYS: product, its likers. ARGV: customer id. Returns the like count, or -1 when unknown. */
+export const LIKE = `
+local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return -1 end
-if redis.call('SADD', k('likers', ARGV[2]), ARGV[3]) == 1 then
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   return redis.call('HINCRBY', key, 'likes', 1)
 end
 return tonumber(redis.call('HGET', key, 'likes'))
@@ -132,36 +132,70 @@ return tonumber(redis.call('HGET', key, 'likes'))
  * lines go back to stock, and the order hears reservation_lost; committed
  * reservations keep their sale. The lost events' ids are derived from one
  * base id, since how many there are is only known here.
- * ARGV: prefix, id, now, lost base id, lost head, deleted id, deleted head.
- * Returns the lost order ids, or nil when the product is unknown.
+ *
+ * The store read first what the deletion touches (the product's sku and tags,
+ * the orders holding it and their lines, the products bought with it) and names
+ * every key; should any of that have changed since, nothing is written and the
+ * store reads again ('retry').
+ * KEYS: product, holds, products, featured, tags, tag_names, likers, together, sku (unused
+ * without one), the lost events' stream, the deleted event's stream, then tag:<key> per
+ * tag, then together:<other> per product bought with it, then for each holding order its
+ * reservation followed by the product and holds key of each of its lines.
+ * ARGV: id, now, lost base id, lost head, deleted id, deleted head, sku as read ('' none),
+ * tag_keys as read, how many tags, how many bought with it, how many holding orders, then
+ * the tag keys, the products bought with it (ZRANGE order), and for each holding order
+ * (sorted) its id and its lines as read.
+ * Returns the lost order ids, nil when the product is unknown, or 'retry'.
  */
 export const DELETE_PRODUCT = `${PRELUDE}
-local pid, now = ARGV[2], ARGV[3]
-local key = k('product', pid)
-if redis.call('EXISTS', key) == 0 then return false end
-local orders = redis.call('SMEMBERS', k('holds', pid))
-table.sort(orders)
-for i, order in ipairs(orders) do
-  local rkey = k('reservation', order)
-  for _, line in ipairs(cjson.decode(redis.call('HGET', rkey, 'lines'))) do
-    redis.call('SREM', k('holds', line.product_id), order)
+local pid, now = ARGV[1], ARGV[2]
+local key = KEYS[1]
+local n_tags, n_together, n_orders = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local sku, tag_keys = unpack(redis.call('HMGET', key, 'sku', 'tag_keys'))
+if not tag_keys then return false end
+if (sku or '') ~= ARGV[7] or tag_keys ~= ARGV[8] then return 'retry' end
+local together = redis.call('ZRANGE', KEYS[8], 0, -1)
+if #together ~= n_together then return 'retry' end
+for i, other in ipairs(together) do
+  if other ~= ARGV[11 + n_tags + i] then return 'retry' end
+end
+local holders = redis.call('SMEMBERS', KEYS[2])
+table.sort(holders)
+if #holders ~= n_orders then return 'retry' end
+local a = 11 + n_tags + n_together
+local k = 11 + n_tags + n_together
+local orders = {}
+for i = 1, n_orders do
+  local order, lines = ARGV[a + 1], ARGV[a + 2]
+  a = a + 2
+  if holders[i] ~= order or redis.call('HGET', KEYS[k + 1], 'lines') ~= lines then
+    return 'retry'
+  end
+  orders[i] = { order = order, rkey = KEYS[k + 1], lines = cjson.decode(lines), first = k + 2 }
+  k = k + 1 + 2 * #orders[i].lines
+end
+for i, held in ipairs(orders) do
+  for j, line in ipairs(held.lines) do
+    local product, holds = KEYS[held.first + 2 * (j - 1)], KEYS[held.first + 2 * (j - 1) + 1]
+    redis.call('SREM', holds, held.order)
     if line.product_id ~= pid then
-      local other = k('product', line.product_id)
-      redis.call('HINCRBY', other, 'reserved', -line.quantity)
-      redis.call('HINCRBY', other, 'stock', line.quantity)
+      redis.call('HINCRBY', product, 'reserved', -line.quantity)
+      redis.call('HINCRBY', product, 'stock', line.quantity)
     end
   end
-  redis.call('HSET', rkey, 'state', 'lost', 'product_id', pid, 'updated_at', now)
-  emit(ARGV[4] .. '.' .. i, ARGV[5], '{"order_id":' .. q(order) .. ',"product_id":' .. q(pid) .. '}')
+  redis.call('HSET', held.rkey, 'state', 'lost', 'product_id', pid, 'updated_at', now)
+  emit(KEYS[10], ARGV[3] .. '.' .. i, ARGV[4],
+    '{"order_id":' .. q(held.order) .. ',"product_id":' .. q(pid) .. '}')
 end
-local sku = redis.call('HGET', key, 'sku')
-if sku and sku ~= '' and redis.call('GET', k('sku', sku)) == pid then redis.call('DEL', k('sku', sku)) end
-unindex(pid, redis.call('HGET', key, 'tag_keys'))
-for _, other in ipairs(redis.call('ZRANGE', k('together', pid), 0, -1)) do
-  redis.call('ZREM', k('together', other), pid)
+if ARGV[7] ~= '' and redis.call('GET', KEYS[9]) == pid then redis.call('DEL', KEYS[9]) end
+for i = 1, n_tags do
+  redis.call('ZREM', KEYS[11 + i], pid)
+  tag_removed(KEYS[5], KEYS[6], ARGV[11 + i])
 end
-redis.call('ZREM', k('products'), pid)
-redis.call('DEL', key, k('holds', pid), k('likers', pid), k('together', pid))
-emit(ARGV[6], ARGV[7], '{"product_id":' .. q(pid) .. '}')
-return orders
+redis.call('ZREM', KEYS[4], pid)
+for i = 1, n_together do redis.call('ZREM', KEYS[11 + n_tags + i], pid) end
+redis.call('ZREM', KEYS[3], pid)
+redis.call('DEL', key, KEYS[2], KEYS[7], KEYS[8])
+emit(KEYS[11], ARGV[5], ARGV[6], '{"product_id":' .. q(pid) .. '}')
+return holders
 `;

@@ -1,109 +1,149 @@
 /**
  * Lua for an order's reservation on Redis: one script per saga step, each
  * reading the state, changing every counter and appending its answer to the
- * outbox atomically, so two concurrent orders can never oversell and a
- * redelivered request can never hold, sell or return stock twice. The rules
- * are those of `domain/reservation.ts`; the store conformance suite checks
- * that the two agree.
+ * bus (or the outbox) atomically, so two concurrent orders can never oversell
+ * and a redelivered request can never hold, sell or return stock twice. The
+ * rules are those of `domain/reservation.ts`; the store conformance suite
+ * checks that the two agree.
+ *
+ * Every key is declared in KEYS. Committing or releasing touches the products
+ * of the reservation's lines, which only the reservation knows: the store
+ * passes the lines it believes the reservation holds (it made it, or read
+ * them), the script checks them, and when they are not the stored ones
+ * answers `{'lines', <stored lines>}` without writing, for the store to call
+ * again with those lines' keys.
  *
  * Reservation hash fields: state, lines (the JSON of the stock_reserved
  * lines, built once here and reused verbatim), reason, product_id,
- * created_at, updated_at.
+ * created_at, updated_at. Every script answers the reservation as HGETALL
+ * would, built from what it read and wrote rather than read again.
  *
  * @module
  */
 import { PRELUDE } from "./redis_scripts.ts";
 
+/** The reservation's fields, HGETALL-shaped (falsy ones left out). */
+const RESERVATION = `
+local function reservation(state, lines, reason, product_id, created_at, updated_at)
+  local out = { 'state', state, 'lines', lines or '[]' }
+  if reason and reason ~= '' then out[#out + 1] = 'reason'; out[#out + 1] = reason end
+  if product_id and product_id ~= '' then
+    out[#out + 1] = 'product_id'; out[#out + 1] = product_id
+  end
+  out[#out + 1] = 'created_at'; out[#out + 1] = created_at or ''
+  out[#out + 1] = 'updated_at'; out[#out + 1] = updated_at or ''
+  return out
+end
+`;
+
 /**
- * ARGV: prefix, order id, now, max line quantity, reserved id, reserved head,
- * rejected id, rejected head, then product id and quantity for each merged line.
+ * KEYS: reservation, the reserved event's stream, the rejected event's stream, then for each
+ * merged line its product and its holds set.
+ * ARGV: order id, now, max line quantity, reserved id, reserved head, rejected id, rejected
+ * head, then product id and quantity for each merged line.
  * Returns the reservation's hash.
  */
-export const RESERVE = `${PRELUDE}
-local order, now, max = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local rkey = k('reservation', order)
+export const RESERVE = `${PRELUDE}${RESERVATION}
+local order, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local rkey = KEYS[1]
 local function reserved(lines)
-  emit(ARGV[5], ARGV[6], '{"order_id":' .. q(order) .. ',"lines":' .. lines .. '}')
+  emit(KEYS[2], ARGV[4], ARGV[5], '{"order_id":' .. q(order) .. ',"lines":' .. lines .. '}')
 end
 local function rejected(reason, pid)
-  emit(ARGV[7], ARGV[8], '{"order_id":' .. q(order) .. ',"reason":' .. q(reason) ..
+  emit(KEYS[3], ARGV[6], ARGV[7], '{"order_id":' .. q(order) .. ',"reason":' .. q(reason) ..
     ',"product_id":' .. q(pid) .. '}')
 end
 local state = redis.call('HGET', rkey, 'state')
 if state then
   -- A redelivery: the same answer while it stands, never a second hold.
+  local was = redis.call('HGETALL', rkey)
+  local h = {}
+  for i = 1, #was, 2 do h[was[i]] = was[i + 1] end
   if state == 'held' then
-    reserved(redis.call('HGET', rkey, 'lines'))
+    reserved(h.lines)
   elseif state == 'rejected' then
-    rejected(redis.call('HGET', rkey, 'reason'), redis.call('HGET', rkey, 'product_id'))
+    rejected(h.reason, h.product_id)
   end
-  return redis.call('HGETALL', rkey)
+  return was
 end
 local lines = {}
-for i = 9, #ARGV, 2 do
-  lines[#lines + 1] = { pid = ARGV[i], text = ARGV[i + 1], qty = tonumber(ARGV[i + 1]) }
+for i = 8, #ARGV, 2 do
+  local at = 4 + (i - 8)
+  lines[#lines + 1] = {
+    pid = ARGV[i], text = ARGV[i + 1], qty = tonumber(ARGV[i + 1]),
+    key = KEYS[at], holds = KEYS[at + 1],
+  }
 end
 local function reject(reason, pid)
   redis.call('HSET', rkey, 'state', 'rejected', 'lines', '[]', 'reason', reason,
     'product_id', pid, 'created_at', now, 'updated_at', now)
   rejected(reason, pid)
-  return redis.call('HGETALL', rkey)
+  return reservation('rejected', '[]', reason, pid, now, now)
 end
 for _, line in ipairs(lines) do
-  if redis.call('EXISTS', k('product', line.pid)) == 0 then
-    return reject('unknown_product', line.pid)
-  end
+  local stock, price = unpack(redis.call('HMGET', line.key, 'stock', 'price'))
+  if not price then return reject('unknown_product', line.pid) end
+  line.stock, line.price = tonumber(stock), price
 end
 for _, line in ipairs(lines) do
-  local stock = tonumber(redis.call('HGET', k('product', line.pid), 'stock'))
-  if line.qty > max or stock < line.qty then return reject('out_of_stock', line.pid) end
+  if line.qty > max or line.stock < line.qty then return reject('out_of_stock', line.pid) end
 end
 local parts = {}
 for i, line in ipairs(lines) do
-  local key = k('product', line.pid)
-  redis.call('HINCRBY', key, 'stock', -line.qty)
-  redis.call('HINCRBY', key, 'reserved', line.qty)
-  redis.call('SADD', k('holds', line.pid), order)
+  redis.call('HINCRBY', line.key, 'stock', -line.qty)
+  redis.call('HINCRBY', line.key, 'reserved', line.qty)
+  redis.call('SADD', line.holds, order)
   parts[i] = '{"product_id":' .. q(line.pid) .. ',"quantity":' .. line.text ..
-    ',"unit_price":' .. redis.call('HGET', key, 'price') .. '}'
+    ',"unit_price":' .. line.price .. '}'
 end
 local json = '[' .. table.concat(parts, ',') .. ']'
 redis.call('HSET', rkey, 'state', 'held', 'lines', json, 'created_at', now, 'updated_at', now)
 reserved(json)
-return redis.call('HGETALL', rkey)
+return reservation('held', json, nil, nil, now, now)
+`;
+
+/** Reads the reservation for commit and release: its fields, and whether ARGV[5]'s lines are its. */
+const READ = `
+local state, lines, reason, product_id, created_at = unpack(redis.call('HMGET', KEYS[1],
+  'state', 'lines', 'reason', 'product_id', 'created_at'))
+local function known() return lines == ARGV[5] end
 `;
 
 /**
- * ARGV: prefix, order id, now, committed id, committed head, failed id, failed head.
- * Returns the reservation's hash (empty when the order has none).
+ * KEYS: reservation, the committed event's stream, the failed event's stream, then for each
+ * line (as the store believes them) its product, its holds set and its together set.
+ * ARGV: order id, now, committed id and head, lines as the store believes them ('' unknown),
+ * failed id and head.
+ * Returns the reservation's hash (empty when the order has none), or {'lines', stored
+ * lines} when those are not the ones believed.
  */
-export const COMMIT = `${PRELUDE}
-local order, now = ARGV[2], ARGV[3]
-local rkey = k('reservation', order)
-local state = redis.call('HGET', rkey, 'state')
-local function committed() emit(ARGV[4], ARGV[5], '{"order_id":' .. q(order) .. '}') end
-local function failed(reason)
-  emit(ARGV[6], ARGV[7], '{"order_id":' .. q(order) .. ',"reason":' .. q(reason) .. '}')
+export const COMMIT = `${PRELUDE}${RESERVATION}
+local order, now = ARGV[1], ARGV[2]
+${READ}
+local function committed() emit(KEYS[2], ARGV[3], ARGV[4], '{"order_id":' .. q(order) .. '}') end
+local function failed(why)
+  emit(KEYS[3], ARGV[6], ARGV[7], '{"order_id":' .. q(order) .. ',"reason":' .. q(why) .. '}')
 end
 if state == 'held' then
-  local lines = cjson.decode(redis.call('HGET', rkey, 'lines'))
-  for _, line in ipairs(lines) do
-    local key = k('product', line.product_id)
-    redis.call('HINCRBY', key, 'reserved', -line.quantity)
-    redis.call('HINCRBY', key, 'sold', line.quantity)
-    redis.call('SREM', k('holds', line.product_id), order)
+  if not known() then return { 'lines', lines } end
+  local parsed = cjson.decode(lines)
+  for i, line in ipairs(parsed) do
+    local at = 4 + 3 * (i - 1)
+    redis.call('HINCRBY', KEYS[at], 'reserved', -line.quantity)
+    redis.call('HINCRBY', KEYS[at], 'sold', line.quantity)
+    redis.call('SREM', KEYS[at + 1], order)
   end
   -- Bought together: counted here, with the state change, so a redelivered
   -- commit (state committed) never counts the order twice.
-  for i = 1, #lines do
-    for j = i + 1, #lines do
-      local a, b = lines[i].product_id, lines[j].product_id
-      redis.call('ZINCRBY', k('together', a), 1, b)
-      redis.call('ZINCRBY', k('together', b), 1, a)
+  for i = 1, #parsed do
+    for j = i + 1, #parsed do
+      redis.call('ZINCRBY', KEYS[4 + 3 * (i - 1) + 2], 1, parsed[j].product_id)
+      redis.call('ZINCRBY', KEYS[4 + 3 * (j - 1) + 2], 1, parsed[i].product_id)
     end
   end
-  redis.call('HSET', rkey, 'state', 'committed', 'updated_at', now)
+  redis.call('HSET', KEYS[1], 'state', 'committed', 'updated_at', now)
   committed()
+  return reservation('committed', lines, reason, product_id, created_at, now)
 elseif state == 'committed' then
   committed()
 elseif state == 'lost' or not state then
@@ -111,43 +151,53 @@ elseif state == 'lost' or not state then
 else
   failed('reservation_released')
 end
-return redis.call('HGETALL', rkey)
+if not state then return {} end
+return redis.call('HGETALL', KEYS[1])
 `;
 
 /**
- * ARGV: prefix, order id, now, released id, released head.
- * Returns the reservation's hash.
+ * KEYS: reservation, the released event's stream, then for each line (as the store believes
+ * them) its product and its holds set.
+ * ARGV: order id, now, released id and head, lines as the store believes them ('' unknown).
+ * Returns the reservation's hash, or {'lines', stored lines} as COMMIT does.
  */
-export const RELEASE = `${PRELUDE}
-local order, now = ARGV[2], ARGV[3]
-local rkey = k('reservation', order)
-local state = redis.call('HGET', rkey, 'state')
+export const RELEASE = `${PRELUDE}${RESERVATION}
+local order, now = ARGV[1], ARGV[2]
+${READ}
 local returned = false
+local answer
 if not state then
   -- Released before it was reserved: the tombstone refuses a late order.placed.
-  redis.call('HSET', rkey, 'state', 'released', 'lines', '[]', 'created_at', now, 'updated_at', now)
+  redis.call('HSET', KEYS[1], 'state', 'released', 'lines', '[]', 'created_at', now,
+    'updated_at', now)
+  answer = reservation('released', '[]', nil, nil, now, now)
 elseif state == 'held' then
-  for _, line in ipairs(cjson.decode(redis.call('HGET', rkey, 'lines'))) do
-    local key = k('product', line.product_id)
-    redis.call('HINCRBY', key, 'reserved', -line.quantity)
-    redis.call('HINCRBY', key, 'stock', line.quantity)
-    redis.call('SREM', k('holds', line.product_id), order)
+  if not known() then return { 'lines', lines } end
+  for i, line in ipairs(cjson.decode(lines)) do
+    local at = 3 + 2 * (i - 1)
+    redis.call('HINCRBY', KEYS[at], 'reserved', -line.quantity)
+    redis.call('HINCRBY', KEYS[at], 'stock', line.quantity)
+    redis.call('SREM', KEYS[at + 1], order)
   end
-  redis.call('HSET', rkey, 'state', 'released', 'updated_at', now)
+  redis.call('HSET', KEYS[1], 'state', 'released', 'updated_at', now)
+  answer = reservation('released', lines, reason, product_id, created_at, now)
 elseif state == 'committed' then
-  for _, line in ipairs(cjson.decode(redis.call('HGET', rkey, 'lines'))) do
-    local key = k('product', line.product_id)
+  if not known() then return { 'lines', lines } end
+  for i, line in ipairs(cjson.decode(lines)) do
+    local key = KEYS[3 + 2 * (i - 1)]
     -- A product deleted since the sale has no shelf to return to.
     if redis.call('EXISTS', key) == 1 then
       redis.call('HINCRBY', key, 'sold', -line.quantity)
       redis.call('HINCRBY', key, 'stock', line.quantity)
     end
   end
-  redis.call('HSET', rkey, 'state', 'returned', 'updated_at', now)
+  redis.call('HSET', KEYS[1], 'state', 'returned', 'updated_at', now)
   returned = true
+  answer = reservation('returned', lines, reason, product_id, created_at, now)
 elseif state == 'returned' then
   returned = true
 end
-emit(ARGV[4], ARGV[5], '{"order_id":' .. q(order) .. ',"returned":' .. tostring(returned) .. '}')
-return redis.call('HGETALL', rkey)
+emit(KEYS[2], ARGV[3], ARGV[4], '{"order_id":' .. q(order) .. ',"returned":' ..
+  tostring(returned) .. '}')
+return answer or redis.call('HGETALL', KEYS[1])
 `;

@@ -9,14 +9,14 @@
  *   sorted sets of notification ids by creation time
  * - `invoice:<order id>` hash {doc, number}; `invoice_seq` counter
  * - `deliveries` sorted set: notification id by when its next attempt may start
- * - `outbox` stream read by the OutboxRelay
- * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`)
+ * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
+ *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import {
   claimDeliveriesScript,
   recordNotificationScript,
@@ -35,10 +35,17 @@ export class RedisMessagingStore implements MessagingStore {
 
   readonly #prefix: string;
 
-  /** Every key under `<keyPrefix>messaging:`. */
-  constructor(private readonly redis: Redis, keyPrefix: string) {
+  /**
+   * Every key under `<keyPrefix>messaging:`; events go straight into `busStreams` when given
+   * (a Redis bus on this server), else into the outbox.
+   */
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    busStreams: BusStreams | null = null,
+  ) {
     const prefix = this.#prefix = `${keyPrefix}messaging:`;
-    this.outbox = new StoreOutbox(redis, `${prefix}outbox`);
+    this.outbox = new StoreOutbox(redis, `${prefix}outbox`, busStreams);
   }
 
   async saveContact(contact: Contact): Promise<void> {
@@ -84,6 +91,7 @@ export class RedisMessagingStore implements MessagingStore {
     created: Envelope,
   ): Promise<Notification | null> {
     const { status, attempts: _attempts, last_error: _error, ...fixed } = notification;
+    const route = this.outbox.route();
     const recorded = await recordNotificationScript.run(this.redis, [
       this.#key(`once:${notification.kind}`, notification.order_id),
       this.#key("notification", notification.id),
@@ -93,7 +101,7 @@ export class RedisMessagingStore implements MessagingStore {
       `${this.#prefix}deliveries`,
       this.#key("invoice", notification.order_id),
       `${this.#prefix}invoice_seq`,
-      this.outbox.key,
+      route.keyOf(created.type),
     ], [
       notification.id,
       JSON.stringify(fixed satisfies FixedFields),
@@ -102,6 +110,7 @@ export class RedisMessagingStore implements MessagingStore {
       invoice ? JSON.stringify(invoice) : "",
       RedisOutbox.encode(created),
     ]);
+    route.written();
     return recorded === 1 ? { ...notification, attempts: 0, last_error: null } : null;
   }
 

@@ -7,7 +7,7 @@ import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
  * KEYS: once guard, notification hash, all index, customer index, order index,
- * delivery queue, invoice hash, invoice counter, outbox stream.
+ * delivery queue, invoice hash, invoice counter, the created event's stream.
  * ARGV: notification id, notification JSON, created (ms), status, invoice JSON
  * ('' for none), created event.
  * Returns 1 when recorded, 0 when the (order, kind) already had one.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { keyspaceTest } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisStoreOf } from "../../../testing/store_suite.ts";
+import { redisBusStoreOf, redisStoreOf } from "../../../testing/store_suite.ts";
 import { runMessagingStoreConformance } from "../../../testing/modules/messaging/store_conformance.ts";
 import { RedisMessagingStore } from "./redis.ts";
 import { aNotification, createdEventOf } from "../../../testing/modules/messaging/fixtures.ts";
@@ -9,6 +9,12 @@ import { aNotification, createdEventOf } from "../../../testing/modules/messagin
 const url = serviceUrl("REDIS_URL");
 
 runMessagingStoreConformance(redisStoreOf(url, RedisMessagingStore));
+runMessagingStoreConformance(
+  redisBusStoreOf(
+    url,
+    (redis, keyPrefix, streams) => new RedisMessagingStore(redis, keyPrefix, streams),
+  ),
+);
 
 keyspaceTest(
   "redis messaging store: two processes recording one outcome keep exactly one",

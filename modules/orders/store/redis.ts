@@ -1,23 +1,34 @@
 /**
  * The Redis order store. Every key starts with `<keyPrefix>orders:`:
  *
- * - `order:<id>` hash: `v` (version), `s` (status), `doc` (the order as JSON)
- * - `customer:<customer id>`, `recent` and `status:<status>`: sorted sets of order ids by
- *   creation time (every order, a customer's, those in a status now)
+ * - `order:<id>` string: `<version> <status> <doc>` (redis_codec.ts)
+ * - `customer:<customer id>`: sorted set of a customer's order ids by creation time
+ * - `inflight` and `status:<terminal status>`: sorted sets of order ids by creation time,
+ *   every order in exactly one (those not yet terminal, and those in each terminal status);
+ *   the listing of every order merges them
  * - `deadlines`: sorted set of in-flight order ids by deadline (the sweeper's work list)
- * - `idem:<customer id>:<key>`: the order an Idempotency-Key made, expiring after a day
- * - `counts`: hash of orders per status
- * - `outbox`: the stream of events waiting for the relay
- * - `outbox:lease`: which process relays the outbox now (`LeasedOutbox`, lib/outbox.ts)
+ * - `idem:<customer id>:<key>`: the order an Idempotency-Key made, expiring after
+ *   IDEMPOTENCY_TTL_S (a day by default)
+ * - `moves`: hash of counters, one per status an order was stored in (`+<status>`) and per
+ *   move between two (`<from>><to>`): the counts by status, kept at one increment a write
+ * - `outbox`: the stream of events waiting for the relay, and `outbox:lease`: which process
+ *   relays it now (both unused while events go straight to a Redis bus on this server:
+ *   lib/redis_outbox.ts)
+ *
+ * Every update announces the order's id on the channel `changed`, from its script.
+ * On a Redis Cluster every key above would need one hash tag (`{orders}`): an update
+ * touches the order, the deadlines, the moves and two indexes at once.
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
-import { RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
-import { type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
-import { type OrderPosition, positionOf } from "../domain/position.ts";
-import { CREATE_ORDER, UPDATE_ORDER } from "./redis_scripts.ts";
+import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { isTerminal, type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
+import type { OrderPosition } from "../domain/position.ts";
+import { execPipeline } from "../../../lib/redis_pipeline.ts";
+import { decodeOrder, encodeOrder } from "./redis_codec.ts";
+import { CREATE_ORDER, INDEXES, type IndexName, indexOf, UPDATE_ORDER } from "./redis_scripts.ts";
 import { IDEMPOTENCY_TTL_MS } from "./types.ts";
 import type { CreateResult, IdempotencyClaim, OrderStore } from "./types.ts";
 
@@ -26,8 +37,11 @@ interface Remembered {
   fingerprint: string;
 }
 
+/** An index entry: the order's id and its creation time (the score). */
+type Scored = [id: string, created: number];
+
 export class RedisOrderStore implements OrderStore {
-  /** What the scripts append to (`outbox.key`) and the relay reads, one process at a time. */
+  /** Where the scripts' events go (lib/redis_outbox.ts). */
   readonly outbox: StoreOutbox;
   readonly #prefix: string;
   /** Names this process's writes on the change channel, so it skips its own. */
@@ -35,15 +49,17 @@ export class RedisOrderStore implements OrderStore {
 
   /**
    * `keyPrefix` is the process-wide one ("" in production); "orders:" is added here.
-   * An Idempotency-Key names its order for `idempotencyTtlMs` (IDEMPOTENCY_TTL_S).
+   * An Idempotency-Key names its order for `idempotencyTtlMs` (IDEMPOTENCY_TTL_S). Events go
+   * straight into `busStreams` when given (a Redis bus on this server), else into the outbox.
    */
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
     private readonly idempotencyTtlMs = IDEMPOTENCY_TTL_MS,
+    busStreams: BusStreams | null = null,
   ) {
     this.#prefix = `${keyPrefix}orders:`;
-    this.outbox = new StoreOutbox(redis, this.#key("outbox"));
+    this.outbox = new StoreOutbox(redis, this.#key("outbox"), busStreams);
   }
 
   #key(suffix: string): string {
@@ -54,8 +70,8 @@ export class RedisOrderStore implements OrderStore {
     return this.#key(`order:${id}`);
   }
 
-  #statusKey(status: OrderStatus): string {
-    return this.#key(`status:${status}`);
+  #indexKey(index: IndexName): string {
+    return this.#key(index === "inflight" ? "inflight" : `status:${index}`);
   }
 
   /** Customer ids may hold ":", so they are encoded where another part follows. */
@@ -64,32 +80,33 @@ export class RedisOrderStore implements OrderStore {
   }
 
   async create(order: Order, events: Envelope[], claim?: IdempotencyClaim): Promise<CreateResult> {
+    const route = this.outbox.route();
     const keys = [
       this.#orderKey(order.id),
       this.#customerKey(order.customer_id),
-      this.#key("recent"),
+      this.#indexKey(indexOf(order.status)),
       this.#key("deadlines"),
-      this.outbox.key,
-      this.#key("counts"),
-      this.#statusKey(order.status),
+      this.#key("moves"),
     ];
     if (claim) {
       keys.push(
         this.#key(`idem:${encodeURIComponent(claim.customerId)}:${encodeURIComponent(claim.key)}`),
       );
     }
+    for (const event of events) keys.push(route.keyOf(event.type));
     const remembered: Remembered = { order_id: order.id, fingerprint: claim?.fingerprint ?? "" };
     const earlier = await CREATE_ORDER.run(this.redis, keys, [
       order.id,
-      order.version,
-      order.status,
-      JSON.stringify(order),
+      encodeOrder(order),
       Date.parse(order.created_at),
       order.deadline ?? "",
+      order.status,
       JSON.stringify(remembered),
       this.idempotencyTtlMs,
+      claim ? "1" : "0",
       ...events.map(RedisOutbox.encode),
     ]);
+    route.written();
     if (typeof earlier !== "string") return { created: true, order: structuredClone(order) };
     const record = JSON.parse(earlier) as Remembered;
     const earlierOrder = await this.get(record.order_id);
@@ -98,36 +115,37 @@ export class RedisOrderStore implements OrderStore {
   }
 
   async get(id: string): Promise<Order | null> {
-    const doc = await this.redis.hget(this.#orderKey(id), "doc");
-    return doc === null ? null : JSON.parse(doc) as Order;
+    const stored = await this.redis.get(this.#orderKey(id));
+    return stored === null ? null : decodeOrder(id, stored);
   }
 
   async update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
     const stored: Order = { ...next, version: expectedVersion + 1 };
+    const route = this.outbox.route();
     const written = await UPDATE_ORDER.run(
       this.redis,
       [
         this.#orderKey(next.id),
         this.#key("deadlines"),
-        this.outbox.key,
-        this.#key("counts"),
-        ...ORDER_STATUSES.map((status) => this.#statusKey(status)),
+        this.#key("moves"),
+        ...INDEXES.map((index) => this.#indexKey(index)),
+        ...events.map((event) => route.keyOf(event.type)),
       ],
       [
         next.id,
         expectedVersion,
-        stored.version,
+        encodeOrder(stored),
         stored.status,
-        JSON.stringify(stored),
         stored.deadline ?? "",
         Date.parse(stored.created_at),
+        // Waiters in other orders processes hear of it now rather than at their next re-read.
+        this.#key("changed"),
+        `${this.#writer} ${next.id}`,
         ...events.map(RedisOutbox.encode),
       ],
     );
-    if (written !== 1) return null;
-    // Waiters in other orders processes hear of it now rather than at their next re-read.
-    this.redis.publish(this.#key("changed"), `${this.#writer} ${next.id}`).catch(() => {});
-    return stored;
+    route.written();
+    return written === 1 ? stored : null;
   }
 
   async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
@@ -153,19 +171,8 @@ export class RedisOrderStore implements OrderStore {
     after: OrderPosition | null = null,
     status?: OrderStatus,
   ): Promise<Order[]> {
-    const index = this.#customerKey(customerId);
-    if (status === undefined) return await this.#load(await this.#page(index, limit, after));
     // A customer's own orders are few: their index, filtered, beats a second index per status.
-    const found: Order[] = [];
-    const batch = Math.max(limit, 100);
-    let position = after;
-    while (found.length < limit) {
-      const orders = await this.#load(await this.#page(index, batch, position));
-      found.push(...orders.filter((order) => order.status === status));
-      if (orders.length < batch) break;
-      position = positionOf(orders[orders.length - 1]!);
-    }
-    return found.slice(0, limit);
+    return await this.#listed(this.#customerKey(customerId), limit, after, status);
   }
 
   async listRecent(
@@ -173,8 +180,21 @@ export class RedisOrderStore implements OrderStore {
     after: OrderPosition | null = null,
     status?: OrderStatus,
   ): Promise<Order[]> {
-    const index = status === undefined ? this.#key("recent") : this.#statusKey(status);
-    return await this.#load(await this.#page(index, limit, after));
+    if (status !== undefined) {
+      const index = this.#indexKey(indexOf(status));
+      // The in-flight index holds three statuses, and few orders: filtered as it is read.
+      return await this.#listed(index, limit, after, isTerminal(status) ? undefined : status);
+    }
+    // Every order is in exactly one index: the newest `limit` of each, merged, are the
+    // newest `limit` of all (one that moved between indexes meanwhile is listed once).
+    const pages = await Promise.all(
+      INDEXES.map((index) => this.#page(this.#indexKey(index), limit, after)),
+    );
+    const seen = new Set<string>();
+    const merged = pages.flat().sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0))
+      .filter(([id]) => !seen.has(id) && seen.add(id))
+      .slice(0, limit);
+    return await this.#load(merged.map(([id]) => id));
   }
 
   async overdue(now: number, limit: number): Promise<string[]> {
@@ -182,10 +202,16 @@ export class RedisOrderStore implements OrderStore {
   }
 
   async countByStatus(): Promise<Record<OrderStatus, number>> {
-    const stored = await this.redis.hgetall(this.#key("counts"));
-    return Object.fromEntries(
-      ORDER_STATUSES.map((status) => [status, Number(stored[status] ?? 0)]),
-    ) as Record<OrderStatus, number>;
+    const counts = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<
+      OrderStatus,
+      number
+    >;
+    for (const [move, times] of Object.entries(await this.redis.hgetall(this.#key("moves")))) {
+      const [from, to] = move.startsWith("+") ? [null, move.slice(1)] : move.split(">");
+      if (from) counts[from as OrderStatus] -= Number(times);
+      counts[to as OrderStatus] += Number(times);
+    }
+    return counts;
   }
 
   async ping(): Promise<void> {
@@ -196,41 +222,62 @@ export class RedisOrderStore implements OrderStore {
     await this.outbox.release();
   }
 
+  /** From `index`, newest first after `after`, the first `limit` orders (of `status`, if given). */
+  async #listed(
+    index: string,
+    limit: number,
+    after: OrderPosition | null,
+    status: OrderStatus | undefined,
+  ): Promise<Order[]> {
+    if (status === undefined) {
+      return await this.#load((await this.#page(index, limit, after)).map(([id]) => id));
+    }
+    const found: Order[] = [];
+    const batch = Math.max(limit, 100);
+    let position = after;
+    while (found.length < limit) {
+      const page = await this.#page(index, batch, position);
+      const orders = await this.#load(page.map(([id]) => id));
+      found.push(...orders.filter((order) => order.status === status));
+      if (page.length < batch) break;
+      const [id, created] = page[page.length - 1]!;
+      position = { id, created };
+    }
+    return found.slice(0, limit);
+  }
+
   /**
-   * Ids from a creation-time index, newest first, after `after`: the rest of
+   * Entries of a creation-time index, newest first, after `after`: the rest of
    * its millisecond (ids below its id; ZREVRANGE lists equal scores by id,
    * descending), then everything older. Both reads go in one round trip; an
    * order created between them lands in one range or the other, never both.
    */
-  async #page(index: string, limit: number, after: OrderPosition | null): Promise<string[]> {
-    if (after === null) return await this.redis.zrevrange(index, 0, limit - 1);
-    const [same, older] = await this.#exec<[string[], string[]]>(
+  async #page(index: string, limit: number, after: OrderPosition | null): Promise<Scored[]> {
+    if (after === null) {
+      return scored(await this.redis.zrevrange(index, 0, limit - 1, "WITHSCORES"));
+    }
+    const [same, older] = await execPipeline<[string[], string[]]>(
       this.redis.pipeline()
-        .zrevrangebyscore(index, after.created, after.created)
-        .zrevrangebyscore(index, `(${after.created}`, "-inf", "LIMIT", 0, limit),
+        .zrevrangebyscore(index, after.created, after.created, "WITHSCORES")
+        .zrevrangebyscore(index, `(${after.created}`, "-inf", "WITHSCORES", "LIMIT", 0, limit),
     );
     // Ids are ASCII (lib/schemas.ts), so JavaScript's order is Redis's byte order.
-    return [...same.filter((id) => id < after.id), ...older].slice(0, limit);
-  }
-
-  async #exec<T extends unknown[]>(pipeline: ReturnType<Redis["pipeline"]>): Promise<T> {
-    const results = await pipeline.exec() ?? [];
-    return results.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as T;
+    return [...scored(same).filter(([id]) => id < after.id), ...scored(older)].slice(0, limit);
   }
 
   async #load(ids: string[]): Promise<Order[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.#orderKey(id), "doc");
-    const results = await pipeline.exec() ?? [];
-    const orders: Order[] = [];
-    for (const [error, doc] of results) {
-      if (error) throw error;
-      if (typeof doc === "string") orders.push(JSON.parse(doc) as Order);
-    }
-    return orders;
+    const stored = await this.redis.mget(ids.map((id) => this.#orderKey(id)));
+    return ids.flatMap((id, i) => {
+      const value = stored[i];
+      return typeof value === "string" ? [decodeOrder(id, value)] : [];
+    });
   }
+}
+
+/** A WITHSCORES reply as [id, score] pairs. */
+function scored(reply: string[]): Scored[] {
+  const entries: Scored[] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) entries.push([reply[i]!, Number(reply[i + 1])]);
+  return entries;
 }

@@ -1,65 +1,96 @@
 /**
  * The Lua scripts that make each Redis write atomic: the order, its indexes,
- * its idempotency key and its outbox events in one step, and every change a
- * compare-and-set on the stored version. All keys a script touches share the
- * module's prefix (on a Redis Cluster they would need one hash tag).
+ * its idempotency key and its events in one step, and every change a
+ * compare-and-set on the stored version. Every key a script touches is in its
+ * KEYS (the store names them all); the change channel a write announces on is
+ * not a key. On a Redis Cluster the keys of one call would need one hash tag.
  *
  * @module
  */
 import { LuaScript } from "../../../lib/redis_script.ts";
-import { ORDER_STATUSES } from "../domain/order.ts";
-
-/** UPDATE_ORDER's KEYS from here on: one status index per status, in ORDER_STATUSES order. */
-const FIRST_STATUS_KEY = 5;
-const STATUS_KEYS = `{ ${
-  ORDER_STATUSES.map((status, i) => `${status} = ${FIRST_STATUS_KEY + i}`).join(", ")
-} }`;
+import { isTerminal, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 
 /**
- * KEYS: order, customer index, recent index, deadlines, outbox, counts, index of its
- *       status[, idempotency key]
- * ARGV: id, version, status, doc, created (ms), deadline (ms or ""), idempotency record,
- *       idempotency TTL (ms), envelope…
+ * Where an order is listed by status: the in-flight index holds every order not yet
+ * terminal (few: they leave it within their step deadlines), each terminal status has
+ * its own. UPDATE_ORDER's KEYS hold them from FIRST_INDEX_KEY on, in this order.
+ */
+export const INDEXES = ["inflight", ...ORDER_STATUSES.filter(isTerminal)] as const;
+export type IndexName = typeof INDEXES[number];
+
+export function indexOf(status: OrderStatus): IndexName {
+  return isTerminal(status) ? status as IndexName : "inflight";
+}
+
+const FIRST_INDEX_KEY = 4;
+/** Lua: each status to the KEYS position of its index. */
+const INDEX_KEY = `{ ${
+  ORDER_STATUSES.map((status) =>
+    `${status} = ${FIRST_INDEX_KEY + INDEXES.indexOf(indexOf(status))}`
+  ).join(", ")
+} }`;
+/** Then the stream of each event. */
+const FIRST_STREAM_KEY = FIRST_INDEX_KEY + INDEXES.length;
+
+/**
+ * KEYS: order, customer index, the index of its status, deadlines, moves, [idempotency key,]
+ *       then the stream of each envelope
+ * ARGV: id, stored value, created (ms), deadline (ms or ""), status, idempotency record,
+ *       idempotency TTL (ms), "1" with an idempotency key (else "0"), envelope…
  * Returns the earlier idempotency record when the key was taken, else nil.
  */
 export const CREATE_ORDER = new LuaScript(`
-if #KEYS == 8 then
-  local earlier = redis.call('GET', KEYS[8])
+local streams = 6
+if ARGV[8] == '1' then
+  local earlier = redis.call('GET', KEYS[6])
   if earlier then return earlier end
-  redis.call('SET', KEYS[8], ARGV[7], 'PX', ARGV[8])
+  redis.call('SET', KEYS[6], ARGV[6], 'PX', ARGV[7])
+  streams = 7
 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'doc', ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
-redis.call('ZADD', KEYS[7], ARGV[5], ARGV[1])
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1]) end
-redis.call('HINCRBY', KEYS[6], ARGV[3], 1)
-for i = 9, #ARGV do redis.call('XADD', KEYS[5], '*', 'e', ARGV[i]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1]) end
+redis.call('HINCRBY', KEYS[5], '+' .. ARGV[5], 1)
+for i = 9, #ARGV do redis.call('XADD', KEYS[streams + i - 9], '*', 'e', ARGV[i]) end
 return false
 `);
 
 /**
- * KEYS: order, deadlines, outbox, counts, then the index of each status (ORDER_STATUSES order)
- * ARGV: id, expected version, new version, new status, doc, deadline (ms or ""), created (ms),
- *       envelope…
+ * The moves hash counts each way into and through the statuses: `+<status>` for an
+ * order stored in it, `<from>><to>` for a move, so a status's count is what went in
+ * less what left; a move costs one increment.
+ *
+ * KEYS: order, deadlines, moves, then each index (INDEXES order), then the stream of each
+ *       envelope
+ * ARGV: id, expected version, stored value (the next version), its status, deadline (ms or
+ *       ""), created (ms), change channel, change message, envelope…
  * Returns 1 when written, 0 when the stored version was not the expected one.
  */
 export const UPDATE_ORDER = new LuaScript(`
-local status_key = ${STATUS_KEYS}
-if redis.call('HGET', KEYS[1], 'v') ~= ARGV[2] then return 0 end
-local previous = redis.call('HGET', KEYS[1], 's')
-redis.call('HSET', KEYS[1], 'v', ARGV[3], 's', ARGV[4], 'doc', ARGV[5])
-if ARGV[6] == '' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
+local index_key = ${INDEX_KEY}
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local version, previous = string.match(stored, '^(%d+) (%a+) ')
+if version ~= ARGV[2] then return 0 end
+local id, status = ARGV[1], ARGV[4]
+redis.call('SET', KEYS[1], ARGV[3])
+if ARGV[5] == '' then
+  redis.call('ZREM', KEYS[2], id)
 else
-  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[5], id)
 end
-if previous ~= ARGV[4] then
-  redis.call('HINCRBY', KEYS[4], previous, -1)
-  redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
-  redis.call('ZREM', KEYS[status_key[previous]], ARGV[1])
-  redis.call('ZADD', KEYS[status_key[ARGV[4]]], ARGV[7], ARGV[1])
+if previous ~= status then
+  redis.call('HINCRBY', KEYS[3], previous .. '>' .. status, 1)
+  local from, to = index_key[previous], index_key[status]
+  if from ~= to then
+    redis.call('ZREM', KEYS[from], id)
+    redis.call('ZADD', KEYS[to], ARGV[6], id)
+  end
 end
-for i = 8, #ARGV do redis.call('XADD', KEYS[3], '*', 'e', ARGV[i]) end
+for i = 9, #ARGV do
+  redis.call('XADD', KEYS[${FIRST_STREAM_KEY} + i - 9], '*', 'e', ARGV[i])
+end
+redis.call('PUBLISH', ARGV[7], ARGV[8])
 return 1
 `);

@@ -4,7 +4,7 @@ import { RedisOutbox } from "../../../lib/redis_outbox.ts";
 import { stockReleaseRequested } from "../events.ts";
 import { openKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisStoreHarness } from "../../../testing/store_suite.ts";
+import { redisBusStoreOf, redisStoreHarness } from "../../../testing/store_suite.ts";
 import {
   runIdempotencyExpiryConformance,
   runOrderStoreConformance,
@@ -20,6 +20,12 @@ runOrderStoreConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
     store: new RedisOrderStore(redis, keyPrefix),
   })),
+);
+runOrderStoreConformance(
+  redisBusStoreOf(
+    url,
+    (redis, keyPrefix, streams) => new RedisOrderStore(redis, keyPrefix, undefined, streams),
+  ),
 );
 runIdempotencyExpiryConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
