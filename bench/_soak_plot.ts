@@ -1,15 +1,17 @@
 /**
- * The soak's figures as one hand-written SVG: per deployment shape, one chart
- * of resident memory (every process, and Redis's used_memory) and one of the
- * interval's p99 placement→terminal latency, against minutes.
+ * The soak's figures as one hand-written SVG: per deployment shape, charts of
+ * resident memory and live heap (every process), of Redis (used_memory, the
+ * modules' keys, the rest) and of the interval's p99 placement→terminal
+ * latency, against minutes.
  *
  * @module
  */
+import type { Point, Sample } from "./_soak_verdict.ts";
 
 export interface Series {
   label: string;
   /** [minutes, value] */
-  points: [number, number][];
+  points: Point[];
 }
 
 export interface Chart {
@@ -101,4 +103,43 @@ export function soakSvg(charts: Chart[], caption: string): string {
     `</svg>`,
     "",
   ].join("\n");
+}
+
+/** One shape's charts: memory per process (RSS and live heap), Redis when there is one, p99. */
+export function shapeCharts(name: string, samples: readonly Sample[], warmupMin: number): Chart[] {
+  const line = (label: string, y: (s: Sample) => number | null | undefined) => ({
+    label,
+    points: samples.flatMap((s): Point[] => {
+      const value = y(s);
+      return value === null || value === undefined ? [] : [[s.minute, value]];
+    }),
+  });
+  const processes = Object.keys(samples[0]?.processes ?? {});
+  const rss = processes.map((p) => line(`RSS ${p}`, (s) => s.processes[p]?.rssMb));
+  const heap = processes.map((p) => line(`live heap ${p}`, (s) => s.processes[p]?.heapMb));
+  const charts: Chart[] = processes.length === 1
+    ? [{ title: `${name}: memory`, unit: "MiB", warmupMin, series: [...rss, ...heap] }]
+    : [
+      { title: `${name}: RSS`, unit: "MiB", warmupMin, series: rss },
+      { title: `${name}: live heap after a full GC`, unit: "MiB", warmupMin, series: heap },
+    ];
+  if (samples[0]?.redis) {
+    charts.push({
+      title: `${name}: Redis used_memory`,
+      unit: "MiB",
+      warmupMin,
+      series: [
+        line("used_memory", (s) => s.redis?.usedMb),
+        line("modules' keys (data)", (s) => s.redis?.dataMb),
+        line("the rest (bus, Redis)", (s) => s.redis && s.redis.usedMb - s.redis.dataMb),
+      ],
+    });
+  }
+  charts.push({
+    title: `${name}: p99 placement→terminal per 10 s`,
+    unit: "ms",
+    warmupMin,
+    series: [line("p99", (s) => s.p99Ms)],
+  });
+  return charts;
 }

@@ -15,6 +15,7 @@ import { freePort, MOD } from "../testing/spawn.ts";
 import { answersOk } from "../testing/http_client.ts";
 import { waitFor } from "../testing/wait.ts";
 import { orderScript, runWrk } from "./_wrk.ts";
+import { Inspector } from "./_inspector.ts";
 
 interface CallFrame {
   functionName: string;
@@ -31,40 +32,6 @@ interface ProfileNode {
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
-}
-
-/** One inspector session over the WebSocket the process announces. */
-class Inspector {
-  #next = 0;
-  readonly #waiting = new Map<number, (result: unknown) => void>();
-
-  private constructor(private readonly socket: WebSocket) {
-    socket.onmessage = (event) => {
-      const message = JSON.parse(event.data as string);
-      this.#waiting.get(message.id)?.(message.result);
-      this.#waiting.delete(message.id);
-    };
-  }
-
-  static async open(port: number): Promise<Inspector> {
-    const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-    const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = reject;
-    });
-    return new Inspector(socket);
-  }
-
-  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
-    const id = ++this.#next;
-    this.socket.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve) => this.#waiting.set(id, resolve));
-  }
-
-  close(): void {
-    this.socket.close();
-  }
 }
 
 function label({ functionName, url, lineNumber }: CallFrame): string {

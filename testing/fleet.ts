@@ -25,6 +25,11 @@ export interface FleetOptions {
   processes: readonly (readonly ModuleName[])[];
   /** More environment for every process (BUS_ACK_DEADLINE_MS, say). */
   env?: Record<string, string>;
+  /**
+   * `deno run` flags for each process, by its place among the members (a
+   * respawn comes last): the soak's `--inspect=127.0.0.1:<port>`, one port each.
+   */
+  denoFlags?: (index: number) => string[];
 }
 
 export interface FleetMember {
@@ -45,6 +50,7 @@ export class Fleet {
   /** The flags and environment every process starts with, for a respawn. */
   #flags: string[] = [];
   #env: Record<string, string> = {};
+  #denoFlags: (index: number) => string[] = () => [];
 
   private constructor(readonly namespace: string, readonly members: FleetMember[]) {
     this.call = remoteCaller((path) => this.urlFor(path));
@@ -55,6 +61,7 @@ export class Fleet {
     const server = await BazaarServer.start(
       ["--modules", member.modules.join(","), ...this.#flags],
       this.#env,
+      this.#denoFlags(this.members.length),
     );
     const again = { modules: member.modules, server, stopped: false };
     this.members.push(again);
@@ -83,9 +90,10 @@ export class Fleet {
     ];
     fleet.#flags = flags;
     fleet.#env = env;
+    fleet.#denoFlags = options.denoFlags ?? fleet.#denoFlags;
     const started = await Promise.allSettled(
-      options.processes.map((modules) =>
-        BazaarServer.start(["--modules", modules.join(","), ...flags], env)
+      options.processes.map((modules, i) =>
+        BazaarServer.start(["--modules", modules.join(","), ...flags], env, fleet.#denoFlags(i))
       ),
     );
     const servers = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);

@@ -78,14 +78,22 @@ export class BazaarServer {
     this.#output = new ChildOutput(child);
   }
 
-  /** Starts a server and waits until /health answers. */
-  static async start(args: string[], env: Record<string, string> = {}): Promise<BazaarServer> {
+  /**
+   * Starts a server and waits until /health answers; `denoFlags` go to
+   * `deno run` after BAZAAR_DENO_FLAGS (the soak's `--inspect`, say).
+   */
+  static async start(
+    args: string[],
+    env: Record<string, string> = {},
+    denoFlags: readonly string[] = [],
+  ): Promise<BazaarServer> {
     const port = freePort();
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "-A",
         ...DENO_FLAGS,
+        ...denoFlags,
         MOD,
         "--port",
         String(port),
