@@ -227,8 +227,8 @@ export class RedisBroker extends PrivateBroker {
   }
 }
 
-/** Sends one inline command and returns the first reply line; "" when nothing answers. */
-async function redisCommand(port: number, command: string): Promise<string> {
+/** Sends one inline command and returns what the first read got ("" when nothing answers). */
+export async function redisCommand(port: number, command: string): Promise<string> {
   let connection: Deno.TcpConn | null = null;
   try {
     connection = await Deno.connect({ hostname: "127.0.0.1", port });
