@@ -160,6 +160,7 @@ export class RedisBus extends BaseBus {
   }
 
   protected async disconnect(): Promise<void> {
+    this.#publisher.close();
     await closeConnection(this.#commands);
   }
 }

@@ -11,6 +11,7 @@
 import type { Redis, Result } from "ioredis";
 import type { Retention } from "../defaults.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { Timer } from "../../lib/async/timer.ts";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -72,7 +73,10 @@ end
 return redis.call('XTRIM', KEYS[1], 'MINID', cut)
 `;
 
-/** How often a stream that is being published to is trimmed. */
+/**
+ * How often a stream that is being published to is trimmed: at most this often, and once
+ * more this long after the last publish (so the last ones are trimmed too).
+ */
 const TRIM_INTERVAL_MS = 250;
 /** Entries one trim may drop by count; the next one goes on (age trims are unbounded). */
 const TRIM_CHUNK = 2_000;
@@ -92,6 +96,8 @@ export class StreamPublisher {
 
   /** When each stream was last trimmed (performance.now()). */
   readonly #trimmedAt = new Map<string, number>();
+  /** The trim due at the end of each stream's interval, for publishes since its last one. */
+  readonly #trailing = new Map<string, Timer>();
 
   constructor(
     private readonly commands: Redis,
@@ -143,10 +149,27 @@ export class StreamPublisher {
     );
   }
 
+  /** Stops the trims still due (the bus is closing). */
+  close(): void {
+    for (const timer of this.#trailing.values()) clearTimeout(timer);
+    this.#trailing.clear();
+  }
+
   /** Trims `stream` at most once per TRIM_INTERVAL_MS, behind the publishes (never in their way). */
   #trimNowAndThen(stream: string): void {
     const now = performance.now();
-    if (now - (this.#trimmedAt.get(stream) ?? -Infinity) < TRIM_INTERVAL_MS) return;
+    const last = this.#trimmedAt.get(stream) ?? -Infinity;
+    if (now - last < TRIM_INTERVAL_MS) {
+      if (this.#trailing.has(stream)) return;
+      const timer = setTimeout(() => {
+        this.#trailing.delete(stream);
+        this.#trimNowAndThen(stream);
+      }, last + TRIM_INTERVAL_MS - now);
+      // A trim never keeps a process alive.
+      Deno.unrefTimer(timer as unknown as number);
+      this.#trailing.set(stream, timer);
+      return;
+    }
     this.#trimmedAt.set(stream, now);
     const ageCut = `${Math.max(0, Date.now() - this.retention.ageMs)}-0`;
     this.commands.busTrim(stream, this.retention.count, ageCut, TRIM_CHUNK).catch((error) =>

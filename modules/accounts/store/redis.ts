@@ -7,8 +7,9 @@
  *   the listing index, newest first by ZREVRANGEBYLEX
  * - `signin:email:<lower-case email>`, `signin:addr:<address>`: failed sign-ins
  *   in the current window (`RedisFailureLimiter`)
- * - `ledger:<id>` list of JSON ledger lines, oldest first
- * - `payment:<order id>` hash, the one payment record of an order
+ * - `ledger:<id>` list of ledger lines, oldest first (redis_codec.ts)
+ * - `payment:<order id>` hash {customer_id, amount, status, reason?, at, refunded_at?}
+ *   (times as epoch ms), the one payment record of an order
  * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
  *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
  *
@@ -22,6 +23,7 @@ import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
+import { decodeLedgerLine, encodeLedgerLine, isoOfField, timeField } from "./redis_codec.ts";
 import { auditLedger, customerMatches, emailKey, positionOf } from "../domain/rules.ts";
 import {
   createCustomerScript,
@@ -72,7 +74,7 @@ export class RedisAccountsStore implements AccountsStore {
     const deposits = input.deposits.filter((amount) => amount > 0);
     const balance = deposits.reduce((sum, amount) => sum + amount, 0);
     const lines = deposits.map((amount) =>
-      JSON.stringify({ type: "deposit", amount, at: input.created_at } satisfies LedgerEntry)
+      encodeLedgerLine({ type: "deposit", amount, at: input.created_at })
     );
     const route = this.outbox.route();
     const created = await createCustomerScript.run(
@@ -143,7 +145,7 @@ export class RedisAccountsStore implements AccountsStore {
   }
 
   async deposit(id: string, amount: number, at: string): Promise<Customer | null> {
-    const line = JSON.stringify({ type: "deposit", amount, at } satisfies LedgerEntry);
+    const line = encodeLedgerLine({ type: "deposit", amount, at });
     const result = Number(
       await depositScript.run(
         this.redis,
@@ -164,7 +166,7 @@ export class RedisAccountsStore implements AccountsStore {
       .lrange(this.#ledger(id), 0, -1)
       .exec() as [[unknown, number], [unknown, string[]]];
     if (!exists) return null;
-    return lines.map((line) => JSON.parse(line) as LedgerEntry);
+    return lines.map(decodeLedgerLine);
   }
 
   async takePayment(
@@ -172,14 +174,12 @@ export class RedisAccountsStore implements AccountsStore {
     at: string,
     events: PaymentEvents,
   ): Promise<PaymentOutcome> {
-    const line = JSON.stringify(
-      {
-        type: "charge",
-        amount: request.amount,
-        order_id: request.order_id,
-        at,
-      } satisfies LedgerEntry,
-    );
+    const line = encodeLedgerLine({
+      type: "charge",
+      amount: request.amount,
+      order_id: request.order_id,
+      at,
+    });
     // Laid out like createCustomer's call: each script is handed the keys it touches, by
     // name; other keys, another script.
     const route = this.outbox.route();
@@ -198,7 +198,7 @@ export class RedisAccountsStore implements AccountsStore {
         request.order_id,
         request.customer_id,
         request.amount,
-        at,
+        timeField(at),
         line,
         RedisOutbox.encode(events.succeeded),
         RedisOutbox.encode(events.insufficient_funds),
@@ -229,13 +229,11 @@ export class RedisAccountsStore implements AccountsStore {
           "charged",
           orderId,
           owner,
-          at,
-          JSON.stringify(
-            { type: "refund", amount: seen.amount, order_id: orderId, at } satisfies LedgerEntry,
-          ),
+          timeField(at),
+          encodeLedgerLine({ type: "refund", amount: seen.amount, order_id: orderId, at }),
           RedisOutbox.encode(event),
         ]
-        : ["none", orderId, owner, at, "", ""];
+        : ["none", orderId, owner, timeField(at), "", ""];
       const route = this.outbox.route();
       // Without a charge there is no event: the outbox key only fills its place.
       const target = event ? route.keyOf(event.type) : this.outbox.key;
@@ -254,14 +252,14 @@ export class RedisAccountsStore implements AccountsStore {
     const hash = await this.redis.hgetall(this.#payment(orderId));
     if (!hash.status) return null;
     const record: PaymentRecord = {
-      order_id: hash.order_id ?? orderId,
+      order_id: orderId,
       customer_id: hash.customer_id ?? "",
       amount: Number(hash.amount ?? 0),
       status: hash.status as PaymentStatus,
-      at: hash.at ?? "",
+      at: isoOfField(hash.at ?? ""),
     };
     if (hash.reason) record.reason = hash.reason as FailureReason;
-    if (hash.refunded_at) record.refunded_at = hash.refunded_at;
+    if (hash.refunded_at) record.refunded_at = isoOfField(hash.refunded_at);
     return record;
   }
 
@@ -271,7 +269,7 @@ export class RedisAccountsStore implements AccountsStore {
       .lrange(this.#ledger(customerId), 0, -1)
       .exec() as [[unknown, string | null], [unknown, string[]]];
     if (balance === null) return null;
-    return auditLedger(Number(balance), lines.map((line) => JSON.parse(line) as LedgerEntry));
+    return auditLedger(Number(balance), lines.map(decodeLedgerLine));
   }
 
   async ping(): Promise<void> {

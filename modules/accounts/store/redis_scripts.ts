@@ -43,7 +43,7 @@ return after
 /**
  * KEYS: payment hash, customer hash, ledger list, then the stream of each event:
  * succeeded, insufficient_funds, unknown_customer, voided.
- * ARGV: order_id, customer_id, amount, at, charge ledger line, then the events
+ * ARGV: order_id, customer_id, amount, at (epoch ms), charge ledger line, then the events
  * in that order.
  * Returns the PaymentOutcome.
  */
@@ -57,8 +57,8 @@ if status then
   return 'duplicate'
 end
 local function refuse(reason, stream, event)
-  redis.call('HSET', KEYS[1], 'order_id', ARGV[1], 'customer_id', ARGV[2], 'amount', ARGV[3],
-    'status', 'failed', 'reason', reason, 'at', ARGV[4])
+  redis.call('HSET', KEYS[1], 'customer_id', ARGV[2], 'amount', ARGV[3], 'status', 'failed',
+    'reason', reason, 'at', ARGV[4])
   redis.call('XADD', stream, '*', 'e', event)
   return reason
 end
@@ -69,15 +69,15 @@ if tonumber(balance) < tonumber(ARGV[3]) then
 end
 redis.call('HINCRBY', KEYS[2], 'balance', '-' .. ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[5])
-redis.call('HSET', KEYS[1], 'order_id', ARGV[1], 'customer_id', ARGV[2], 'amount', ARGV[3],
-  'status', 'charged', 'at', ARGV[4])
+redis.call('HSET', KEYS[1], 'customer_id', ARGV[2], 'amount', ARGV[3], 'status', 'charged',
+  'at', ARGV[4])
 redis.call('XADD', KEYS[4], '*', 'e', ARGV[6])
 return 'charged'
 `);
 
 /**
  * KEYS: payment hash, customer hash (of the charge), ledger list, the refunded event's stream.
- * ARGV: what the caller saw ('charged' or 'none'), order_id, customer_id, at,
+ * ARGV: what the caller saw ('charged' or 'none'), order_id, customer_id, at (epoch ms),
  * refund ledger line, refunded event.
  * Returns the RefundOutcome, or 'retry' when the record changed since the
  * caller read it (the caller reads again and rebuilds its arguments).
@@ -86,8 +86,8 @@ export const refundPaymentScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   if ARGV[1] ~= 'none' then return 'retry' end
-  redis.call('HSET', KEYS[1], 'order_id', ARGV[2], 'customer_id', ARGV[3], 'amount', '0',
-    'status', 'voided', 'at', ARGV[4])
+  redis.call('HSET', KEYS[1], 'customer_id', ARGV[3], 'amount', '0', 'status', 'voided',
+    'at', ARGV[4])
   return 'voided'
 end
 if status ~= 'charged' then return 'nothing_to_refund' end

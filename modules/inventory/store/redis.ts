@@ -30,14 +30,7 @@ import { stockReleased, stockReserved } from "../events.ts";
 import type { TagCount } from "../domain/tags.ts";
 import { CREATE_PRODUCT, DELETE_PRODUCT, LIKE, RESTOCK, UPDATE_PRODUCT } from "./redis_scripts.ts";
 import { COMMIT, RELEASE, RESERVE } from "./redis_scripts_reservations.ts";
-import {
-  docOf,
-  eventStub,
-  hashFrom,
-  productFrom,
-  reservationFrom,
-  stubArgs,
-} from "./redis_codec.ts";
+import { docOf, eventStub, hashFrom, productFrom, reservationOf, stubArgs } from "./redis_codec.ts";
 import { readRelated, readTags } from "./redis_discovery.ts";
 import type { Cause, DeleteResult, InventoryStore, ListOptions, ProductPage } from "./types.ts";
 
@@ -243,12 +236,10 @@ export class RedisInventoryStore implements InventoryStore {
       );
       if (tagKeys === null) return null;
       holders.sort();
-      const lines = holders.length === 0 ? [] : await execPipeline<(string | null)[]>(
-        holders.reduce(
-          (pipeline, order) => pipeline.hget(this.#key("reservation", order), "lines"),
-          this.redis.pipeline(),
-        ),
-      );
+      const lines = holders.length === 0
+        ? []
+        : (await this.redis.mget(holders.map((order) => this.#key("reservation", order))))
+          .map((stored, i) => reservationOf(holders[i]!, stored)?.lines ?? "");
       const tags = JSON.parse(tagKeys) as string[];
       const route = this.outbox.route();
       const reply = await this.#run(scripts.delete, route, [
@@ -271,7 +262,7 @@ export class RedisInventoryStore implements InventoryStore {
         ]),
       ], [
         id,
-        now(),
+        Date.now(),
         ...stubArgs(cause, reservationLost, productDeleted),
         sku ?? "",
         tagKeys,
@@ -326,7 +317,7 @@ export class RedisInventoryStore implements InventoryStore {
       ]),
     ], [
       orderId,
-      now(),
+      Date.now(),
       MAX_LINE_QUANTITY,
       ...stubs,
       ...merged.flatMap((line) => [line.product_id, String(line.quantity)]),
@@ -344,7 +335,7 @@ export class RedisInventoryStore implements InventoryStore {
         route.keyOf(reservationCommitted.type),
         route.keyOf(reservationCommitFailed.type),
         ...this.#lineKeys(lines, "product", "holds", "together"),
-      ], [orderId, now(), ...committed, lines, ...failed]);
+      ], [orderId, Date.now(), ...committed, lines, ...failed]);
     });
   }
 
@@ -356,7 +347,7 @@ export class RedisInventoryStore implements InventoryStore {
         this.#key("reservation", orderId),
         route.keyOf(stockReleased.type),
         ...this.#lineKeys(lines, "product", "holds"),
-      ], [orderId, now(), ...released, lines]);
+      ], [orderId, Date.now(), ...released, lines]);
     }))!;
   }
 
@@ -383,14 +374,14 @@ export class RedisInventoryStore implements InventoryStore {
 
   /** A script's reservation reply, its lines remembered for the next step of the order. */
   #reservation(orderId: string, reply: unknown): Reservation | null {
-    const hash = hashFrom(reply);
-    if (hash.lines !== undefined && hash.lines !== "[]") {
+    const read = reservationOf(orderId, typeof reply === "string" ? reply : null);
+    if (read && read.lines !== "[]") {
       const known = this.#lines;
       known.delete(orderId);
-      known.set(orderId, hash.lines);
+      known.set(orderId, read.lines);
       if (known.size > KNOWN_LINES) known.delete(known.keys().next().value!);
     }
-    return reservationFrom(orderId, hash);
+    return read?.reservation ?? null;
   }
 
   /** For each line of `lines` (a reservation's JSON), its keys of the given kinds, in order. */
@@ -402,7 +393,8 @@ export class RedisInventoryStore implements InventoryStore {
   }
 
   async getReservation(orderId: string): Promise<Reservation | null> {
-    return reservationFrom(orderId, await this.redis.hgetall(this.#key("reservation", orderId)));
+    const stored = await this.redis.get(this.#key("reservation", orderId));
+    return reservationOf(orderId, stored)?.reservation ?? null;
   }
 
   async ledger(productId: string): Promise<StockLedger | null> {

@@ -65,20 +65,29 @@ export function productFrom(id: string, hash: Record<string, string>): ProductRe
 
 const stateSchema = z.enum(RESERVATION_STATES);
 
-export function reservationFrom(
+/**
+ * A stored reservation (redis_scripts.ts): state, created and updated (epoch ms), reason,
+ * product id, then the lines' JSON, tab-separated; `lines` is that JSON as stored.
+ */
+export function reservationOf(
   orderId: string,
-  hash: Record<string, string>,
-): Reservation | null {
-  if (hash.state === undefined) return null;
-  const reason = hash.reason;
+  stored: string | null,
+): { reservation: Reservation; lines: string } | null {
+  if (stored === null) return null;
+  const fields = stored.split("\t");
+  const [state, created, updated, reason, productId] = fields;
+  const lines = fields.slice(5).join("\t");
   return {
-    order_id: orderId,
-    state: stateSchema.parse(hash.state),
-    lines: JSON.parse(hash.lines ?? "[]") as ReservedLine[],
-    reason: reason === "unknown_product" || reason === "out_of_stock" ? reason : null,
-    product_id: hash.product_id || null,
-    created_at: hash.created_at ?? "",
-    updated_at: hash.updated_at ?? "",
+    reservation: {
+      order_id: orderId,
+      state: stateSchema.parse(state),
+      lines: JSON.parse(lines || "[]") as ReservedLine[],
+      reason: reason === "unknown_product" || reason === "out_of_stock" ? reason : null,
+      product_id: productId || null,
+      created_at: new Date(Number(created)).toISOString(),
+      updated_at: new Date(Number(updated)).toISOString(),
+    },
+    lines,
   };
 }
 

@@ -40,6 +40,22 @@ local function tag_removed(tags, names, key)
 end
 `;
 
+/** Reading and writing a reservation's string (KEYS[1] in every script but deletion's). */
+export const RESERVATION = `
+-- The stored string (nil for none), then its fields.
+local function read(key)
+  local stored = redis.call('GET', key or KEYS[1])
+  if not stored then return nil end
+  return stored, string.match(stored, '^(%a+)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+end
+local function write(state, created, updated, reason, product_id, lines, key)
+  local stored = table.concat({ state, created, updated, reason or '', product_id or '',
+    lines or '[]' }, '\t')
+  redis.call('SET', key or KEYS[1], stored)
+  return stored
+end
+`;
+
 /**
  * KEYS: product, seq, products, featured, tags, tag_names, sku (unused without one), the
  * saved event's stream, then tag:<key> for each tag.
@@ -141,13 +157,13 @@ return tonumber(redis.call('HGET', key, 'likes'))
  * without one), the lost events' stream, the deleted event's stream, then tag:<key> per
  * tag, then together:<other> per product bought with it, then for each holding order its
  * reservation followed by the product and holds key of each of its lines.
- * ARGV: id, now, lost base id, lost head, deleted id, deleted head, sku as read ('' none),
+ * ARGV: id, now (epoch ms), lost base id, lost head, deleted id, deleted head, sku as read ('' none),
  * tag_keys as read, how many tags, how many bought with it, how many holding orders, then
  * the tag keys, the products bought with it (ZRANGE order), and for each holding order
  * (sorted) its id and its lines as read.
  * Returns the lost order ids, nil when the product is unknown, or 'retry'.
  */
-export const DELETE_PRODUCT = `${PRELUDE}
+export const DELETE_PRODUCT = `${PRELUDE}${RESERVATION}
 local pid, now = ARGV[1], ARGV[2]
 local key = KEYS[1]
 local n_tags, n_together, n_orders = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
@@ -168,10 +184,12 @@ local orders = {}
 for i = 1, n_orders do
   local order, lines = ARGV[a + 1], ARGV[a + 2]
   a = a + 2
-  if holders[i] ~= order or redis.call('HGET', KEYS[k + 1], 'lines') ~= lines then
-    return 'retry'
-  end
-  orders[i] = { order = order, rkey = KEYS[k + 1], lines = cjson.decode(lines), first = k + 2 }
+  local _, _, created, _, reason, _, stored_lines = read(KEYS[k + 1])
+  if holders[i] ~= order or stored_lines ~= lines then return 'retry' end
+  orders[i] = {
+    order = order, rkey = KEYS[k + 1], lines = cjson.decode(lines), first = k + 2,
+    text = lines, created = created, reason = reason,
+  }
   k = k + 1 + 2 * #orders[i].lines
 end
 for i, held in ipairs(orders) do
@@ -183,7 +201,7 @@ for i, held in ipairs(orders) do
       redis.call('HINCRBY', product, 'stock', line.quantity)
     end
   end
-  redis.call('HSET', held.rkey, 'state', 'lost', 'product_id', pid, 'updated_at', now)
+  write('lost', held.created, now, held.reason, pid, held.text, held.rkey)
   emit(KEYS[10], ARGV[3] .. '.' .. i, ARGV[4],
     '{"order_id":' .. q(held.order) .. ',"product_id":' .. q(pid) .. '}')
 end

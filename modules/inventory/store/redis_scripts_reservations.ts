@@ -13,39 +13,25 @@
  * answers `{'lines', <stored lines>}` without writing, for the store to call
  * again with those lines' keys.
  *
- * Reservation hash fields: state, lines (the JSON of the stock_reserved
- * lines, built once here and reused verbatim), reason, product_id,
- * created_at, updated_at. Every script answers the reservation as HGETALL
- * would, built from what it read and wrote rather than read again.
+ * A reservation is one string: state, created and updated (epoch ms), reason,
+ * product id, then the lines (the JSON of the stock_reserved lines, built once
+ * here and reused verbatim), tab-separated (no id or reason holds a tab).
+ * Every script answers with the reservation as it left it (nil when there is
+ * none), from what it read and wrote rather than read again.
  *
  * @module
  */
-import { PRELUDE } from "./redis_scripts.ts";
-
-/** The reservation's fields, HGETALL-shaped (falsy ones left out). */
-const RESERVATION = `
-local function reservation(state, lines, reason, product_id, created_at, updated_at)
-  local out = { 'state', state, 'lines', lines or '[]' }
-  if reason and reason ~= '' then out[#out + 1] = 'reason'; out[#out + 1] = reason end
-  if product_id and product_id ~= '' then
-    out[#out + 1] = 'product_id'; out[#out + 1] = product_id
-  end
-  out[#out + 1] = 'created_at'; out[#out + 1] = created_at or ''
-  out[#out + 1] = 'updated_at'; out[#out + 1] = updated_at or ''
-  return out
-end
-`;
+import { PRELUDE, RESERVATION } from "./redis_scripts.ts";
 
 /**
  * KEYS: reservation, the reserved event's stream, the rejected event's stream, then for each
  * merged line its product and its holds set.
- * ARGV: order id, now, max line quantity, reserved id, reserved head, rejected id, rejected
+ * ARGV: order id, now (ms), max line quantity, reserved id, reserved head, rejected id, rejected
  * head, then product id and quantity for each merged line.
- * Returns the reservation's hash.
+ * Returns the reservation.
  */
 export const RESERVE = `${PRELUDE}${RESERVATION}
 local order, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local rkey = KEYS[1]
 local function reserved(lines)
   emit(KEYS[2], ARGV[4], ARGV[5], '{"order_id":' .. q(order) .. ',"lines":' .. lines .. '}')
 end
@@ -53,18 +39,15 @@ local function rejected(reason, pid)
   emit(KEYS[3], ARGV[6], ARGV[7], '{"order_id":' .. q(order) .. ',"reason":' .. q(reason) ..
     ',"product_id":' .. q(pid) .. '}')
 end
-local state = redis.call('HGET', rkey, 'state')
-if state then
+local stored, state, _, _, reason, product_id, lines = read()
+if stored then
   -- A redelivery: the same answer while it stands, never a second hold.
-  local was = redis.call('HGETALL', rkey)
-  local h = {}
-  for i = 1, #was, 2 do h[was[i]] = was[i + 1] end
   if state == 'held' then
-    reserved(h.lines)
+    reserved(lines)
   elseif state == 'rejected' then
-    rejected(h.reason, h.product_id)
+    rejected(reason, product_id)
   end
-  return was
+  return stored
 end
 local lines = {}
 for i = 8, #ARGV, 2 do
@@ -75,10 +58,8 @@ for i = 8, #ARGV, 2 do
   }
 end
 local function reject(reason, pid)
-  redis.call('HSET', rkey, 'state', 'rejected', 'lines', '[]', 'reason', reason,
-    'product_id', pid, 'created_at', now, 'updated_at', now)
   rejected(reason, pid)
-  return reservation('rejected', '[]', reason, pid, now, now)
+  return write('rejected', now, now, reason, pid, '[]')
 end
 for _, line in ipairs(lines) do
   local stock, price = unpack(redis.call('HMGET', line.key, 'stock', 'price'))
@@ -97,25 +78,23 @@ for i, line in ipairs(lines) do
     ',"unit_price":' .. line.price .. '}'
 end
 local json = '[' .. table.concat(parts, ',') .. ']'
-redis.call('HSET', rkey, 'state', 'held', 'lines', json, 'created_at', now, 'updated_at', now)
 reserved(json)
-return reservation('held', json, nil, nil, now, now)
+return write('held', now, now, nil, nil, json)
 `;
 
 /** Reads the reservation for commit and release: its fields, and whether ARGV[5]'s lines are its. */
 const READ = `
-local state, lines, reason, product_id, created_at = unpack(redis.call('HMGET', KEYS[1],
-  'state', 'lines', 'reason', 'product_id', 'created_at'))
+local stored, state, created, _, reason, product_id, lines = read()
 local function known() return lines == ARGV[5] end
 `;
 
 /**
  * KEYS: reservation, the committed event's stream, the failed event's stream, then for each
  * line (as the store believes them) its product, its holds set and its together set.
- * ARGV: order id, now, committed id and head, lines as the store believes them ('' unknown),
+ * ARGV: order id, now (ms), committed id and head, lines as the store believes them ('' unknown),
  * failed id and head.
- * Returns the reservation's hash (empty when the order has none), or {'lines', stored
- * lines} when those are not the ones believed.
+ * Returns the reservation (nil when the order has none), or {'lines', stored lines} when
+ * those are not the ones believed.
  */
 export const COMMIT = `${PRELUDE}${RESERVATION}
 local order, now = ARGV[1], ARGV[2]
@@ -141,9 +120,8 @@ if state == 'held' then
       redis.call('ZINCRBY', KEYS[4 + 3 * (j - 1) + 2], 1, parsed[i].product_id)
     end
   end
-  redis.call('HSET', KEYS[1], 'state', 'committed', 'updated_at', now)
   committed()
-  return reservation('committed', lines, reason, product_id, created_at, now)
+  return write('committed', created, now, reason, product_id, lines)
 elseif state == 'committed' then
   committed()
 elseif state == 'lost' or not state then
@@ -151,15 +129,14 @@ elseif state == 'lost' or not state then
 else
   failed('reservation_released')
 end
-if not state then return {} end
-return redis.call('HGETALL', KEYS[1])
+return stored or false
 `;
 
 /**
  * KEYS: reservation, the released event's stream, then for each line (as the store believes
  * them) its product and its holds set.
- * ARGV: order id, now, released id and head, lines as the store believes them ('' unknown).
- * Returns the reservation's hash, or {'lines', stored lines} as COMMIT does.
+ * ARGV: order id, now (ms), released id and head, lines as the store believes them ('' unknown).
+ * Returns the reservation, or {'lines', stored lines} as COMMIT does.
  */
 export const RELEASE = `${PRELUDE}${RESERVATION}
 local order, now = ARGV[1], ARGV[2]
@@ -168,9 +145,7 @@ local returned = false
 local answer
 if not state then
   -- Released before it was reserved: the tombstone refuses a late order.placed.
-  redis.call('HSET', KEYS[1], 'state', 'released', 'lines', '[]', 'created_at', now,
-    'updated_at', now)
-  answer = reservation('released', '[]', nil, nil, now, now)
+  answer = write('released', now, now, nil, nil, '[]')
 elseif state == 'held' then
   if not known() then return { 'lines', lines } end
   for i, line in ipairs(cjson.decode(lines)) do
@@ -179,8 +154,7 @@ elseif state == 'held' then
     redis.call('HINCRBY', KEYS[at], 'stock', line.quantity)
     redis.call('SREM', KEYS[at + 1], order)
   end
-  redis.call('HSET', KEYS[1], 'state', 'released', 'updated_at', now)
-  answer = reservation('released', lines, reason, product_id, created_at, now)
+  answer = write('released', created, now, reason, product_id, lines)
 elseif state == 'committed' then
   if not known() then return { 'lines', lines } end
   for i, line in ipairs(cjson.decode(lines)) do
@@ -191,13 +165,12 @@ elseif state == 'committed' then
       redis.call('HINCRBY', key, 'stock', line.quantity)
     end
   end
-  redis.call('HSET', KEYS[1], 'state', 'returned', 'updated_at', now)
   returned = true
-  answer = reservation('returned', lines, reason, product_id, created_at, now)
+  answer = write('returned', created, now, reason, product_id, lines)
 elseif state == 'returned' then
   returned = true
 end
 emit(KEYS[2], ARGV[3], ARGV[4], '{"order_id":' .. q(order) .. ',"returned":' ..
   tostring(returned) .. '}')
-return answer or redis.call('HGETALL', KEYS[1])
+return answer or stored
 `;

@@ -3,11 +3,13 @@
  *
  * - `contact:<customer id>` hash {customer_id, name, email}
  * - `product:<product id>` hash {name, revision}
- * - `once:<kind>:<order id>` → notification id (the exactly-once guard)
- * - `notification:<id>` hash {doc: JSON of the fixed fields, status, attempts, last_error}
- * - `notifications`, `notifications:customer:<id>`, `notifications:order:<id>`
- *   sorted sets of notification ids by creation time
- * - `invoice:<order id>` hash {doc, number}; `invoice_seq` counter
+ * - `order:<order id>` hash {kind → notification id}: the exactly-once guard (one
+ *   notification per order and kind, kept for good: a dead letter may be replayed at any
+ *   time) and the order's notifications
+ * - `notification:<id>` string `<status> <attempts> <doc>\n<last error>` (redis_codec.ts)
+ * - `notifications`, `notifications:customer:<id>`: sorted sets of notification ids by
+ *   creation time
+ * - `invoice:<order id>` string `<number> <doc>`; `invoice_seq` counter
  * - `deliveries` sorted set: notification id by when its next attempt may start
  * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
  *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
@@ -24,10 +26,20 @@ import {
   settleDeliveryScript,
 } from "./redis_scripts.ts";
 import type { MessagingStore } from "./types.ts";
-import type { Contact, DeliveryResult, DeliveryStatus, Invoice } from "../domain/types.ts";
+import type { Contact, DeliveryResult, Invoice } from "../domain/types.ts";
 import type { NewInvoice, Notification, NotificationFilter, ProductName } from "../domain/types.ts";
+import {
+  decodeInvoice,
+  decodeNotification,
+  encodeInvoice,
+  encodeNotification,
+} from "./redis_codec.ts";
 
-type FixedFields = Omit<Notification, "status" | "attempts" | "last_error">;
+/** As the sorted indexes list them: newest first, equal times by id, descending. */
+function newestFirst(a: Notification, b: Notification): number {
+  const [x, y] = [Date.parse(a.created_at), Date.parse(b.created_at)];
+  return y - x || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
 
 export class RedisMessagingStore implements MessagingStore {
   /** What the scripts append to (`outbox.key`) and the relay reads, one process at a time. */
@@ -90,28 +102,27 @@ export class RedisMessagingStore implements MessagingStore {
     invoice: NewInvoice | null,
     created: Envelope,
   ): Promise<Notification | null> {
-    const { status, attempts: _attempts, last_error: _error, ...fixed } = notification;
+    const fresh: Notification = { ...notification, attempts: 0, last_error: null };
     const route = this.outbox.route();
     const recorded = await recordNotificationScript.run(this.redis, [
-      this.#key(`once:${notification.kind}`, notification.order_id),
+      this.#key("order", notification.order_id),
       this.#key("notification", notification.id),
       `${this.#prefix}notifications`,
       this.#key("notifications:customer", notification.customer_id),
-      this.#key("notifications:order", notification.order_id),
       `${this.#prefix}deliveries`,
       this.#key("invoice", notification.order_id),
       `${this.#prefix}invoice_seq`,
       route.keyOf(created.type),
     ], [
       notification.id,
-      JSON.stringify(fixed satisfies FixedFields),
+      notification.kind,
+      encodeNotification(fresh),
       Date.parse(notification.created_at),
-      status,
-      invoice ? JSON.stringify(invoice) : "",
+      invoice ? encodeInvoice(invoice) : "",
       RedisOutbox.encode(created),
     ]);
     route.written();
-    return recorded === 1 ? { ...notification, attempts: 0, last_error: null } : null;
+    return recorded === 1 ? fresh : null;
   }
 
   async notification(id: string): Promise<Notification | null> {
@@ -121,13 +132,9 @@ export class RedisMessagingStore implements MessagingStore {
 
   async notifications(filter: NotificationFilter): Promise<Notification[]> {
     if (filter.order_id) {
-      // An order has a handful of notifications: read them all, then filter.
-      const ids = await this.redis.zrevrange(
-        this.#key("notifications:order", filter.order_id),
-        0,
-        -1,
-      );
-      const all = await this.#load(ids);
+      // An order has a handful of notifications (one per kind): read them all, then filter.
+      const ids = await this.redis.hvals(this.#key("order", filter.order_id));
+      const all = (await this.#load(ids)).sort(newestFirst);
       return all.filter((n) => !filter.customer_id || n.customer_id === filter.customer_id)
         .slice(0, filter.limit);
     }
@@ -138,9 +145,8 @@ export class RedisMessagingStore implements MessagingStore {
   }
 
   async invoice(orderId: string): Promise<Invoice | null> {
-    const hash = await this.redis.hgetall(this.#key("invoice", orderId));
-    if (!hash.doc || !hash.number) return null;
-    return { ...(JSON.parse(hash.doc) as NewInvoice), number: hash.number };
+    const stored = await this.redis.get(this.#key("invoice", orderId));
+    return stored === null ? null : decodeInvoice(orderId, stored);
   }
 
   async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<Notification[]> {
@@ -178,22 +184,11 @@ export class RedisMessagingStore implements MessagingStore {
   /** The notifications of `ids`, in that order, skipping any that vanished. */
   async #load(ids: string[]): Promise<Notification[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.#key("notification", id));
-    const rows = (await pipeline.exec()) ?? [];
-    const found: Notification[] = [];
-    for (const [error, hash] of rows) {
-      if (error) throw error;
-      const row = hash as Record<string, string>;
-      if (!row.doc) continue;
-      found.push({
-        ...(JSON.parse(row.doc) as FixedFields),
-        status: row.status as DeliveryStatus,
-        attempts: Number(row.attempts ?? 0),
-        last_error: row.last_error || null,
-      });
-    }
-    return found;
+    const stored = await this.redis.mget(ids.map((id) => this.#key("notification", id)));
+    return ids.flatMap((id, i) => {
+      const value = stored[i];
+      return typeof value === "string" ? [decodeNotification(id, value)] : [];
+    });
   }
 
   #key(kind: string, id: string): string {

@@ -1,29 +1,31 @@
 /**
- * The Lua scripts that make messaging's changes atomic on Redis.
+ * The Lua scripts that make messaging's changes atomic on Redis. Every key a
+ * script touches is in its KEYS; on a Redis Cluster one call's keys would need
+ * one hash tag (`{messaging}`: a notification is indexed in shared sets).
  *
  * @module
  */
 import { LuaScript } from "../../../lib/redis_script.ts";
 
 /**
- * KEYS: once guard, notification hash, all index, customer index, order index,
- * delivery queue, invoice hash, invoice counter, the created event's stream.
- * ARGV: notification id, notification JSON, created (ms), status, invoice JSON
- * ('' for none), created event.
+ * KEYS: the order's notifications (kind → id: the exactly-once guard), notification,
+ * all index, customer index, delivery queue, invoice, invoice counter, the created
+ * event's stream.
+ * ARGV: notification id, kind, stored notification, created (ms), invoice doc ('' for
+ * none), created event.
  * Returns 1 when recorded, 0 when the (order, kind) already had one.
  */
 export const recordNotificationScript = new LuaScript(`
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
-redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', ARGV[4], 'attempts', '0', 'last_error', '')
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+if redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 if ARGV[5] ~= '' then
-  local n = redis.call('INCR', KEYS[8])
-  redis.call('HSET', KEYS[7], 'doc', ARGV[5], 'number', string.format('INV-%06d', n))
+  local n = redis.call('INCR', KEYS[7])
+  redis.call('SET', KEYS[6], string.format('INV-%06d', n) .. ' ' .. ARGV[5])
 end
-redis.call('XADD', KEYS[9], '*', 'e', ARGV[6])
+redis.call('XADD', KEYS[8], '*', 'e', ARGV[6])
 return 1
 `);
 
@@ -38,13 +40,16 @@ return ids
 `);
 
 /**
- * KEYS: delivery queue, notification hash. ARGV: id, status, attempts, error,
- * retry at (ms; for 'pending'). A notification no longer pending is left alone:
- * a worker whose lease ran out must not undo the one that took over.
+ * KEYS: delivery queue, notification. ARGV: id, status, attempts, error, retry at (ms;
+ * for 'pending'). A notification no longer pending is left alone: a worker whose lease
+ * ran out must not undo the one that took over.
  */
 export const settleDeliveryScript = new LuaScript(`
-if redis.call('HGET', KEYS[2], 'status') ~= 'pending' then return 0 end
-redis.call('HSET', KEYS[2], 'status', ARGV[2], 'attempts', ARGV[3], 'last_error', ARGV[4])
+local stored = redis.call('GET', KEYS[2])
+if not stored then return 0 end
+local status, doc = string.match(stored, '^(%a+) %d+ ([^\\n]*)')
+if status ~= 'pending' then return 0 end
+redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. doc .. '\\n' .. ARGV[4])
 if ARGV[2] == 'pending' then
   redis.call('ZADD', KEYS[1], 'XX', ARGV[5], ARGV[1])
 else

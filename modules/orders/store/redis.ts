@@ -15,7 +15,8 @@
  *   relays it now (both unused while events go straight to a Redis bus on this server:
  *   lib/redis_outbox.ts)
  *
- * Every update announces the order's id on the channel `changed`, from its script.
+ * Every update announces the order's id on the channel `changed`, from its script, while
+ * another orders process listens (asked again each second after nobody did).
  * On a Redis Cluster every key above would need one hash tag (`{orders}`): an update
  * touches the order, the deadlines, the moves and two indexes at once.
  *
@@ -37,6 +38,12 @@ interface Remembered {
   fingerprint: string;
 }
 
+/**
+ * How long updates announce nothing after one found no other orders process listening:
+ * as long as a waiter's fallback re-read (DEFAULT_POLL_MS), which catches what it misses.
+ */
+const QUIET_MS = 1_000;
+
 /** An index entry: the order's id and its creation time (the score). */
 type Scored = [id: string, created: number];
 
@@ -46,6 +53,10 @@ export class RedisOrderStore implements OrderStore {
   readonly #prefix: string;
   /** Names this process's writes on the change channel, so it skips its own. */
   readonly #writer = crypto.randomUUID();
+  /** Whether this store's own subscriber is on the change channel (it hears every announcement). */
+  #listening = false;
+  /** Until when (performance.now()) updates announce nothing: nobody else was listening. */
+  #quietUntil = -Infinity;
 
   /**
    * `keyPrefix` is the process-wide one ("" in production); "orders:" is added here.
@@ -122,6 +133,7 @@ export class RedisOrderStore implements OrderStore {
   async update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
     const stored: Order = { ...next, version: expectedVersion + 1 };
     const route = this.outbox.route();
+    const announce = performance.now() >= this.#quietUntil;
     const written = await UPDATE_ORDER.run(
       this.redis,
       [
@@ -139,13 +151,19 @@ export class RedisOrderStore implements OrderStore {
         stored.deadline ?? "",
         Date.parse(stored.created_at),
         // Waiters in other orders processes hear of it now rather than at their next re-read.
-        this.#key("changed"),
+        announce ? this.#key("changed") : "",
         `${this.#writer} ${next.id}`,
         ...events.map(RedisOutbox.encode),
       ],
     );
     route.written();
-    return written === 1 ? stored : null;
+    if (written === 0) return null;
+    if (announce && Number(written) - 1 - (this.#listening ? 1 : 0) <= 0) {
+      // No other orders process listens: announce nothing for a while, then ask again. One
+      // that starts listening meanwhile re-reads within its fallback interval anyway.
+      this.#quietUntil = performance.now() + QUIET_MS;
+    }
+    return stored;
   }
 
   async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
@@ -161,8 +179,13 @@ export class RedisOrderStore implements OrderStore {
     });
     // Every (re)connect subscribes again; a second SUBSCRIBE to the same channel is harmless.
     subscriber.on("ready", () => void subscriber.subscribe(channel).catch(() => {}));
-    await subscriber.subscribe(channel).catch(() => {});
-    return { close: () => subscriber.quit().then(() => {}, () => subscriber.disconnect()) };
+    await subscriber.subscribe(channel).then(() => this.#listening = true, () => {});
+    return {
+      close: () => {
+        this.#listening = false;
+        return subscriber.quit().then(() => {}, () => subscriber.disconnect());
+      },
+    };
   }
 
   async listByCustomer(

@@ -19,20 +19,9 @@ import {
   type OrderLine,
   type OrderStatus,
 } from "../domain/order.ts";
+import { type CompactTime, compactTime, isoTime } from "../../../lib/compact_time.ts";
 
 const FORMAT = 1;
-
-type Time = number | string;
-
-/** Epoch ms when they give `iso` back exactly, else `iso` itself. */
-function timeOf(iso: string): Time {
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms : iso;
-}
-
-function isoOf(time: Time): string {
-  return typeof time === "number" ? new Date(time).toISOString() : time;
-}
 
 const statusIndex = new Map<OrderStatus, number>(ORDER_STATUSES.map((status, i) => [status, i]));
 
@@ -46,7 +35,7 @@ export function encodeOrder(order: Order): string {
   const items = order.items.flatMap((line) => [line.product_id, line.quantity, line.unit_price]);
   const history = order.history.flatMap((entry) => [
     statusIndex.get(entry.status),
-    timeOf(entry.at),
+    compactTime(entry.at),
   ]);
   const doc = [
     FORMAT,
@@ -57,8 +46,8 @@ export function encodeOrder(order: Order): string {
     order.total,
     order.reason,
     history,
-    timeOf(order.created_at),
-    timeOf(order.updated_at),
+    compactTime(order.created_at),
+    compactTime(order.updated_at),
     order.deadline,
     order.correlation_id,
     order.traceparent,
@@ -85,7 +74,10 @@ export function decodeOrder(id: string, stored: string): Order {
   const flatHistory = history as unknown[];
   const entries: HistoryEntry[] = [];
   for (let i = 0; i + 1 < flatHistory.length; i += 2) {
-    entries.push({ status: statusAt(flatHistory[i]), at: isoOf(flatHistory[i + 1] as Time) });
+    entries.push({
+      status: statusAt(flatHistory[i]),
+      at: isoTime(flatHistory[i + 1] as CompactTime),
+    });
   }
   return {
     id,
@@ -97,8 +89,8 @@ export function decodeOrder(id: string, stored: string): Order {
     status: status as OrderStatus,
     reason: reason as string | null,
     history: entries,
-    created_at: isoOf(created as Time),
-    updated_at: isoOf(updated as Time),
+    created_at: isoTime(created as CompactTime),
+    updated_at: isoTime(updated as CompactTime),
     deadline: deadline as number | null,
     version: Number(version),
     correlation_id: correlation_id as string,

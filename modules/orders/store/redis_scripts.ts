@@ -64,8 +64,9 @@ return false
  * KEYS: order, deadlines, moves, then each index (INDEXES order), then the stream of each
  *       envelope
  * ARGV: id, expected version, stored value (the next version), its status, deadline (ms or
- *       ""), created (ms), change channel, change message, envelope…
- * Returns 1 when written, 0 when the stored version was not the expected one.
+ *       ""), created (ms), change channel ('' to announce nothing), change message, envelope…
+ * Returns 0 when the stored version was not the expected one, else 1 + how many
+ * subscribers heard the announcement.
  */
 export const UPDATE_ORDER = new LuaScript(`
 local index_key = ${INDEX_KEY}
@@ -91,6 +92,6 @@ end
 for i = 9, #ARGV do
   redis.call('XADD', KEYS[${FIRST_STREAM_KEY} + i - 9], '*', 'e', ARGV[i])
 end
-redis.call('PUBLISH', ARGV[7], ARGV[8])
-return 1
+if ARGV[7] == '' then return 1 end
+return 1 + redis.call('PUBLISH', ARGV[7], ARGV[8])
 `);

@@ -16,6 +16,17 @@ import { RedisOrderStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
 
+/** A new pending order of one line, placed now. */
+function aPendingOrder() {
+  return newOrder({
+    id: `ord_${crypto.randomUUID()}`,
+    customer_id: "cus_1",
+    items: [{ product_id: "p1", quantity: 1 }],
+    correlation_id: "c",
+    traceparent: null,
+  }, { now: Date.now(), feeBps: 0, stepTimeoutMs: 1_000 });
+}
+
 runOrderStoreConformance(
   redisStoreHarness(url, ({ redis, keyPrefix }) => ({
     store: new RedisOrderStore(redis, keyPrefix),
@@ -64,13 +75,7 @@ Deno.test({
     const heard: string[] = [];
     const watching = await here.watchOthers((id) => heard.push(id));
     try {
-      const order = newOrder({
-        id: `ord_${crypto.randomUUID()}`,
-        customer_id: "cus_1",
-        items: [{ product_id: "p1", quantity: 1 }],
-        correlation_id: "c",
-        traceparent: null,
-      }, { now: Date.now(), feeBps: 0, stepTimeoutMs: 1_000 });
+      const order = aPendingOrder();
       await here.create(order, []);
       const mine = await here.update({ ...order, status: "reserved" }, order.version, []);
       assert.ok(mine);
@@ -81,6 +86,39 @@ Deno.test({
       assert.deepEqual(heard, [order.id], "one poke, for the other store's write only");
     } finally {
       await watching.close();
+      await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "redis order store: with nobody else listening, updates announce nothing for a second",
+  ignore: url === null,
+  fn: async () => {
+    const { redis, keyPrefix, connect, close } = await openKeyspace(url!);
+    const store = new RedisOrderStore(redis, keyPrefix);
+    const listener = await connect();
+    const heard: string[] = [];
+    try {
+      let order = aPendingOrder();
+      await store.create(order, []);
+      const next = async () => {
+        order = (await store.update({ ...order }, order.version, []))!;
+        assert.ok(order);
+      };
+      await next(); // announced to nobody: quiet from now on
+      const quietFrom = performance.now();
+      listener.on("message", (_channel: string, message: string) => heard.push(message));
+      await listener.subscribe(`${keyPrefix}orders:changed`);
+      await next();
+      await delay(100);
+      // (A machine that stalled past the second rightly asked again.)
+      if (performance.now() - quietFrom < 1_000) assert.deepEqual(heard, [], "quiet");
+      await waitFor(async () => {
+        await next();
+        return heard.length > 0;
+      }, { timeoutMs: 5_000, intervalMs: 200, message: "announcing again" });
+    } finally {
       await close();
     }
   },
