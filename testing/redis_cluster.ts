@@ -1,0 +1,246 @@
+/**
+ * A Redis Cluster of the test's own: `masters` redis-server processes in
+ * cluster mode on private free ports (client port and cluster bus port both
+ * chosen, not port + 10000), each with `replicas` replicas, joined by
+ * `redis-cli --cluster create`. `open()` resolves once every node reports
+ * `cluster_state:ok` and sees every other. A master may be killed (SIGKILL,
+ * a crash) and its replica is promoted by the cluster itself within the node
+ * timeout; `url` names every node, as REDIS_URL names a cluster
+ * (`redis+cluster://host:port,host:port,…`).
+ *
+ * Skips and failures follow brokers.ts: `brokersAvailable("redis-server")`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { Cluster, Redis } from "ioredis";
+import {
+  findBinary,
+  prepare,
+  PrivateBroker,
+  redisCommand,
+  redisServerFiles,
+  started,
+} from "./brokers.ts";
+import { freePort } from "./spawn.ts";
+import { waitFor } from "./wait.ts";
+
+/**
+ * How long a master may be silent before the others count it as failed and
+ * its replica takes over (redis' default is 15 s; a test wants it quicker).
+ */
+export const NODE_TIMEOUT_MS = 2_000;
+
+export class RedisClusterNode extends PrivateBroker {
+  readonly url: string;
+
+  constructor(binary: string, dir: string, port: number, readonly busPort: number) {
+    super(binary, port, dir);
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  protected args(): string[] {
+    return [
+      "--port",
+      String(this.port),
+      ...redisServerFiles(this.dir, this.logFile()),
+      "--appendonly",
+      "no",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      join(this.dir, "nodes.conf"),
+      "--cluster-port",
+      String(this.busPort),
+      "--cluster-node-timeout",
+      String(NODE_TIMEOUT_MS),
+    ];
+  }
+
+  protected logFile(): string {
+    return join(this.dir, "redis.log");
+  }
+
+  protected async answers(): Promise<boolean> {
+    return (await redisCommand(this.port, "PING")).startsWith("+PONG");
+  }
+}
+
+/** One line of CLUSTER NODES. */
+export interface NodeRole {
+  id: string;
+  port: number;
+  role: "master" | "replica";
+  /** The master a replica copies; null for a master. */
+  masterId: string | null;
+  /** Slot ranges a master serves, as CLUSTER NODES writes them ("0-5460"). */
+  slots: string[];
+  failed: boolean;
+}
+
+export class RedisCluster {
+  private constructor(
+    readonly nodes: readonly RedisClusterNode[],
+    readonly dir: string,
+    /** How many masters serve the slots. */
+    readonly masters: number,
+  ) {}
+
+  /** Every node, as a cluster URL: what REDIS_URL names for a cluster. */
+  get url(): string {
+    return `redis+cluster://${this.nodes.map((node) => `127.0.0.1:${node.port}`).join(",")}`;
+  }
+
+  /** The nodes' addresses, as ioredis' Cluster takes them. */
+  get startupNodes(): { host: string; port: number }[] {
+    return this.nodes.map((node) => ({ host: "127.0.0.1", port: node.port }));
+  }
+
+  /** Starts `masters × (1 + replicas)` nodes, joins them and waits until the cluster is ok. */
+  static async open({ masters = 3, replicas = 1 } = {}): Promise<RedisCluster> {
+    const { binary, dir } = await prepare("redis-server");
+    const nodes = Array.from(
+      { length: masters * (1 + replicas) },
+      (_, i) => new RedisClusterNode(binary, join(dir, `n${i + 1}`), freePort(), freePort()),
+    );
+    const cluster = new RedisCluster(nodes, dir, masters);
+    try {
+      await Promise.all(nodes.map((node) => Deno.mkdir(node.dir, { recursive: true })));
+      await Promise.all(nodes.map((node) => started(node)));
+      await cluster.#create(replicas);
+      await cluster.waitUntilOk();
+      return cluster;
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+  }
+
+  async #create(replicas: number): Promise<void> {
+    const cli = findBinary("redis-server")!.replace(/redis-server$/, "redis-cli");
+    const output = await new Deno.Command(cli, {
+      args: [
+        "--cluster",
+        "create",
+        ...this.nodes.map((node) => `127.0.0.1:${node.port}`),
+        "--cluster-replicas",
+        String(replicas),
+        "--cluster-yes",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!output.success) {
+      const text = new TextDecoder().decode(output.stdout) +
+        new TextDecoder().decode(output.stderr);
+      throw new Error(`redis-cli --cluster create failed:\n${text}`);
+    }
+  }
+
+  /** A plain connection to one node (for CLUSTER commands and role checks). */
+  async #ask<T>(node: RedisClusterNode, ask: (redis: Redis) => Promise<T>): Promise<T | null> {
+    if (!node.running) return null;
+    const redis = new Redis(node.port, "127.0.0.1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 1_000,
+    });
+    redis.on("error", () => {});
+    try {
+      await redis.connect();
+      return await ask(redis);
+    } catch {
+      return null;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Roles as a live node sees them; [] when none answers. */
+  async roles(): Promise<NodeRole[]> {
+    for (const node of this.nodes) {
+      const text = await this.#ask(node, (redis) => redis.cluster("NODES") as Promise<string>);
+      if (text) return parseNodes(text);
+    }
+    return [];
+  }
+
+  /**
+   * Waits until every running node says `cluster_state:ok`, as many masters
+   * as the cluster was made with serve slots (none of them failed), and
+   * every other running node is a replica, in sync with its master when
+   * that master is alive.
+   */
+  async waitUntilOk(timeoutMs = 30_000): Promise<void> {
+    const running = this.nodes.filter((node) => node.running);
+    const ports = new Set(running.map((node) => node.port));
+    await waitFor(async () => {
+      for (const node of running) {
+        const info = await this.#ask(node, (redis) => redis.cluster("INFO") as Promise<string>);
+        if (!info?.includes("cluster_state:ok")) return false;
+      }
+      const live = (await this.roles()).filter((role) => ports.has(role.port) && !role.failed);
+      const serving = live.filter((role) => role.role === "master" && role.slots.length > 0);
+      const replicas = live.filter((role) => role.role === "replica");
+      if (serving.length !== this.masters) return false;
+      if (serving.length + replicas.length !== running.length) return false;
+      // A replica that has not finished its first sync could never take over.
+      for (const replica of replicas) {
+        const info = await this.#ask(
+          this.node(replica.port),
+          (redis) => redis.info("replication"),
+        );
+        if (
+          replica.masterId && ports.has(this.#portOf(live, replica.masterId)) &&
+          !info?.includes("master_link_status:up")
+        ) return false;
+      }
+      return true;
+    }, { timeoutMs, intervalMs: 100, message: "Redis Cluster state ok" });
+  }
+
+  #portOf(roles: NodeRole[], id: string): number {
+    return roles.find((role) => role.id === id)?.port ?? -1;
+  }
+
+  /** The node process on `port`. */
+  node(port: number): RedisClusterNode {
+    const node = this.nodes.find((each) => each.port === port);
+    if (!node) throw new Error(`No node on port ${port}`);
+    return node;
+  }
+
+  /** A client for the whole cluster (ioredis Cluster), slots followed and redirections taken. */
+  client(): Cluster {
+    const cluster = new Cluster(this.startupNodes, {
+      redisOptions: { maxRetriesPerRequest: 0 },
+      clusterRetryStrategy: (times) => Math.min(100 * times, 1_000),
+    });
+    cluster.on("error", () => {});
+    return cluster;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.close()));
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** CLUSTER NODES: `<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot>…`. */
+export function parseNodes(text: string): NodeRole[] {
+  return text.trim().split("\n").filter(Boolean).map((line) => {
+    const [id, address, flags, master, , , , , ...slots] = line.trim().split(" ");
+    const port = Number(/:(\d+)@/.exec(address ?? "")?.[1]);
+    const flagList = (flags ?? "").split(",");
+    return {
+      id: id!,
+      port,
+      role: flagList.includes("master") ? "master" : "replica", // "slave" in redis 7's words
+      masterId: master && master !== "-" ? master : null,
+      slots: slots.filter((slot) => !slot.startsWith("[")),
+      failed: flagList.includes("fail") || flagList.includes("fail?"),
+    };
+  });
+}
