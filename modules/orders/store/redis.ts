@@ -178,8 +178,12 @@ export class RedisOrderStore implements OrderStore {
       if (message.slice(0, space) !== this.#writer) changed(message.slice(space + 1));
     });
     // Every (re)connect subscribes again; a second SUBSCRIBE to the same channel is harmless.
-    subscriber.on("ready", () => void subscriber.subscribe(channel).catch(() => {}));
-    await subscriber.subscribe(channel).then(() => this.#listening = true, () => {});
+    // (The first one may fail while the new connection comes up; the one on ready then holds.)
+    const subscribe = () =>
+      subscriber.subscribe(channel).then(() => this.#listening = true, () => {});
+    subscriber.on("ready", () => void subscribe());
+    subscriber.on("close", () => this.#listening = false);
+    await subscribe();
     return {
       close: () => {
         this.#listening = false;
