@@ -184,3 +184,31 @@ Deno.test({
     }
   },
 });
+
+keyspaceTest(
+  "StoreOutbox: a write whose process died before relaying it is published by the next one",
+  async ({ redis, keyPrefix, connect }) => {
+    const key = `${keyPrefix}outbox`;
+    // The first process writes (to its outbox: no bus streams) and dies before its relay runs.
+    const event = createEnvelope("test", numbered, { n: 8 });
+    await write(redis, new StoreOutbox(redis, key), `${keyPrefix}counter`, event);
+    assert.equal(await redis.get(`${keyPrefix}counter`), "1", "the state change is in");
+    // The next process of the module starts its relay, on whatever bus it has.
+    const published: Envelope[] = [];
+    const bus = {
+      kind: "recording",
+      publishEnvelope: (envelope: Envelope) => Promise.resolve(void published.push(envelope)),
+    };
+    const next = await connect();
+    const relay = new OutboxRelay(new StoreOutbox(next, key), bus, silentLogger);
+    relay.start();
+    relay.wake();
+    try {
+      await waitFor(() => published.length === 1, { message: "the left event published" });
+      assert.equal(published[0]!.id, event.id);
+      await waitFor(async () => (await redis.xlen(key)) === 0, { message: "and removed" });
+    } finally {
+      await relay.stop();
+    }
+  },
+);

@@ -62,17 +62,18 @@ local function reject(reason, pid)
   return write('rejected', now, now, reason, pid, '[]')
 end
 for _, line in ipairs(lines) do
-  local stock, price = unpack(redis.call('HMGET', line.key, 'stock', 'price'))
+  local stock, reserved, price = unpack(redis.call('HMGET', line.key, 'stock', 'reserved', 'price'))
   if not price then return reject('unknown_product', line.pid) end
-  line.stock, line.price = tonumber(stock), price
+  line.stock, line.reserved, line.price = tonumber(stock), tonumber(reserved), price
 end
 for _, line in ipairs(lines) do
   if line.qty > max or line.stock < line.qty then return reject('out_of_stock', line.pid) end
 end
 local parts = {}
 for i, line in ipairs(lines) do
-  redis.call('HINCRBY', line.key, 'stock', -line.qty)
-  redis.call('HINCRBY', line.key, 'reserved', line.qty)
+  -- Integers below 2^53 (TypeScript's), exact in a Lua double and in %d.
+  redis.call('HSET', line.key, 'stock', string.format('%d', line.stock - line.qty),
+    'reserved', string.format('%d', line.reserved + line.qty))
   redis.call('SADD', line.holds, order)
   parts[i] = '{"product_id":' .. q(line.pid) .. ',"quantity":' .. line.text ..
     ',"unit_price":' .. line.price .. '}'

@@ -7,7 +7,8 @@
  * The doc is a JSON array in a fixed order, without the id (the key has it),
  * the version and status (in front), with statuses as their index in
  * ORDER_STATUSES and times as epoch ms whenever that gives the same ISO text
- * back (any other text is kept as it is). Its first element is the format, so
+ * back (any other text is kept as it is), those after the creation (history,
+ * update, deadline) as ms since it. Its first element is the format, so
  * a later layout can still read this one.
  *
  * @module
@@ -21,7 +22,22 @@ import {
 } from "../domain/order.ts";
 import { type CompactTime, compactTime, isoTime } from "../../../lib/compact_time.ts";
 
-const FORMAT = 1;
+const FORMAT = 2;
+
+/**
+ * A time after the order's creation: ms since it when both are epoch ms (a few digits,
+ * not thirteen), else as compactTime gives it.
+ */
+function since(created: CompactTime, iso: string): CompactTime {
+  const time = compactTime(iso);
+  return typeof created === "number" && typeof time === "number" ? time - created : time;
+}
+
+function at(created: CompactTime, stored: CompactTime): string {
+  return isoTime(
+    typeof created === "number" && typeof stored === "number" ? created + stored : stored,
+  );
+}
 
 const statusIndex = new Map<OrderStatus, number>(ORDER_STATUSES.map((status, i) => [status, i]));
 
@@ -32,11 +48,15 @@ function statusAt(index: unknown): OrderStatus {
 }
 
 export function encodeOrder(order: Order): string {
+  const created = compactTime(order.created_at);
   const items = order.items.flatMap((line) => [line.product_id, line.quantity, line.unit_price]);
   const history = order.history.flatMap((entry) => [
     statusIndex.get(entry.status),
-    compactTime(entry.at),
+    since(created, entry.at),
   ]);
+  const deadline = order.deadline === null || typeof created !== "number"
+    ? order.deadline
+    : order.deadline - created;
   const doc = [
     FORMAT,
     order.customer_id,
@@ -46,9 +66,9 @@ export function encodeOrder(order: Order): string {
     order.total,
     order.reason,
     history,
-    compactTime(order.created_at),
-    compactTime(order.updated_at),
-    order.deadline,
+    created,
+    since(created, order.updated_at),
+    deadline,
     order.correlation_id,
     order.traceparent,
   ];
@@ -76,7 +96,7 @@ export function decodeOrder(id: string, stored: string): Order {
   for (let i = 0; i + 1 < flatHistory.length; i += 2) {
     entries.push({
       status: statusAt(flatHistory[i]),
-      at: isoTime(flatHistory[i + 1] as CompactTime),
+      at: at(created as CompactTime, flatHistory[i + 1] as CompactTime),
     });
   }
   return {
@@ -90,8 +110,10 @@ export function decodeOrder(id: string, stored: string): Order {
     reason: reason as string | null,
     history: entries,
     created_at: isoTime(created as CompactTime),
-    updated_at: isoTime(updated as CompactTime),
-    deadline: deadline as number | null,
+    updated_at: at(created as CompactTime, updated as CompactTime),
+    deadline: deadline === null || typeof created !== "number"
+      ? deadline as number | null
+      : created + (deadline as number),
     version: Number(version),
     correlation_id: correlation_id as string,
     traceparent: traceparent as string | null,
