@@ -12,7 +12,6 @@
  */
 import {
   ErrorCode,
-  type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
   type NatsError,
@@ -45,6 +44,8 @@ const PING_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 2_000;
 /** nats.js's own default for a JetStream request, when no command timeout is set. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+/** How long creating a stream or durable may take (a cluster under load is slow to). */
+const SETUP_TIMEOUT_MS = 5_000;
 
 /** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
 function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<void> } {
@@ -65,12 +66,30 @@ function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<voi
   };
 }
 
+/** What a connected bus is made of (NatsBus.connect builds it). */
+interface Parts {
+  source: string;
+  nc: NatsConnection;
+  /** JetStream requests that a caller waits on: each fails within the command timeout. */
+  jsm: JetStreamManager;
+  /**
+   * Creating streams and durables: may take longer than a request (a
+   * cluster elects a raft group for each replicated one), so waits longer.
+   */
+  setup: JetStreamManager;
+  names: NatsNames;
+  retention: Retention;
+  replicas: number;
+  log: Logger;
+  requestTimeoutMs: number;
+}
+
 export class NatsBus extends BaseBus {
   readonly kind = "nats";
   readonly deadLetters: NatsDeadLetters;
   readonly #nc: NatsConnection;
-  readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #setup: JetStreamManager;
   readonly #publisher: JetStreamPublisher;
   readonly #names: NatsNames;
   readonly #retention: Retention;
@@ -79,31 +98,24 @@ export class NatsBus extends BaseBus {
   readonly #context: SubscriptionContext;
   readonly #log: Logger;
 
-  private constructor(
-    source: string,
-    nc: NatsConnection,
-    jsm: JetStreamManager,
-    names: NatsNames,
-    retention: Retention,
-    replicas: number,
-    log: Logger,
-    requestTimeoutMs: number,
-  ) {
-    super(source);
+  private constructor(parts: Parts) {
+    super(parts.source);
+    const { nc, jsm, names, log } = parts;
     this.#log = log;
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#publisher = new JetStreamPublisher(nc, requestTimeoutMs);
-    this.#js = jsm.jetstream();
+    this.#setup = parts.setup;
+    this.#publisher = new JetStreamPublisher(nc, parts.requestTimeoutMs);
     this.#names = names;
-    this.#retention = retention;
-    this.#replicas = replicas;
-    this.deadLetters = new NatsDeadLetters(this.#js, jsm, names, log);
+    this.#retention = parts.retention;
+    this.#replicas = parts.replicas;
+    const js = jsm.jetstream();
+    this.deadLetters = new NatsDeadLetters(js, jsm, names, log);
     this.#watcher = watchConnection(nc, log);
     this.#context = {
       nc,
-      js: this.#js,
-      jsm,
+      js,
+      jsm: parts.setup,
       names,
       log,
       ensureStreams: () => this.#ensureStreams(),
@@ -122,20 +134,26 @@ export class NatsBus extends BaseBus {
     try {
       // Every JetStream request (publish, consumer info) fails within the
       // command timeout when the server stops answering.
-      const timeout = config.commandTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-      const jsm = await nc.jetstreamManager({ timeout });
+      const requestTimeoutMs = config.commandTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const jsm = await nc.jetstreamManager({ timeout: requestTimeoutMs });
+      const setup = await nc.jetstreamManager({
+        timeout: Math.max(requestTimeoutMs, SETUP_TIMEOUT_MS),
+        // The first one asked already: JetStream is there.
+        checkAPI: false,
+      });
       const replicas = config.replicas ?? 1;
-      await ensureStreams(jsm, names, retention, replicas);
-      return new NatsBus(
-        config.source,
+      await ensureStreams(setup, names, retention, replicas);
+      return new NatsBus({
+        source: config.source,
         nc,
         jsm,
+        setup,
         names,
         retention,
         replicas,
-        adapterLogger("nats", config.log),
-        timeout,
-      );
+        log: adapterLogger("nats", config.log),
+        requestTimeoutMs,
+      });
     } catch (error) {
       await nc.close();
       throw error;
@@ -197,6 +215,6 @@ export class NatsBus extends BaseBus {
   }
 
   #ensureStreams(): Promise<void> {
-    return ensureStreams(this.#jsm, this.#names, this.#retention, this.#replicas);
+    return ensureStreams(this.#setup, this.#names, this.#retention, this.#replicas);
   }
 }

@@ -32,10 +32,22 @@ function pullExpiresMs(ackDeadlineMs: number): number {
   return Math.max(MIN_PULL_EXPIRES_MS, Math.min(ackDeadlineMs, MAX_PULL_EXPIRES_MS));
 }
 
+/**
+ * How often the server must show a waiting pull is alive. Two missed and
+ * nats.js checks the durable and pulls again. A pull can be lost without a
+ * word: on a cluster, when two members create the same new durable at once
+ * (one of them then waits on a consumer that is gone), or when the
+ * durable's leader dies. nats.js's default (half the pull's life, 5 s for
+ * the default ack deadline) left such a member idle for 10 s; the server's
+ * rule is at most half the pull's life.
+ */
+const MAX_IDLE_HEARTBEAT_MS = 1_000;
+
 /** What a subscription needs from the bus that owns it. */
 export interface SubscriptionContext {
   nc: NatsConnection;
   js: JetStreamClient;
+  /** For creating durables (waits longer than a request does). */
   jsm: JetStreamManager;
   names: NatsNames;
   log: Logger;
@@ -125,13 +137,15 @@ export class NatsSubscription implements Subscription {
           info = await ensureDurable(this.#ctx.jsm, this.#ctx.names.eventsStream, spec);
         }
         if (this.#stopping) return;
+        const expires = pullExpiresMs(this.#options.ackDeadlineMs);
         const messages = await this.#ctx.js.consumers.getPullConsumerFor(info).consume({
           max_messages: this.#options.maxInFlight,
           // A pull the server still holds keeps drawing deliveries, and each
           // counts towards maxDeliver: a link that stalls (no error, no bytes)
           // must not burn a message's attempts. Pulls that expire within the
           // ack deadline let a stalled member draw at most one redelivery.
-          expires: pullExpiresMs(this.#options.ackDeadlineMs),
+          expires,
+          idle_heartbeat: Math.min(expires / 2, MAX_IDLE_HEARTBEAT_MS),
           // Ends the loop when the durable or stream is gone, so we recreate them.
           abort_on_missing_resource: true,
         });
