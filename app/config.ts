@@ -67,7 +67,7 @@ export const OPTIONS = {
   },
   "nats-url": {
     env: "NATS_URL",
-    help: "NATS URL for the nats bus",
+    help: "NATS URL for the nats bus; a cluster's servers comma-separated",
     fallback: "nats://127.0.0.1:4222",
   },
   "log-level": { env: "LOG_LEVEL", help: `log level: ${LOG_LEVELS.join(", ")}`, fallback: "info" },
@@ -155,6 +155,8 @@ export function usage(): string {
     "BUS_RETENTION: messages the bus keeps per event type once every group has taken them",
     "(default 10000, NATS 1000000; at least 1000); BUS_RETENTION_S: how long it keeps them",
     "(default 3600 s). What a group has not taken is never dropped (NATS: see README).",
+    "NATS_REPLICAS: copies of each JetStream stream on a NATS cluster (default 1; 3 on a",
+    "3-node cluster; at most 5).",
     "IDEMPOTENCY_TTL_S: how long an Idempotency-Key names its order (default 86400).",
     "TOKEN_TTL_S: how long (s) a sign-in or sign-up token and its cookie last (default",
     "604800, at most 34560000). SIGNIN_FAILURE_LIMIT: failed sign-ins allowed per email and",
