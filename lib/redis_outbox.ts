@@ -155,6 +155,11 @@ export const DIRECT_LOOK_MS = 1_000;
  * - otherwise this outbox stream (`key`), relayed by one process at a time.
  *   With tracing on the relay is what opens each event's publish span.
  *
+ * On a Redis Cluster the bus's streams live in other slots than a module's
+ * keys, and one script may only touch one slot: give the store no streams
+ * there (its outbox shares the module's hash tag, and the relay's publish and
+ * removal are separate at-least-once steps).
+ *
  * Either way a crash can never separate a change from its events. Writing
  * straight to the bus, peek() still looks at the outbox once a second (and at
  * once after a write that went to it): entries another process left there —

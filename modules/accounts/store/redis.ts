@@ -14,7 +14,10 @@
  *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
  *
  * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events, to the
- * key `outbox.route()` names for each (a bus stream or the outbox).
+ * key `outbox.route()` names for each (a bus stream or the outbox). Every key a script touches
+ * is in its KEYS; on a Redis Cluster a payment touches the order's payment and the customer's
+ * hash and ledger, and a sign-up the email and listing indexes, so the module's keys would
+ * share one hash tag (`{accounts}`).
  *
  * @module
  */
