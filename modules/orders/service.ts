@@ -25,6 +25,8 @@ import type { OrderStore } from "./store/types.ts";
 
 /** Lost compare-and-set races in a row before giving up (the bus retries a handler later). */
 const MAX_RACES = 20;
+/** Orders whose last stored version is remembered at most (oldest forgotten first). */
+const REMEMBERED_MAX = 10_000;
 
 export interface PlaceOrder {
   customer_id: string;
@@ -66,6 +68,8 @@ export class OrderService {
   readonly #pollMs: number;
   /** Every order this process stores, announced to whoever waits on it here. */
   readonly changes = new OrderChanges();
+  /** The version this process last stored of each order in flight (terminal ones leave). */
+  readonly #lastStored = new Map<string, Order>();
 
   constructor(
     private readonly store: OrderStore,
@@ -112,6 +116,7 @@ export class OrderService {
     const result = await this.store.create(order, [placed], claim);
     if (result.created) {
       this.#onEmit();
+      this.#remember(result.order);
       this.changes.stored(result.order);
       return { order: result.order, replayed: false };
     }
@@ -171,14 +176,23 @@ export class OrderService {
   /** Runs one saga input against the stored order until it is applied or found moot. */
   async apply(orderId: string, input: SagaInput, cause: Envelope | null): Promise<ApplyResult> {
     for (let race = 0; race < MAX_RACES; race++) {
-      const order = await this.store.get(orderId);
+      // First try the version this process stored last: the compare-and-set
+      // below refuses it if it is behind, and a read per saga step is saved.
+      const remembered = race === 0 ? this.#lastStored.get(orderId) : undefined;
+      const order = remembered ?? await this.store.get(orderId);
       if (!order) return { kind: "unknown" };
       const decision = decide(order, input, this.#clock());
-      if (decision.kind !== "apply") return decision;
+      if (decision.kind !== "apply") {
+        // Only the stored order may say there is nothing to do: the remembered one may be behind.
+        if (remembered) continue;
+        return decision;
+      }
       const events = decision.emit.map((emission) => this.#envelope(order, emission, cause));
       const written = await this.store.update(decision.order, order.version, events);
+      if (!written) this.#lastStored.delete(orderId);
       if (written) {
         if (events.length) this.#onEmit();
+        this.#remember(written);
         this.#onUpdated(written);
         this.changes.stored(written);
         if (written.status !== order.status) {
@@ -232,6 +246,18 @@ export class OrderService {
     } finally {
       watch.close();
     }
+  }
+
+  #remember(order: Order): void {
+    if (isTerminal(order.status)) {
+      this.#lastStored.delete(order.id);
+      return;
+    }
+    // In flight is bounded by admission; this only guards against a store that never answers.
+    if (this.#lastStored.size >= REMEMBERED_MAX && !this.#lastStored.has(order.id)) {
+      this.#lastStored.delete(this.#lastStored.keys().next().value!);
+    }
+    this.#lastStored.set(order.id, order);
   }
 
   /**

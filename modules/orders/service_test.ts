@@ -88,6 +88,30 @@ storeTest("racing answers are each applied to the state the other left", async (
   }
 });
 
+storeTest(
+  "a process whose remembered version is behind applies to the stored one",
+  async (store) => {
+    const one = new OrderService(store, settings, silentLogger);
+    const two = new OrderService(store, settings, silentLogger);
+    // One placed it (and remembers it pending); two takes it on to paid.
+    const { order } = await one.place(ORDER);
+    assert.equal((await two.apply(order.id, reserved, null)).kind, "applied");
+    assert.equal(
+      (await two.apply(order.id, { kind: "payment_succeeded", amount: 612 }, null)).kind,
+      "applied",
+    );
+    await drain(store);
+    // On one's pending copy a commit means nothing; on the stored paid order it confirms.
+    const committed = await one.apply(order.id, { kind: "reservation_committed" }, null);
+    assert.equal(committed.kind, "applied");
+    assert.equal((await store.get(order.id))?.status, "confirmed");
+    // And a duplicate on one's stale copy is not applied twice: the compare-and-set refuses it.
+    const again = await one.apply(order.id, reserved, null);
+    assert.equal(again.kind, "ignore");
+    assert.deepEqual(await drainTypes(store), ["order.confirmed"]);
+  },
+);
+
 storeTest("sweep() compensates only the orders past their deadline", async (store) => {
   let now = Date.parse("2030-01-01T00:00:00Z");
   const service = new OrderService(store, settings, silentLogger, { now: () => now });
