@@ -24,6 +24,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
+import { copyJson } from "../../../lib/json_copy.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { isTerminal, type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import type { OrderPosition } from "../domain/position.ts";
@@ -118,7 +119,7 @@ export class RedisOrderStore implements OrderStore {
       ...events.map(RedisOutbox.encode),
     ]);
     route.written();
-    if (typeof earlier !== "string") return { created: true, order: structuredClone(order) };
+    if (typeof earlier !== "string") return { created: true, order: copyJson(order) };
     const record = JSON.parse(earlier) as Remembered;
     const earlierOrder = await this.get(record.order_id);
     if (!earlierOrder) throw new Error(`Idempotency key names missing order "${record.order_id}"`);
