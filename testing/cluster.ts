@@ -49,6 +49,8 @@ export interface ClusterOptions {
   members?: readonly MemberSpec[];
   /** More environment for every process (FEE_BPS, SAGA_STEP_TIMEOUT_MS, …). */
   env?: Readonly<Record<string, string>>;
+  /** Another NATS than NATS_URL for the nats bus (a private cluster, say). */
+  natsUrl?: string;
 }
 
 export interface Member extends MemberSpec {
@@ -97,7 +99,7 @@ export function clusterAvailable(bus: ClusterBus): boolean {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const members = options.members ?? SPLIT;
   const redisUrl = serviceUrl("REDIS_URL");
-  const natsUrl = options.bus === "nats" ? serviceUrl("NATS_URL") : null;
+  const natsUrl = options.bus === "nats" ? options.natsUrl ?? serviceUrl("NATS_URL") : null;
   if (!redisUrl || (options.bus === "nats" && !natsUrl)) {
     throw new Error(`A cluster on ${options.bus} needs REDIS_URL${natsUrl ? "" : " and NATS_URL"}`);
   }

@@ -47,6 +47,8 @@ export interface SystemOptions {
   keyPrefix?: string;
   /** Another Redis than REDIS_URL (a database of the test's own, say). */
   redisUrl?: string;
+  /** Another NATS than NATS_URL (a private cluster, say): the "nats" setup's bus. */
+  natsUrl?: string;
   /** Leave the keys and streams behind (a test that inspects them cleans up itself). */
   keep?: boolean;
 }
@@ -63,7 +65,7 @@ export async function startSystem(
     ? `memory://${namespace}`
     : setup === "redis"
     ? redisUrl!
-    : serviceUrl("NATS_URL")!;
+    : options.natsUrl ?? serviceUrl("NATS_URL")!;
   const debug = Deno.env.get("TEST_LOG") === "1";
   const process = await startProcess({
     modules: options.modules ?? MODULE_NAMES,

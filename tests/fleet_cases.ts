@@ -17,16 +17,19 @@ import {
   RedisBroker,
 } from "../testing/brokers.ts";
 import { Fleet } from "../testing/fleet.ts";
+import { NatsCluster } from "../testing/nats_cluster.ts";
+import { connectNats } from "../bus/nats/connection.ts";
+import { natsNames } from "../bus/nats/names.ts";
 import { assertOutcomes, planOrders, runPlan, waitAllTerminal } from "../testing/load.ts";
 import { Shop } from "../testing/shop.ts";
-import { delay } from "../testing/wait.ts";
+import { delay, waitFor } from "../testing/wait.ts";
 
 /** What a disruption may reach. */
 export interface FleetRun {
   fleet: Fleet;
   redis: RedisBroker;
-  /** The broker the bus runs on: the NATS one, or Redis itself. */
-  busBroker: RedisBroker | NatsBroker;
+  /** The broker the bus runs on: the NATS server or cluster, or Redis itself. */
+  busBroker: RedisBroker | NatsBroker | NatsCluster;
 }
 
 /** What one disruption did; checked once every order has been placed. */
@@ -48,6 +51,11 @@ export interface FleetCase {
   bus: "redis" | "nats";
   /** A Redis whose writes survive SIGKILL (AOF fsynced on every write). */
   durableRedis?: boolean;
+  /**
+   * NATS only: a 3-node cluster, every stream and durable on all three
+   * (NATS_REPLICAS=3), named server by server in NATS_URL; else one server.
+   */
+  natsCluster?: boolean;
   processes: ModuleName[][];
   /** A message whose ack or reply was lost comes back this soon. */
   ackDeadlineMs: number;
@@ -74,16 +82,19 @@ export function runFleetCases(cases: readonly FleetCase[]): void {
 async function runFleetCase(fleetCase: FleetCase): Promise<void> {
   const started = performance.now();
   const redis = await RedisBroker.open({ durable: fleetCase.durableRedis ?? false });
-  let nats: NatsBroker | null = null;
+  let nats: NatsBroker | NatsCluster | null = null;
   let fleet: Fleet | null = null;
   try {
-    if (fleetCase.bus === "nats") nats = await NatsBroker.open();
+    if (fleetCase.bus === "nats") {
+      nats = fleetCase.natsCluster ? await NatsCluster.open(CLUSTER_SIZE) : await NatsBroker.open();
+    }
     fleet = await Fleet.start({
       bus: fleetCase.bus,
       redisUrl: redis.url,
       natsUrl: nats?.url,
       processes: fleetCase.processes,
       env: {
+        ...(fleetCase.natsCluster ? { NATS_REPLICAS: String(CLUSTER_SIZE) } : {}),
         BUS_ACK_DEADLINE_MS: String(fleetCase.ackDeadlineMs),
         // Beyond the test: an order ends by its messages, never by a step timeout.
         SAGA_STEP_TIMEOUT_MS: "300000",
@@ -141,6 +152,9 @@ async function runFleetCase(fleetCase: FleetCase): Promise<void> {
   }
 }
 
+/** Servers of a NATS cluster, and copies of each stream on it. */
+const CLUSTER_SIZE = 3;
+
 /** One process per module. */
 const ONE_EACH: ModuleName[][] = [["inventory"], ["accounts"], ["orders"], ["messaging"]];
 
@@ -177,6 +191,65 @@ export function brokerCrashCase(bus: "redis" | "nats"): FleetCase {
         return {
           summary: `${label} down ${downMs} ms ` +
             `(every /ready 503 after ${noticedMs} ms, 200 again at ${readyMs} ms)`,
+        };
+      },
+    }],
+  };
+}
+
+/** What every bazaar process names its bus connection (`bazaar-<source>`). */
+const BUS_CONNECTION = "bazaar-bazaar";
+
+/**
+ * One server of a 3-node NATS cluster SIGKILLed at the 20th order, the one
+ * most processes are connected to, and left down: the processes reconnect
+ * to the other two, JetStream carries on with two of three copies of every
+ * stream (electing new leaders where the dead one led), and every order
+ * ends as planned.
+ */
+export function natsNodeKillCase(): FleetCase {
+  return {
+    name:
+      "kill -9 of one server of a 3-node NATS cluster (R3) mid-stream: the processes reconnect, nothing is lost, stranded or charged twice",
+    bus: "nats",
+    natsCluster: true,
+    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    ackDeadlineMs: 2_000,
+    orders: 80,
+    settleWithinMs: 60_000,
+    disruptions: [{
+      after: 20,
+      run: async ({ fleet, busBroker }) => {
+        if (!(busBroker instanceof NatsCluster)) throw new Error("This case needs a NATS cluster");
+        const processes = fleet.live().length;
+        const before = await busBroker.connections(BUS_CONNECTION);
+        const [victim, held] = [...before].sort((a, b) => b[1] - a[1])[0]!;
+        const nc = await connectNats(busBroker.url);
+        let leader: string | undefined;
+        try {
+          const jsm = await nc.jetstreamManager();
+          leader = (await jsm.streams.info(natsNames(fleet.namespace).eventsStream)).cluster
+            ?.leader;
+        } finally {
+          await nc.close();
+        }
+        const downAt = performance.now();
+        const since = () => Math.round(performance.now() - downAt);
+        await victim.stop("SIGKILL");
+        const [[metaLeader, electedMs], reconnectedMs] = await Promise.all([
+          busBroker.waitForMetaLeader().then((name) => [name, since()] as const),
+          waitFor(async () => {
+            const counts = [...(await busBroker.connections(BUS_CONNECTION)).values()];
+            return counts.reduce((sum, n) => sum + n, 0) === processes;
+          }, { timeoutMs: 30_000, intervalMs: 50, message: "every process connected again" })
+            .then(since),
+        ]);
+        await fleet.waitReady(200, 30_000);
+        return {
+          summary: `kill -9 of NATS server ${victim.name} (${held} of ${processes} processes ` +
+            `connected to it; ${victim.name === leader ? "leader" : "a replica"} of the events ` +
+            `stream): every process on the other two ${reconnectedMs} ms later, meta leader ` +
+            `${metaLeader} at ${electedMs} ms, every /ready 200 at ${since()} ms`,
         };
       },
     }],

@@ -5,7 +5,7 @@
  * `runSagaCases`, and across real processes behind nginx through
  * tests/split_cases.ts.
  */
-import { type Setup, setupAvailable, withSystem } from "../testing/system.ts";
+import { type Setup, setupAvailable, type SystemOptions, withSystem } from "../testing/system.ts";
 import { CANCELLATION_CASES } from "./saga/cancellations.ts";
 import type { SagaCase } from "./saga/case.ts";
 import { CONCURRENCY_CASES } from "./saga/concurrency.ts";
@@ -19,18 +19,29 @@ export const SAGA_CASES: SagaCase[] = [
   ...CONCURRENCY_CASES,
 ];
 
+/** The same setup on other brokers than the environment's (a private NATS cluster, say). */
+export interface SagaBrokers {
+  /** Names the tests: "saga on <label>: …". */
+  label: string;
+  available: boolean;
+  /** Where each case's system connects, and the settings that go with it. */
+  options(): Promise<Pick<SystemOptions, "natsUrl" | "redisUrl" | "settings">>;
+}
+
 /** Every case on a fresh system in this process, one test each. */
-export function runSagaCases(setup: Setup): void {
-  const available = setupAvailable(setup);
+export function runSagaCases(setup: Setup, brokers?: SagaBrokers): void {
+  const available = brokers ? brokers.available && setupAvailable("redis") : setupAvailable(setup);
   for (const sagaCase of SAGA_CASES) {
     Deno.test({
-      name: `saga on ${setup}: ${sagaCase.name}`,
+      name: `saga on ${brokers?.label ?? setup}: ${sagaCase.name}`,
       ignore: !available,
-      fn: () =>
-        withSystem(setup, async (system, shop, gates) => {
+      fn: async () => {
+        const options = await brokers?.options() ?? {};
+        await withSystem(setup, async (system, shop, gates) => {
           await sagaCase.run(shop, system, gates.hold);
           await shop.assertInvariants();
-        }, { settings: { feeBps: sagaCase.feeBps ?? 0 } }),
+        }, { ...options, settings: { ...options.settings, feeBps: sagaCase.feeBps ?? 0 } });
+      },
     });
   }
 }

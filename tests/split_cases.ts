@@ -11,7 +11,14 @@
  * processes and nginx is most of the time this takes.
  */
 import assert from "node:assert/strict";
-import { clusterAvailable, type ClusterBus, startCluster } from "../testing/cluster.ts";
+import {
+  clusterAvailable,
+  type ClusterBus,
+  type ClusterOptions,
+  startCluster,
+} from "../testing/cluster.ts";
+import { nginxAvailable } from "../testing/gateway.ts";
+import { setupAvailable } from "../testing/system.ts";
 import { Shop } from "../testing/shop.ts";
 import { type Hold, SAGA_CASES, SAGA_FEE_BPS, type SagaCase } from "./saga_cases.ts";
 import { assertKeysPrefixed, keysUnder } from "./split/keys.ts";
@@ -33,13 +40,30 @@ const noHold: Hold = () => {
   throw new Error("Holding events needs a bus in the test's own process");
 };
 
-export function runSplitSuite(bus: ClusterBus): void {
+/** The same split on other brokers than the environment's (a private NATS cluster, say). */
+export interface SplitBrokers {
+  /** Names the test: "split on <label>: …". */
+  label: string;
+  available: boolean;
+  /** Where the processes connect, and the environment that goes with it. */
+  options(): Promise<Pick<ClusterOptions, "natsUrl" | "env">>;
+}
+
+export function runSplitSuite(bus: ClusterBus, brokers?: SplitBrokers): void {
+  const label = brokers?.label ?? bus;
   Deno.test({
-    name: `split on ${bus}: six processes behind nginx`,
-    ignore: !clusterAvailable(bus),
+    name: `split on ${label}: six processes behind nginx`,
+    ignore: brokers
+      ? !(brokers.available && setupAvailable("redis") && nginxAvailable())
+      : !clusterAvailable(bus),
     async fn(t) {
       const started = performance.now();
-      const cluster = await startCluster({ bus, env: { FEE_BPS: String(SAGA_FEE_BPS) } });
+      const options = await brokers?.options() ?? {};
+      const cluster = await startCluster({
+        bus,
+        ...options,
+        env: { ...options.env, FEE_BPS: String(SAGA_FEE_BPS) },
+      });
       const startedMs = Math.round(performance.now() - started);
       let failed = false;
       const step = async (name: string, fn: () => Promise<void>) => {
@@ -94,7 +118,7 @@ export function runSplitSuite(bus: ClusterBus): void {
         "the cluster's keys are deleted",
       );
       console.log(
-        `split on ${bus}: ${summary}; cluster up in ${startedMs} ms, ` +
+        `split on ${label}: ${summary}; cluster up in ${startedMs} ms, ` +
           `${Math.round(performance.now() - started)} ms in all`,
       );
     },

@@ -37,7 +37,8 @@ import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
 import { type NatsNames, natsNames } from "./names.ts";
 import { JetStreamPublisher } from "./publisher.ts";
-import { ensureStreams } from "./streams.ts";
+import { ensureDurable, ensureStreams } from "./streams.ts";
+import { Semaphore } from "../../lib/async/semaphore.ts";
 import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
 
 const PING_TIMEOUT_MS = 2_000;
@@ -45,7 +46,9 @@ const DRAIN_TIMEOUT_MS = 2_000;
 /** nats.js's own default for a JetStream request, when no command timeout is set. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** How long creating a stream or durable may take (a cluster under load is slow to). */
-const SETUP_TIMEOUT_MS = 5_000;
+const SETUP_TIMEOUT_MS = 10_000;
+/** Durables a process creates at once. */
+const CONCURRENT_CREATIONS = 4;
 
 /** Logs disconnects and reconnects; nats.js itself does the reconnecting. */
 function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<void> } {
@@ -112,10 +115,14 @@ export class NatsBus extends BaseBus {
     const js = jsm.jetstream();
     this.deadLetters = new NatsDeadLetters(js, jsm, names, log);
     this.#watcher = watchConnection(nc, log);
+    // A few creations at a time: a cluster's meta leader takes them in turn, and a
+    // request queued behind every durable of every process starting at once would time out.
+    const creating = new Semaphore(CONCURRENT_CREATIONS);
     this.#context = {
       nc,
       js,
-      jsm: parts.setup,
+      ensureDurable: (spec) =>
+        creating.run(() => ensureDurable(parts.setup, names.eventsStream, spec)),
       names,
       log,
       ensureStreams: () => this.#ensureStreams(),

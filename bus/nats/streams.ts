@@ -177,9 +177,10 @@ export async function ensureDurable(
 ): Promise<ConsumerInfo> {
   const wanted = durableConfig(spec);
   for (let attempt = 1;; attempt++) {
-    const existing = await durableInfo(jsm, stream, spec.durable);
-    if (existing && isAsWanted(existing, wanted)) return await withLeader(jsm, existing);
     try {
+      // Looking at a durable another process is creating may go unanswered too.
+      const existing = await durableInfo(jsm, stream, spec.durable);
+      if (existing && isAsWanted(existing, wanted)) return await withLeader(jsm, existing);
       // nats-server upserts a durable created again under the same name.
       return await withLeader(jsm, await jsm.consumers.add(stream, wanted));
     } catch (error) {
@@ -188,7 +189,7 @@ export async function ensureDurable(
   }
 }
 
-const LEADER_POLL_MS = 50;
+const LEADER_POLL_MS = 100;
 const LEADER_WAIT_MS = 10_000;
 
 /**

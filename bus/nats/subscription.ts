@@ -4,14 +4,7 @@
  *
  * @module
  */
-import type {
-  ConsumerInfo,
-  ConsumerMessages,
-  JetStreamClient,
-  JetStreamManager,
-  JsMsg,
-  NatsConnection,
-} from "nats";
+import type { ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg, NatsConnection } from "nats";
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, DeadLetter, EventContract, Handler, Subscription } from "../types.ts";
@@ -20,7 +13,7 @@ import { AckBatch, settle } from "./acks.ts";
 import { Semaphore } from "../../lib/async/semaphore.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import type { NatsNames } from "./names.ts";
-import { type DurableSpec, ensureDurable } from "./streams.ts";
+import type { DurableSpec } from "./streams.ts";
 
 /** How long a message waits before coming back when its dead letter could not be stored. */
 const DEAD_LETTER_RETRY_MS = 5_000;
@@ -47,8 +40,8 @@ const MAX_IDLE_HEARTBEAT_MS = 1_000;
 export interface SubscriptionContext {
   nc: NatsConnection;
   js: JetStreamClient;
-  /** For creating durables (waits longer than a request does). */
-  jsm: JetStreamManager;
+  /** Creates the durable (or brings it up to date) and returns its info once it has a leader. */
+  ensureDurable(spec: DurableSpec): Promise<ConsumerInfo>;
   names: NatsNames;
   log: Logger;
   /** Recreates the streams, for a server that lost them. */
@@ -114,7 +107,7 @@ export class NatsSubscription implements Subscription {
       },
     ]);
     const infos = await Promise.all(
-      specs.map((spec) => ensureDurable(ctx.jsm, ctx.names.eventsStream, spec)),
+      specs.map((spec) => ctx.ensureDurable(spec)),
     );
     const subscription = new NatsSubscription(ctx, group, contracts, handler, options);
     specs.forEach((spec, i) => subscription.#pumps.push(subscription.#pump(spec, infos[i]!)));
@@ -134,7 +127,7 @@ export class NatsSubscription implements Subscription {
       try {
         if (!info) {
           await this.#ctx.ensureStreams();
-          info = await ensureDurable(this.#ctx.jsm, this.#ctx.names.eventsStream, spec);
+          info = await this.#ctx.ensureDurable(spec);
         }
         if (this.#stopping) return;
         const expires = pullExpiresMs(this.#options.ackDeadlineMs);
