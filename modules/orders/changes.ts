@@ -112,7 +112,14 @@ export class OrderWatch {
       // Poked, or nothing announced for a while: another process may have written it.
       this.#poked = false;
       const stored = await this.read();
-      if (this.#queue.some((order) => order.version > version)) continue;
+      if (this.#queue.some((order) => order.version > version)) {
+        // What this process stored meanwhile goes first, so no status is skipped. A newer version
+        // the read found has had its poke: the next call reads again rather than wait a second.
+        if (stored && this.#queue.every((order) => order.version < stored.version)) {
+          this.#poked = true;
+        }
+        continue;
+      }
       if (stored && stored.version > version) return stored;
     }
   }

@@ -25,6 +25,32 @@ Deno.test("OrderWatch reads again at once when poked, long before its fallback r
   }
 });
 
+Deno.test("OrderWatch keeps a newer version its re-read found while its own older one was announced", async () => {
+  // Another process's poke for v4 came before this process heard its own write of v3 answered.
+  const changes = new OrderChanges();
+  let ownWriteAnswered = false;
+  const watch = new OrderWatch(changes, "ord_1", () => {
+    if (!ownWriteAnswered) {
+      ownWriteAnswered = true;
+      changes.stored(order(3));
+    }
+    return Promise.resolve(order(4));
+  }, 60_000);
+  try {
+    const until = Date.now() + 10_000;
+    const first = watch.next(2, { until });
+    changes.poke("ord_1");
+    assert.equal((await first)?.version, 3, "this process's own version first: no status skipped");
+    // Read again within the same turn of the event loop, not after a timer (the fallback re-read).
+    const second = watch.next(3, { until });
+    const timer = new Promise((resolve) => setTimeout(resolve, 0, "a timer fired first"));
+    const answer = await Promise.race([second.then((o) => o?.version), timer]);
+    assert.equal(answer, 4);
+  } finally {
+    watch.close();
+  }
+});
+
 Deno.test("OthersWriting pokes the waiters of what the store hears, and closes what it opened", async () => {
   const changes = new OrderChanges();
   const poked: (Order | null)[] = [];
