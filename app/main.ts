@@ -100,6 +100,11 @@ export async function main(args: string[]): Promise<void> {
     log,
   }).catch((error) => {
     if (error instanceof BrokerConnectError) fail(error.message);
+    // A broker that stops answering while the modules start (a stream or durable the server
+    // never confirmed) ends the start too: thrown from here it would reach the rejection
+    // handler above as broker trouble, be forgiven, and the process would exit 0, never up.
+    const trouble = brokerTrouble(error);
+    if (trouble) fail(`Could not start: ${trouble}`);
     throw error;
   });
   if (config.seedDemo) await seedDemo(process.app, settings, (line) => console.log(line));
