@@ -37,7 +37,9 @@ import { connectNats } from "./connection.ts";
 import { NatsDeadLetters } from "./dead_letters.ts";
 import { type NatsNames, natsNames } from "./names.ts";
 import { JetStreamPublisher } from "./publisher.ts";
-import { ensureDurable, ensureStreams } from "./streams.ts";
+import { apiErrorCode, ensureDurable, ensureStreams } from "./streams.ts";
+import { BrokerConnectError, reasonOf } from "../connect_error.ts";
+import { redactUrl } from "../redact.ts";
 import { Semaphore } from "../../lib/async/semaphore.ts";
 import { NatsSubscription, type SubscriptionContext } from "./subscription.ts";
 
@@ -67,6 +69,25 @@ function watchConnection(nc: NatsConnection, log: Logger): { stop(): Promise<voi
       return done;
     },
   };
+}
+
+/** JetStream's error code for "replicas > 1 not supported in non-clustered mode". */
+const REPLICAS_NEED_CLUSTER = 10074;
+
+/**
+ * A server that answers but will not keep the namespace's streams (as asked:
+ * replicas on a lone server, say) is a start-up error like a refused
+ * password: one line, exit 2. Anything else is left as it was.
+ */
+function refusedStreams(url: string, error: unknown, replicas: number): unknown {
+  const code = apiErrorCode(error);
+  if (code === undefined) return error;
+  const hint = code === REPLICAS_NEED_CLUSTER
+    ? ` (NATS_REPLICAS=${replicas} needs a NATS cluster; a single server keeps 1)`
+    : "";
+  return new BrokerConnectError(
+    `NATS at ${redactUrl(url)} refused the bus's streams: ${reasonOf(error)}${hint}`,
+  );
 }
 
 /** What a connected bus is made of (NatsBus.connect builds it). */
@@ -149,7 +170,9 @@ export class NatsBus extends BaseBus {
         checkAPI: false,
       });
       const replicas = config.replicas ?? 1;
-      await ensureStreams(setup, names, retention, replicas);
+      await ensureStreams(setup, names, retention, replicas).catch((error) => {
+        throw refusedStreams(url, error, replicas);
+      });
       return new NatsBus({
         source: config.source,
         nc,
