@@ -166,15 +166,20 @@ export function redisServerFiles(dir: string, logFile: string): string[] {
 }
 
 /**
- * A test with a private redis-server of its own, closed when it ends; skipped
- * (loudly) where redis-server is not installed.
+ * A test with private brokers of its own (one server, or a cluster), closed
+ * when it ends; skipped (loudly) where `binary` is not installed.
  */
-export function redisBrokerTest(name: string, fn: (broker: RedisBroker) => Promise<void>): void {
+export function privateBrokerTest<B extends { close(): Promise<void> }>(
+  name: string,
+  binary: BrokerBinary,
+  open: () => Promise<B>,
+  fn: (broker: B) => Promise<void>,
+): void {
   Deno.test({
     name,
-    ignore: !brokersAvailable("redis-server"),
+    ignore: !brokersAvailable(binary),
     fn: async () => {
-      const broker = await RedisBroker.open();
+      const broker = await open();
       try {
         await fn(broker);
       } finally {
@@ -182,6 +187,11 @@ export function redisBrokerTest(name: string, fn: (broker: RedisBroker) => Promi
       }
     },
   });
+}
+
+/** A test with a private redis-server of its own (privateBrokerTest). */
+export function redisBrokerTest(name: string, fn: (broker: RedisBroker) => Promise<void>): void {
+  privateBrokerTest(name, "redis-server", () => RedisBroker.open(), fn);
 }
 
 export interface RedisBrokerOptions {

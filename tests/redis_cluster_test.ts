@@ -10,27 +10,12 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { brokersAvailable } from "../testing/brokers.ts";
+import { privateBrokerTest } from "../testing/brokers.ts";
 import { NODE_TIMEOUT_MS, RedisCluster } from "../testing/redis_cluster.ts";
 import { delay } from "../testing/wait.ts";
 
-const available = brokersAvailable("redis-server");
-
 function clusterTest(name: string, fn: (cluster: RedisCluster) => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore: !available,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const cluster = await RedisCluster.open();
-      try {
-        await fn(cluster);
-      } finally {
-        await cluster.close();
-      }
-    },
-  });
+  privateBrokerTest(name, "redis-server", () => RedisCluster.open(), fn);
 }
 
 clusterTest(
