@@ -21,6 +21,7 @@ import { withTimeout } from "../lib/async/with_timeout.ts";
 import { type BenchResult, publishWindowed, summarize } from "./_result.ts";
 import { rawNatsBaseline } from "./raw_nats.ts";
 import { PUBLISH_WINDOW, rawRedisBaseline } from "./raw_redis.ts";
+import { NATS_URL, REDIS_URL } from "./_urls.ts";
 
 const COUNT = 20_000;
 const IN_FLIGHT = 100;
@@ -38,9 +39,6 @@ const WARMUP_MS = 1_000;
  */
 const RUNS = 5;
 const TIMEOUT_MS = 120_000;
-
-const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
-const NATS_URL = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
 
 const benchSent = defineEvent(
   "bench.sent",

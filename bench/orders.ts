@@ -41,6 +41,7 @@ import {
   usageOf,
   usedMemory,
 } from "./_redis_usage.ts";
+import { NATS_URL, REDIS_URL } from "./_urls.ts";
 
 const SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
 type Shape = typeof SHAPES[number];
@@ -50,8 +51,6 @@ const CONNECTIONS = 64;
 const SETTLE_MS = 2_000;
 const PRODUCTS = 50;
 const CUSTOMERS = 64;
-const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
-const NATS_URL = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
 
 const FOUR: readonly MemberSpec[] = [
   { name: "inventory", modules: ["inventory"] },
