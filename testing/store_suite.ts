@@ -90,6 +90,20 @@ export function redisStoreOf<S>(
 }
 
 /**
+ * A Redis store both ways a process runs it: its events through its outbox
+ * (redisStoreOf), and straight into the bus's streams (redisBusStoreOf).
+ */
+export function redisStoresOf<S extends { outbox: Outbox }>(
+  url: string | null,
+  Store: new (redis: TestKeyspace["redis"], keyPrefix: string, streams?: BusStreams | null) => S,
+): StoreHarness<{ store: S } & OpenedStore<S>>[] {
+  return [
+    redisStoreOf(url, Store),
+    redisBusStoreOf(url, (redis, keyPrefix, streams) => new Store(redis, keyPrefix, streams)),
+  ];
+}
+
+/**
  * A Redis store whose events go straight into a Redis bus's streams, as when
  * the bus runs on the stores' server (lib/redis_outbox.ts): here every type's
  * stream is one stream of the keyspace, which the suite reads as the store's

@@ -2,20 +2,14 @@ import assert from "node:assert/strict";
 import { outboxEvent } from "../../../lib/outbox.ts";
 import { keyspaceTest } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisBusStoreOf, redisStoreOf } from "../../../testing/store_suite.ts";
+import { redisStoresOf } from "../../../testing/store_suite.ts";
 import { customerRegistered, paymentFailed, paymentSucceeded } from "../events.ts";
 import { runAccountsStoreConformance } from "../../../testing/modules/accounts/store_conformance.ts";
 import { RedisAccountsStore } from "./redis.ts";
 
 const url = serviceUrl("REDIS_URL");
 
-runAccountsStoreConformance(redisStoreOf(url, RedisAccountsStore));
-runAccountsStoreConformance(
-  redisBusStoreOf(
-    url,
-    (redis, keyPrefix, streams) => new RedisAccountsStore(redis, keyPrefix, streams),
-  ),
-);
+for (const harness of redisStoresOf(url, RedisAccountsStore)) runAccountsStoreConformance(harness);
 
 keyspaceTest(
   "redis accounts store: two processes charging one balance never overdraw it",

@@ -1,20 +1,16 @@
 import assert from "node:assert/strict";
 import { keyspaceTest } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisBusStoreOf, redisStoreOf } from "../../../testing/store_suite.ts";
+import { redisStoresOf } from "../../../testing/store_suite.ts";
 import { runMessagingStoreConformance } from "../../../testing/modules/messaging/store_conformance.ts";
 import { RedisMessagingStore } from "./redis.ts";
 import { aNotification, createdEventOf } from "../../../testing/modules/messaging/fixtures.ts";
 
 const url = serviceUrl("REDIS_URL");
 
-runMessagingStoreConformance(redisStoreOf(url, RedisMessagingStore));
-runMessagingStoreConformance(
-  redisBusStoreOf(
-    url,
-    (redis, keyPrefix, streams) => new RedisMessagingStore(redis, keyPrefix, streams),
-  ),
-);
+for (const harness of redisStoresOf(url, RedisMessagingStore)) {
+  runMessagingStoreConformance(harness);
+}
 
 keyspaceTest(
   "redis messaging store: two processes recording one outcome keep exactly one",
