@@ -1,7 +1,7 @@
 /**
  * The soak's figures as one hand-written SVG: per deployment shape, charts of
  * resident memory and live heap (every process), of Redis (used_memory, the
- * modules' keys, the rest) and of the interval's p99 placement→terminal
+ * modules' keys, transport, Redis's own per key) and of the interval's p99 placement→terminal
  * latency, against minutes.
  *
  * @module
@@ -131,7 +131,11 @@ export function shapeCharts(name: string, samples: readonly Sample[], warmupMin:
       series: [
         line("used_memory", (s) => s.redis?.usedMb),
         line("modules' keys (data)", (s) => s.redis?.dataMb),
-        line("the rest (bus, Redis)", (s) => s.redis && s.redis.usedMb - s.redis.dataMb),
+        line("transport (bus, clients)", (s) => s.redis?.transportMb),
+        line(
+          "per key (Redis's own)",
+          (s) => s.redis && s.redis.usedMb - s.redis.dataMb - s.redis.transportMb,
+        ),
       ],
     });
   }

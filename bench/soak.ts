@@ -12,9 +12,10 @@
  * Every 10 s: each process's RSS, and every 30 s its **live heap** (through
  * the V8 inspector: a forced full collection, then the heap in use — what
  * the process holds, without the sawtooth of garbage between collections);
- * Redis's `used_memory` and its keyspace by owner (bench/_keyspace.ts:
- * MEMORY USAGE of the modules' keys — the stored records — and of the bus's,
- * by SCAN, sampled per kind of key); stream lengths; pending per group; the
+ * Redis's `used_memory` in three parts (bench/_keyspace.ts): the modules'
+ * keys (MEMORY USAGE by SCAN, sampled per kind of key: the stored records),
+ * transport (the bus's keys, clients' buffers, scripts) and the rest, Redis's
+ * own cost per key; stream lengths; pending per group; the
  * interval's p99 placement→terminal. Orders that a forced collection paused
  * are left out of the p99 (and counted): the soak's own pause is not the
  * system's latency.
@@ -26,10 +27,10 @@
  * - split: every process's live heap is **flat** — the stores are in Redis,
  *   so a process has nothing to keep per order — and so are its RSS troughs
  *   (per-minute minima);
- * - split: Redis `used_memory` less the modules' keys (the bus's streams and
- *   groups, clients, Redis itself) is flat; the modules' keys grow by a
- *   **constant cost per order** (the later half's bytes per order at most the
- *   earlier half's + 25 %); stream lengths are flat;
+ * - split: Redis's transport is flat, and so are the stream lengths; the
+ *   rest of used_memory — the modules' keys and Redis's own cost for them —
+ *   grows by a **constant cost per order** (the later half's bytes per order
+ *   at most the earlier half's + 25 %);
  * - memory: the live heap holds the stores, so it grows by a constant cost
  *   per order; RSS troughs less the heap's growth are flat;
  * - both: the p99 is flat (per-minute quietest 10 s), every order settled,
@@ -53,7 +54,7 @@
 import { scriptFlags } from "../testing/script_flags.ts";
 import { type Customer, TERMINAL } from "../testing/shop.ts";
 import { delay } from "../testing/wait.ts";
-import { costPerOrder, type Keyspace, keyspace } from "./_keyspace.ts";
+import { costPerOrder, type Keyspace, keyspace, MODULES } from "./_keyspace.ts";
 import { procUsage } from "./_proc.ts";
 import { type Chart, shapeCharts, soakSvg } from "./_soak_plot.ts";
 import { memoryShape, redisShape, type Shape } from "./_soak_shapes.ts";
@@ -93,13 +94,13 @@ async function redisSample(shape: Shape): Promise<{ sample: RedisSample; keys: K
   for (const kind of keys.kinds.filter((k) => /^bus:[^:]+:stream:/.test(k.kind))) {
     streamLength += await redis.xlen(kind.kind.replace(/^bus:\*:/, `bus:${shape.namespace}:`));
   }
-  const data = Object.entries(keys.bytes).filter(([owner]) => owner !== "bus" && owner !== "other");
+  const modules = MODULES.reduce((sum, module) => sum + (keys.bytes[module] ?? 0), 0);
+  const transport = (keys.bytes.bus ?? 0) + (keys.bytes.other ?? 0) + keys.serverBytes;
   return {
     sample: {
       usedMb,
-      dataMb: data.reduce((sum, [, bytes]) => sum + bytes, 0) / MIB,
-      busMb: (keys.bytes.bus ?? 0) / MIB,
-      tableMb: keys.tableBytes / MIB,
+      dataMb: modules / MIB,
+      transportMb: transport / MIB,
       keys: keys.keys,
       streamLength,
     },
@@ -206,7 +207,9 @@ async function soak(shape: Shape, minutes: number, rate: number, warmupMin: numb
           redis
             ? `, redis ${redis.sample.usedMb.toFixed(1)} MiB (data ${
               redis.sample.dataMb.toFixed(1)
-            }, bus ${redis.sample.busMb.toFixed(1)}), streams ${redis.sample.streamLength}`
+            }, transport ${
+              redis.sample.transportMb.toFixed(1)
+            }), streams ${redis.sample.streamLength}`
             : ""
         }`,
       );
