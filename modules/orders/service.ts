@@ -27,12 +27,6 @@ import type { OrderStore } from "./store/types.ts";
 const MAX_RACES = 20;
 /** Orders whose last stored version is remembered at most (oldest forgotten first). */
 const REMEMBERED_MAX = 10_000;
-/**
- * How long a stored version is remembered: the next step of a saga comes
- * within its step deadline or not at all, and an order another process
- * finished is never seen terminal here.
- */
-const REMEMBERED_MS = 60_000;
 
 export interface PlaceOrder {
   customer_id: string;
@@ -74,8 +68,8 @@ export class OrderService {
   readonly #pollMs: number;
   /** Every order this process stores, announced to whoever waits on it here. */
   readonly changes = new OrderChanges();
-  /** The version this process last stored of each order in flight (terminal ones leave), oldest first. */
-  readonly #lastStored = new Map<string, { order: Order; at: number }>();
+  /** The version this process last stored of each order in flight (terminal ones leave). */
+  readonly #lastStored = new Map<string, Order>();
 
   constructor(
     private readonly store: OrderStore,
@@ -184,7 +178,7 @@ export class OrderService {
     for (let race = 0; race < MAX_RACES; race++) {
       // First try the version this process stored last: the compare-and-set
       // below refuses it if it is behind, and a read per saga step is saved.
-      const remembered = race === 0 ? this.#lastStored.get(orderId)?.order : undefined;
+      const remembered = race === 0 ? this.#lastStored.get(orderId) : undefined;
       const order = remembered ?? await this.store.get(orderId);
       if (!order) return { kind: "unknown" };
       const decision = decide(order, input, this.#clock());
@@ -255,16 +249,15 @@ export class OrderService {
   }
 
   #remember(order: Order): void {
-    const remembered = this.#lastStored;
-    remembered.delete(order.id);
-    if (isTerminal(order.status)) return;
-    const now = this.#now();
-    // Oldest first: forget what is past its time, and the oldest past the bound.
-    for (const [id, { at }] of remembered) {
-      if (at > now - REMEMBERED_MS && remembered.size < REMEMBERED_MAX) break;
-      remembered.delete(id);
+    if (isTerminal(order.status)) {
+      this.#lastStored.delete(order.id);
+      return;
     }
-    remembered.set(order.id, { order, at: now });
+    // In flight is bounded by admission; this only guards against a store that never answers.
+    if (this.#lastStored.size >= REMEMBERED_MAX && !this.#lastStored.has(order.id)) {
+      this.#lastStored.delete(this.#lastStored.keys().next().value!);
+    }
+    this.#lastStored.set(order.id, order);
   }
 
   /**

@@ -169,25 +169,3 @@ Deno.test("an event for an unknown order is acknowledged and changes nothing", a
   });
   assert.deepEqual(await drain(store), []);
 });
-
-Deno.test("a remembered version is forgotten a minute on, so orders finished elsewhere do not pile up", async () => {
-  let now = Date.parse("2030-01-01T00:00:00Z");
-  const store = new MemoryOrderStore();
-  let reads = 0;
-  const counting = new Proxy(store, {
-    get(target, key) {
-      if (key === "get") reads++;
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const service = new OrderService(counting, testSettings(), silentLogger, { now: () => now });
-  const first = (await service.place(ORDER)).order;
-  await service.apply(first.id, reserved, null);
-  assert.equal(reads, 0, "the step after placing applies to the version this process stored");
-  now += 61_000;
-  await service.place(ORDER);
-  reads = 0;
-  await service.apply(first.id, { kind: "payment_succeeded", amount: 612 }, null);
-  assert.equal(reads, 1, "a minute later it is read from the store again");
-});
