@@ -1,8 +1,8 @@
 /**
  * One background task run over and over: at least every interval (a timed
  * run comes an interval after the one before it ended, or sooner if a run
- * asks; runs asked for in between do not move it), at once when asked, never two runs at the same time, and a stop that
- * waits for the run under way. The outbox relay, the Redis ack-deadline
+ * asks; runs asked for in between do not move it), at once when asked, never
+ * two runs at the same time, and a stop that waits for the run under way. The outbox relay, the Redis ack-deadline
  * sweeper, the orders deadline sweeper and the messaging delivery worker all
  * run on it.
  *
