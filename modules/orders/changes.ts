@@ -175,13 +175,14 @@ export class OthersWriting {
 
   constructor(
     private readonly store: Pick<OrderStore, "watchOthers">,
-    private readonly changes: OrderChanges,
+    /** Told the id of each order another process stored (`OrderService.othersStored`). */
+    private readonly heard: (orderId: string) => void,
     private readonly onError: (error: unknown) => void,
   ) {}
 
   start(): void {
     if (!this.store.watchOthers) return;
-    this.#watching = this.store.watchOthers((id) => this.changes.poke(id)).catch((error) => {
+    this.#watching = this.store.watchOthers(this.heard).catch((error) => {
       // Waiters still re-read now and then; they only hear of it later.
       this.onError(error);
       return null;

@@ -64,7 +64,7 @@ Deno.test("OthersWriting pokes the waiters of what the store hears, and closes w
         return Promise.resolve({ close: () => Promise.resolve(void (closed = true)) });
       },
     },
-    changes,
+    (id) => changes.poke(id),
     () => {},
   );
   worker.start();

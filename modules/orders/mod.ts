@@ -42,7 +42,7 @@ export const ordersModule = defineModule({
     );
     const othersWriting = new OthersWriting(
       store,
-      service.changes,
+      (orderId) => service.othersStored(orderId),
       (error) =>
         log.warn("Not hearing of other orders processes' changes: waiters re-read each second", {
           error,

@@ -248,12 +248,28 @@ export class OrderService {
     }
   }
 
+  /**
+   * Another orders process stored a new version of `orderId` (its store's change notice):
+   * the version remembered here is behind, and may belong to an order that process
+   * finished, which this one would never see terminal. Forget it; wake its waiters here.
+   */
+  othersStored(orderId: string): void {
+    this.#lastStored.delete(orderId);
+    this.changes.poke(orderId);
+  }
+
+  /** How many orders this process remembers a stored version of (a leak shows here). */
+  get remembered(): number {
+    return this.#lastStored.size;
+  }
+
   #remember(order: Order): void {
     if (isTerminal(order.status)) {
       this.#lastStored.delete(order.id);
       return;
     }
-    // In flight is bounded by admission; this only guards against a store that never answers.
+    // In flight is bounded by admission, and another process's notice forgets what it took on;
+    // this guards against notices missed while the change channel reconnected.
     if (this.#lastStored.size >= REMEMBERED_MAX && !this.#lastStored.has(order.id)) {
       this.#lastStored.delete(this.#lastStored.keys().next().value!);
     }

@@ -112,6 +112,31 @@ storeTest(
   },
 );
 
+storeTest(
+  "a version another process stored is forgotten here, so it cannot pile up",
+  async (store) => {
+    const one = new OrderService(store, settings, silentLogger);
+    const two = new OrderService(store, settings, silentLogger);
+    const { order } = await one.place(ORDER);
+    await drain(store);
+    assert.equal(one.remembered, 1, "the placing process remembers its pending order");
+    // Two takes it on to rejected: one never stores a terminal version to forget it by.
+    await two.apply(order.id, {
+      kind: "reservation_rejected",
+      reason: "out_of_stock",
+      product_id: "p1",
+    }, null);
+    assert.equal(two.remembered, 0, "a terminal order is not remembered");
+    assert.equal(one.remembered, 1);
+    one.othersStored(order.id);
+    assert.equal(one.remembered, 0, "the change notice forgets it");
+    // And one decides on what is stored: a late reservation leaves the order rejected.
+    await one.apply(order.id, reserved, null);
+    assert.equal((await store.get(order.id))?.status, "rejected");
+    assert.equal(one.remembered, 0);
+  },
+);
+
 storeTest("sweep() compensates only the orders past their deadline", async (store) => {
   let now = Date.parse("2030-01-01T00:00:00Z");
   const service = new OrderService(store, settings, silentLogger, { now: () => now });

@@ -47,7 +47,10 @@ const scripts = {
 
 /** A patch that keeps losing its compare-and-set is hammered by writers; give up loudly. */
 const MAX_PATCH_ATTEMPTS = 20;
-/** Reservations whose lines this process knows (it made or read them), so a commit needs no read. */
+/**
+ * Held reservations whose lines this process knows (it made them), so their commit or
+ * release needs no read. One another inventory process finishes stays until pushed out.
+ */
 const KNOWN_LINES = 10_000;
 
 export class RedisInventoryStore implements InventoryStore {
@@ -375,9 +378,11 @@ export class RedisInventoryStore implements InventoryStore {
   /** A script's reservation reply, its lines remembered for the next step of the order. */
   #reservation(orderId: string, reply: unknown): Reservation | null {
     const read = reservationOf(orderId, typeof reply === "string" ? reply : null);
-    if (read && read.lines !== "[]") {
-      const known = this.#lines;
-      known.delete(orderId);
+    const known = this.#lines;
+    known.delete(orderId);
+    // Only a held reservation has a next step that is likely (its commit or release); a
+    // committed one is returned rarely, and then the script hands back its lines.
+    if (read?.reservation.state === "held") {
       known.set(orderId, read.lines);
       if (known.size > KNOWN_LINES) known.delete(known.keys().next().value!);
     }
