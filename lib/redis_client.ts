@@ -1,0 +1,67 @@
+/**
+ * What talks to Redis: a connection to one server (`Redis`) or a client of a
+ * Redis Cluster (`Cluster`, which follows the slot map and takes MOVED/ASK
+ * redirections). Stores, scripts, outboxes and the bus's commands take either;
+ * what needs one server's own connection (a blocking read and its CLIENT
+ * UNBLOCK) says so.
+ *
+ * A cluster is named by its seed nodes: `redis+cluster://host:port,host:port`
+ * (`rediss+cluster://` with TLS), or by a plain URL with `REDIS_CLUSTER=1`.
+ *
+ * @module
+ */
+import type { Cluster, Redis } from "ioredis";
+
+export type RedisClient = Redis | Cluster;
+
+/** Whether `client` is a cluster client (the type guard the two shapes need). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+/** A cluster URL's seed nodes and what the URL says besides (user, password, TLS). */
+export interface ClusterUrl {
+  nodes: { host: string; port: number }[];
+  /** The same URL for one node (the first), as ioredis reads user, password and TLS from it. */
+  first: string;
+  tls: boolean;
+}
+
+const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
+
+/** `redis+cluster://…` or `rediss+cluster://…`. */
+export function isClusterUrl(url: string): boolean {
+  return CLUSTER_SCHEME.test(url.trim());
+}
+
+/**
+ * Reads `redis+cluster://[user:pass@]h1:p1,h2:p2[/…]`, or a plain URL when
+ * `forced` (REDIS_CLUSTER=1): its one host is the seed. Null for a URL that
+ * names one server. Throws on a node without a valid port.
+ */
+export function parseClusterUrl(url: string, forced = false): ClusterUrl | null {
+  const trimmed = url.trim();
+  const scheme = CLUSTER_SCHEME.exec(trimmed);
+  if (!scheme && !forced) return null;
+  const base = scheme ? scheme[1]!.toLowerCase() : /^rediss:/i.test(trimmed) ? "rediss" : "redis";
+  const rest = scheme ? trimmed.slice(scheme[0].length) : trimmed.replace(/^rediss?:\/\//i, "");
+  const at = rest.lastIndexOf("@", rest.search(/[/?]|$/));
+  const auth = at >= 0 ? rest.slice(0, at + 1) : "";
+  const afterAuth = rest.slice(at + 1);
+  const end = afterAuth.search(/[/?]|$/);
+  const hosts = afterAuth.slice(0, end);
+  const tail = afterAuth.slice(end);
+  const nodes = hosts.split(",").filter(Boolean).map((entry) => {
+    const colon = entry.lastIndexOf(":");
+    const host = colon > 0 ? entry.slice(0, colon) : entry;
+    const port = colon > 0 ? Number(entry.slice(colon + 1)) : 6379;
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new Error(`Redis cluster node "${entry}" is not host:port`);
+    }
+    return { host: host.replace(/^\[|\]$/g, ""), port };
+  });
+  if (nodes.length === 0) throw new Error("A Redis cluster URL names no node");
+  const seed = nodes[0]!;
+  const host = seed.host.includes(":") ? `[${seed.host}]` : seed.host;
+  return { nodes, first: `${base}://${auth}${host}:${seed.port}${tail}`, tls: base === "rediss" };
+}
