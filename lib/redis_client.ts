@@ -65,3 +65,38 @@ export function parseClusterUrl(url: string, forced = false): ClusterUrl | null 
   const host = seed.host.includes(":") ? `[${seed.host}]` : seed.host;
   return { nodes, first: `${base}://${auth}${host}:${seed.port}${tail}`, tls: base === "rediss" };
 }
+
+/**
+ * `REDIS_WAIT_REPLICAS`: a write counts as done only once `replicas` replicas
+ * have it (`WAIT replicas timeoutMs` after it, on the same node), so a
+ * failover cannot drop a write a caller was told succeeded. Redis replicates
+ * asynchronously otherwise.
+ */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+const replicaWaits = new WeakMap<RedisClient, ReplicaWait>();
+
+/** From now on, writes through `client` wait for `wait.replicas` replicas (0: they do not). */
+export function requireReplicas(client: RedisClient, wait: ReplicaWait): void {
+  if (wait.replicas > 0) replicaWaits.set(client, wait);
+  else replicaWaits.delete(client);
+}
+
+/** What writes through `client` wait for, or null: Redis's asynchronous replication alone. */
+export function replicaWaitOf(client: RedisClient): ReplicaWait | null {
+  return replicaWaits.get(client) ?? null;
+}
+
+/** The error a write gets when fewer replicas than asked confirmed it in time. */
+export class ReplicasBehindError extends Error {
+  constructor(wait: ReplicaWait, confirmed: number) {
+    super(
+      `Redis write reached ${confirmed} of ${wait.replicas} replicas within ${wait.timeoutMs} ms ` +
+        "(REDIS_WAIT_REPLICAS): not counted as done",
+    );
+    this.name = "ReplicasBehindError";
+  }
+}
