@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel } from "../lib/logger.ts";
 import { BUS_KINDS, type BusKind } from "../bus/config.ts";
 import { DEFAULT_NAMESPACE, NAMESPACE, NAMESPACE_RULE } from "../bus/defaults.ts";
 import { redactUrl } from "../bus/redact.ts";
+import { isClusterUrl, parseClusterUrl } from "../lib/redis_client.ts";
 
 export const VERSION = "0.1.0";
 
@@ -62,7 +63,7 @@ export const OPTIONS = {
   host: { env: "HOST", help: "HTTP interface to listen on", fallback: "0.0.0.0" },
   "redis-url": {
     env: "REDIS_URL",
-    help: "Redis URL for the redis bus and stores",
+    help: "Redis URL for the redis bus and stores; a cluster: redis+cluster://h1:p1,h2:p2",
     fallback: "redis://127.0.0.1:6379",
   },
   "nats-url": {
@@ -152,6 +153,10 @@ export function usage(): string {
     "terminal) before POST /orders answers 503 with Retry-After (default 1000).",
     "REDIS_COMMAND_TIMEOUT_MS: how long (ms, default 2000) a Redis command may wait,",
     "sent or queued during a reconnect, before it fails (the request answers 503).",
+    "REDIS_CLUSTER=1: the Redis URL is one seed node of a Redis Cluster (as redis+cluster://).",
+    "REDIS_WAIT_REPLICAS: replicas that must confirm each write (WAIT) before it counts as",
+    "done (default 0: Redis replicates asynchronously, and a failover may drop the last",
+    "acknowledged writes; 1 on a cluster with a replica per master keeps them).",
     "BUS_RETENTION: messages the bus keeps per event type once every group has taken them",
     "(default 10000, NATS 1000000; at least 1000); BUS_RETENTION_S: how long it keeps them",
     "(default 3600 s). What a group has not taken is never dropped (NATS: see README).",
@@ -183,6 +188,20 @@ export function checkUrl(name: string, value: string, schemes: string[]): string
     throw new UsageError(
       `--${name} "${redactUrl(value)}" must be a ${schemes.join(" or ")}:// URL with a host`,
     );
+  }
+  return value;
+}
+
+/**
+ * A Redis URL: one server (`redis://`, `rediss://`) or a Redis Cluster by its
+ * seed nodes (`redis+cluster://host:port,host:port`, `rediss+cluster://…`).
+ */
+export function checkRedisUrl(name: string, value: string): string {
+  if (!isClusterUrl(value)) return checkUrl(name, value, ["redis", "rediss"]);
+  try {
+    parseClusterUrl(value);
+  } catch (error) {
+    throw new UsageError(`--${name} "${redactUrl(value)}": ${(error as Error).message}`);
   }
   return value;
 }
@@ -278,7 +297,7 @@ export function parseConfig(
     store,
     port,
     host: pick("host"),
-    redisUrl: checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"]),
+    redisUrl: checkRedisUrl("redis-url", pick("redis-url")),
     natsUrl: checkUrlList("nats-url", pick("nats-url"), ["nats", "tls"]),
     logLevel: logLevel as LogLevel,
     namespace,

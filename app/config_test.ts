@@ -36,6 +36,13 @@ Deno.test("parseConfig() takes every server of a NATS cluster in NATS_URL, comma
   assert.equal(parse(["--bus", "nats", "--nats-url", servers]).natsUrl, servers);
 });
 
+Deno.test("parseConfig() takes a Redis Cluster by its seed nodes in REDIS_URL", () => {
+  const cluster = "redis+cluster://app:pw@r1:7000,r2:7001,r3:7002";
+  assert.equal(parse(["--bus", "redis"], { REDIS_URL: cluster }).redisUrl, cluster);
+  const tls = "rediss+cluster://r1:7000,r2:7001";
+  assert.equal(parse(["--bus", "redis", "--redis-url", tls]).redisUrl, tls);
+});
+
 const BAD: [string[], RegExp][] = [
   [
     ["--modules", "inventory,shipping"],
@@ -45,6 +52,8 @@ const BAD: [string[], RegExp][] = [
   [["--bus", "kafka"], /Unknown bus "kafka"/],
   [["--bus", "redis", "--redis-url", "not a url"], /--redis-url "not a url" is not a URL/],
   [["--bus", "redis", "--redis-url", "http://x"], /must be a redis or rediss/],
+  [["--bus", "redis", "--redis-url", "redis+cluster://r1:7000,r2:x"], /"r2:x" is not host:port/],
+  [["--bus", "redis", "--redis-url", "redis+cluster://"], /names no node/],
   [["--bus", "nats", "--nats-url", "nats//x"], /--nats-url "nats\/\/x" is not a URL/],
   [["--bus", "nats", "--nats-url", "nats://a:4222,b:4222"], /--nats-url "b:4222" must be a nats/],
   [["--bus", "nats", "--nats-url", ","], /--nats-url "," names no server/],

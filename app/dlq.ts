@@ -18,7 +18,7 @@ import { busRetentionOf, settingsFromEnv } from "../lib/settings.ts";
 import { consoleOutput, type Output } from "./_output.ts";
 import {
   checkNamespace,
-  checkUrl,
+  checkRedisUrl,
   checkUrlList,
   OPTIONS,
   optionValue,
@@ -119,7 +119,7 @@ export function parseDlq(
   }
   const namespace = checkNamespace(pick("namespace"));
   const busUrl = bus === "redis"
-    ? checkUrl("redis-url", pick("redis-url"), ["redis", "rediss"])
+    ? checkRedisUrl("redis-url", pick("redis-url"))
     : checkUrlList("nats-url", pick("nats-url"), ["nats", "tls"]);
   return { command, busUrl, namespace, json: flags.json };
 }

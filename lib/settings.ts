@@ -64,6 +64,11 @@ export const settingsSchema = z.object({
   maxInflightOrders: z.coerce.number().int().positive(),
   /** How long (ms) a Redis command may wait for its answer, queued or sent, before it fails. */
   redisCommandTimeoutMs: z.coerce.number().int().positive(),
+  /**
+   * Replicas that must confirm each Redis write (WAIT) before it counts as done;
+   * 0: Redis's asynchronous replication alone (a failover may drop acknowledged writes).
+   */
+  redisWaitReplicas: z.coerce.number().int().min(0).max(5),
   webhookUrl: z.string().url().nullable(),
   webhookSecret: z.string().min(1).nullable(),
   /** ISO 4217 code of the shop's currency: what people read amounts in (pages, invoices, mail). */
@@ -91,6 +96,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     natsReplicas: env.NATS_REPLICAS ?? 1,
     maxInflightOrders: env.MAX_INFLIGHT_ORDERS ?? DEFAULT_MAX_INFLIGHT_ORDERS,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    redisWaitReplicas: env.REDIS_WAIT_REPLICAS ?? 0,
     webhookUrl: env.WEBHOOK_URL || null,
     webhookSecret: env.WEBHOOK_SECRET || null,
     currency: env.CURRENCY || "USD",
@@ -135,6 +141,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     natsReplicas: 1,
     maxInflightOrders: DEFAULT_MAX_INFLIGHT_ORDERS,
     redisCommandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+    redisWaitReplicas: 0,
     webhookUrl: null,
     webhookSecret: null,
     currency: "USD",
@@ -154,5 +161,18 @@ export function busRetentionOf(
     ...(settings.busRetention === null ? {} : { retention: settings.busRetention }),
     retentionMs: settings.busRetentionS * 1_000,
     replicas: settings.natsReplicas,
+  };
+}
+
+/**
+ * What REDIS_WAIT_REPLICAS asks of every Redis write, or null. WAIT gets half
+ * the command timeout, so its own answer (how many replicas confirmed) comes
+ * back before the command itself times out.
+ */
+export function replicaWaitOf(settings: Settings): { replicas: number; timeoutMs: number } | null {
+  if (settings.redisWaitReplicas === 0) return null;
+  return {
+    replicas: settings.redisWaitReplicas,
+    timeoutMs: Math.max(1, Math.floor(settings.redisCommandTimeoutMs / 2)),
   };
 }
