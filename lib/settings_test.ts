@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ZodError } from "zod";
-import { busRetentionOf, replicaWaitOf, settingsFromEnv, testSettings } from "./settings.ts";
+import { busRetentionOf, replicaWaitSetting, settingsFromEnv, testSettings } from "./settings.ts";
 
 Deno.test("settingsFromEnv() reads CURRENCY, USD by default", () => {
   assert.equal(settingsFromEnv({}).currency, "USD");
@@ -28,9 +28,11 @@ Deno.test("settingsFromEnv() reads NATS_REPLICAS, 1 by default, and hands it to 
 });
 
 Deno.test("settingsFromEnv() reads REDIS_WAIT_REPLICAS, 0 (no WAIT) by default", () => {
-  assert.equal(replicaWaitOf(settingsFromEnv({})), null);
+  assert.equal(replicaWaitSetting(settingsFromEnv({})), null);
   assert.deepEqual(
-    replicaWaitOf(settingsFromEnv({ REDIS_WAIT_REPLICAS: "1", REDIS_COMMAND_TIMEOUT_MS: "3000" })),
+    replicaWaitSetting(
+      settingsFromEnv({ REDIS_WAIT_REPLICAS: "1", REDIS_COMMAND_TIMEOUT_MS: "3000" }),
+    ),
     { replicas: 1, timeoutMs: 1_500 },
     "WAIT answers within half the command timeout, before the command itself fails",
   );
