@@ -169,7 +169,9 @@ export function busRetentionOf(
  * the command timeout, so its own answer (how many replicas confirmed) comes
  * back before the command itself times out.
  */
-export function replicaWaitSetting(settings: Settings): { replicas: number; timeoutMs: number } | null {
+export function replicaWaitSetting(
+  settings: Settings,
+): { replicas: number; timeoutMs: number } | null {
   if (settings.redisWaitReplicas === 0) return null;
   return {
     replicas: settings.redisWaitReplicas,
