@@ -14,7 +14,6 @@
  * @module
  */
 import type { Hono } from "hono";
-import type { Redis } from "ioredis";
 import { eventsOf, type HandlerTable, tableHandler } from "./handlers.ts";
 import type { Logger } from "./logger.ts";
 import type {
@@ -26,6 +25,7 @@ import type {
 } from "./module.ts";
 import type { RouteDoc } from "./openapi.ts";
 import { type Outbox, OutboxRelay } from "./outbox.ts";
+import type { RedisClient } from "./redis_client.ts";
 
 /** What every module store offers the start-up: its outbox and a health check. */
 export interface ModuleStore {
@@ -73,8 +73,11 @@ export interface ModuleDeclaration<St extends ModuleStore, S> {
   /** The module's two stores, one held to the other by its conformance suite. */
   stores: {
     memory(context: ModuleContext): St;
-    /** Adds `"<module>:"` to `keyPrefix` itself: every key it writes starts with both. */
-    redis(redis: Redis, keyPrefix: string, context: ModuleContext): St;
+    /**
+     * Adds `"{<module>}:"` to `keyPrefix` itself (`moduleKeyPrefix`): every key it writes
+     * starts with both, and shares the module's hash tag (one Redis Cluster slot).
+     */
+    redis(redis: RedisClient, keyPrefix: string, context: ModuleContext): St;
   };
   wire(kit: WiringKit<St>): ModuleWiring<S>;
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis_client.ts";
 import { LuaScript } from "./redis_script.ts";
 
 export interface FailureLimit {
@@ -121,9 +121,12 @@ end
 return 0
 `);
 
-/** Counts on Redis under `prefix`, so every process that shares it agrees. */
+/**
+ * Counts on Redis under `prefix`, so every process that shares it agrees. One claim takes
+ * several counters in one script: on a Redis Cluster `prefix` carries a hash tag.
+ */
 export class RedisFailureLimiter implements FailureLimiter {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   async claim(keys: readonly string[], { limit, windowMs }: FailureLimit): Promise<number | null> {
     const wait = Number(

@@ -6,9 +6,9 @@
  */
 import type { Hono } from "hono";
 import type { Labels } from "./metrics.ts";
-import type { Redis } from "ioredis";
 import type { Bus } from "../bus/mod.ts";
 import type { Logger } from "./logger.ts";
+import type { RedisClient } from "./redis_client.ts";
 import type { BusStreams } from "./redis_outbox.ts";
 import type { RouteDoc } from "./openapi.ts";
 import type { Settings } from "./settings.ts";
@@ -28,21 +28,34 @@ export function ownsData(name: ModuleName): name is DataModuleName {
   return (DATA_MODULE_NAMES as readonly string[]).includes(name);
 }
 
+/**
+ * Where a module's Redis keys start: `<keyPrefix>{<module>}:`. The braces are
+ * a Redis Cluster hash tag: only `<module>` decides a key's slot, so all of a
+ * module's keys live in one slot, where a script, a MULTI or an MGET may take
+ * any of them together (a cluster refuses keys of different slots). One layout
+ * on one server and on a cluster alike.
+ */
+export function moduleKeyPrefix(keyPrefix: string, module: ModuleName): string {
+  return `${keyPrefix}{${module}}:`;
+}
+
 export type StoreKind = "memory" | "redis";
 
 export interface ModuleContext {
   bus: Bus;
   store: StoreKind;
   /**
-   * The Redis connection when `store` is "redis". A module touches only keys
-   * that start with `keyPrefix + "<module>:"`.
+   * The Redis connection (or cluster client) when `store` is "redis". A module
+   * touches only keys that start with `moduleKeyPrefix(keyPrefix, module)`.
    */
-  redis: Redis | null;
+  redis: RedisClient | null;
   /** Empty in production; tests set one so runs on a shared Redis stay apart. */
   keyPrefix: string;
   /**
    * The bus's streams when the bus is Redis on the stores' own server: a Redis
    * store's scripts then write events straight into them (lib/redis_outbox.ts).
+   * Null on a Redis Cluster, where they sit in other slots than the module's
+   * keys: the stores' events go through their outboxes and relays there.
    */
   busStreams?: BusStreams | null;
   settings: Settings;

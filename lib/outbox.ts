@@ -1,6 +1,6 @@
 /**
  * The transactional outbox: a module writes its state change and the events it
- * emits in one atomic step (a Redis MULTI with an XADD to `<module>:outbox`, or
+ * emits in one atomic step (a Lua script with an XADD to `{<module>}:outbox`, or
  * one synchronous step in memory); the relay publishes them afterwards and only
  * then removes them. A crash between the write and the publish loses nothing:
  * the next relay run publishes what is left (at least once). The Redis

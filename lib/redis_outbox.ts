@@ -7,14 +7,18 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import { decodeEnvelope, encodeEnvelope, type Envelope, tracingOff } from "../bus/mod.ts";
 import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { RedisClient } from "./redis_client.ts";
+import { writeReplicated } from "./redis_replicated.ts";
 import { LuaScript } from "./redis_script.ts";
 
-/** An outbox stream in the module's own keyspace (`<prefix>outbox`). */
+/**
+ * An outbox stream in the module's own keyspace (`<prefix>outbox`, under the
+ * module's hash tag: the scripts that append to it touch the module's keys).
+ */
 export class RedisOutbox implements Outbox {
-  constructor(private readonly redis: Redis, readonly key: string) {}
+  constructor(private readonly redis: RedisClient, readonly key: string) {}
 
   /** The XADD arguments for a Lua script that appends atomically itself. */
   static encode(envelope: Envelope): string {
@@ -34,14 +38,16 @@ export class RedisOutbox implements Outbox {
         entries.push({ key, envelope: decodeEnvelope(text ?? "") });
       } catch {
         // A corrupt entry can never be published; drop it rather than block the outbox.
-        await this.redis.xdel(this.key, key);
+        await writeReplicated(this.redis, (pipeline) => pipeline.xdel(this.key, key));
       }
     }
     return entries;
   }
 
   async remove(keys: string[]): Promise<void> {
-    if (keys.length) await this.redis.xdel(this.key, ...keys);
+    if (keys.length) {
+      await writeReplicated(this.redis, (pipeline) => pipeline.xdel(this.key, ...keys));
+    }
   }
 }
 
@@ -73,7 +79,7 @@ return 0
 `);
 
 export interface LeaseOptions {
-  /** Default: the stream's key with ":lease" added. */
+  /** Default: the stream's key with ":lease" added (so under its hash tag, in its slot). */
   leaseKey?: string;
   leaseMs?: number;
 }
@@ -96,7 +102,7 @@ export class LeasedOutbox implements Outbox {
   #renewedAt = -Infinity;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stream: RedisOutbox,
     options: LeaseOptions = {},
   ) {
@@ -187,7 +193,7 @@ export class StoreOutbox implements Outbox {
   #writesSeen = -1;
   #lookedAt = -Infinity;
 
-  constructor(redis: Redis, readonly key: string, streams: BusStreams | null = null) {
+  constructor(redis: RedisClient, readonly key: string, streams: BusStreams | null = null) {
     this.#leased = new LeasedOutbox(redis, new RedisOutbox(redis, key));
     this.#streams = streams;
     this.relayIntervalMs = this.#leased.relayIntervalMs;

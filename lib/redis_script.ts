@@ -4,9 +4,13 @@
  * SCRIPT FLUSH) the source is sent again with EVAL, which also caches it for
  * the next EVALSHA. Every module's store runs its scripts through this.
  *
+ * On a Redis Cluster a script runs on the node of its KEYS, which must share
+ * one slot, and may touch no key it was not given: every key goes in KEYS.
+ *
  * @module
  */
-import type { Redis } from "ioredis";
+import { type RedisClient, replicaWaitOf } from "./redis_client.ts";
+import { writeReplicated } from "./redis_replicated.ts";
 
 export type ScriptArg = string | number;
 
@@ -22,19 +26,44 @@ export class LuaScript {
   }
 
   /**
-   * Runs the script with `keys` as KEYS and `args` as ARGV. A script that
-   * builds its key names itself (from a prefix in ARGV) passes no keys.
+   * Runs the script with `keys` as KEYS and `args` as ARGV. With a replica wait on
+   * the client (REDIS_WAIT_REPLICAS), `WAIT` follows the script to its node, and a
+   * write fewer replicas confirmed rejects with ReplicasBehindError (lib/redis_replicated.ts):
+   * the script ran on the master, and the caller runs it again (every store script is
+   * idempotent). NOSCRIPT falls back to EVAL the same way.
    */
-  async run(redis: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
     const sha = await this.sha();
     try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      return await evaluate(redis, "evalsha", sha, keys, args);
     } catch (error) {
       // NOSCRIPT means nothing ran, so sending the source cannot apply the script twice.
       if (!isNoScript(error)) throw error;
-      return await redis.eval(this.source, keys.length, ...keys, ...args);
+      return await evaluate(redis, "eval", this.source, keys, args);
     }
   }
+}
+
+/** EVALSHA or EVAL of `script`; with the client's replica wait, WAIT after it on its node. */
+async function evaluate(
+  redis: RedisClient,
+  command: "evalsha" | "eval",
+  script: string,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+): Promise<unknown> {
+  if (replicaWaitOf(redis) === null) {
+    return await redis[command](script, keys.length, ...keys, ...args);
+  }
+  const [reply] = await writeReplicated<[unknown]>(
+    redis,
+    (pipeline) => pipeline[command](script, keys.length, ...keys, ...args),
+  );
+  return reply;
 }
 
 /** Redis names its error kind first: "NOSCRIPT No matching script. Please use EVAL." */

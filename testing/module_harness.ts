@@ -11,7 +11,12 @@ import type { Redis } from "ioredis";
 import { createBus } from "../bus/factory.ts";
 import type { Bus, Envelope, EventContract } from "../bus/types.ts";
 import { type Logger, silentLogger } from "../lib/logger.ts";
-import type { ModuleDefinition, RunningModule, StoreKind } from "../lib/module.ts";
+import {
+  type ModuleDefinition,
+  moduleKeyPrefix,
+  type RunningModule,
+  type StoreKind,
+} from "../lib/module.ts";
 import { type Settings, testSettings } from "../lib/settings.ts";
 import { connectRedis, deleteKeys } from "./redis.ts";
 import { routedApp } from "./routed_app.ts";
@@ -99,7 +104,7 @@ export async function startModule(
             }
           }
         }
-        const own = `${keyPrefix}${definition.name}:`;
+        const own = moduleKeyPrefix(keyPrefix, definition.name);
         assert.ok(keys.every((key) => key.startsWith(own)), `keys outside ${own}: ${keys}`);
       },
     };

@@ -1,13 +1,16 @@
 /**
  * Tests on a shared Redis: connections that fail fast instead of retrying for
  * ever, and a keyspace of one's own that is deleted afterwards by prefix
- * (SCAN and DEL, never KEYS or FLUSHDB: other runs use the same server).
+ * (SCAN and DEL, never KEYS or FLUSHDB: other runs use the same server). A
+ * keyspace may also live on a private Redis Cluster (`openClusterKeyspace`).
  *
  * @module
  */
-import { Redis } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
+import { isCluster, type RedisClient } from "../lib/redis_client.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
 import { deleteKeysWith } from "./bus/redis_cleanup.ts";
+import type { RedisCluster } from "./redis_cluster.ts";
 
 /** A connection that is open when this resolves (or rejects). */
 export async function connectRedis(url: string): Promise<Redis> {
@@ -16,31 +19,52 @@ export async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-/** Deletes every key that starts with `prefix`; returns their names. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<string[]> {
-  return await deleteKeysWith(redis, prefix);
+/**
+ * Deletes every key that starts with `prefix`; returns their names. On a cluster
+ * every master is scanned (each holds only its own slots' keys), and each key is
+ * deleted alone (keys of different slots cannot share a command).
+ */
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<string[]> {
+  if (!isCluster(redis)) return await deleteKeysWith(redis, prefix);
+  const deleted: string[] = [];
+  for (const master of redis.nodes("master")) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await master.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      const unlinks = master.pipeline();
+      for (const key of keys) unlinks.unlink(key);
+      if (keys.length > 0) await unlinks.exec();
+      deleted.push(...keys);
+    } while (cursor !== "0");
+  }
+  return deleted;
 }
 
-export interface TestKeyspace {
+export interface TestKeyspace<C extends RedisClient = Redis> {
   /** The first connection. */
-  redis: Redis;
+  redis: C;
   /** No other run shares it; ends with ":". */
   keyPrefix: string;
   /** Another connection, as a second process would have; closed with the keyspace. */
-  connect(): Promise<Redis>;
+  connect(): Promise<C>;
   /** Deletes every key under `keyPrefix`, closes every connection and returns the deleted names. */
   close(): Promise<string[]>;
 }
 
-export async function openKeyspace(url: string, name = "t"): Promise<TestKeyspace> {
-  const connections = [await connectRedis(url)];
+/** A keyspace whose connections `open` makes. */
+async function keyspaceOf<C extends RedisClient>(
+  open: () => Promise<C>,
+  name: string,
+): Promise<TestKeyspace<C>> {
+  const connections = [await open()];
   const redis = connections[0]!;
   const keyPrefix = `${uniqueName(name)}:`;
   return {
     redis,
     keyPrefix,
     async connect() {
-      const another = await connectRedis(url);
+      const another = await open();
       connections.push(another);
       return another;
     },
@@ -52,6 +76,27 @@ export async function openKeyspace(url: string, name = "t"): Promise<TestKeyspac
       }
     },
   };
+}
+
+export function openKeyspace(url: string, name = "t"): Promise<TestKeyspace> {
+  return keyspaceOf(() => connectRedis(url), name);
+}
+
+/** A keyspace of one's own on a private Redis Cluster, each connection a cluster client. */
+export function openClusterKeyspace(
+  cluster: RedisCluster,
+  name = "t",
+): Promise<TestKeyspace<Cluster>> {
+  return keyspaceOf(async () => {
+    const client = cluster.client();
+    try {
+      await client.ping(); // connected, slots known
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
+    return client;
+  }, name);
 }
 
 /**

@@ -1,14 +1,19 @@
 /**
  * The frame of every store conformance suite (one per module, run by its
- * memory and its Redis store alike): a test per case, each on a new, empty
- * store that is closed and emptied however the case ends, and skipped when
- * the store's server is not configured.
+ * memory and its Redis store alike, and by the Redis store on a private Redis
+ * Cluster): a test per case, each on a new, empty store that is closed and
+ * emptied however the case ends, and skipped when the store's server is not
+ * configured.
  *
  * @module
  */
+import type { Cluster } from "ioredis";
 import type { Outbox } from "../lib/outbox.ts";
+import type { RedisClient } from "../lib/redis_client.ts";
 import { type BusStreams, RedisOutbox } from "../lib/redis_outbox.ts";
-import { openKeyspace, type TestKeyspace } from "./redis.ts";
+import { brokersAvailable } from "./brokers.ts";
+import { openClusterKeyspace, openKeyspace, type TestKeyspace } from "./redis.ts";
+import { RedisCluster } from "./redis_cluster.ts";
 
 export interface OpenedStore<S> {
   store: S;
@@ -23,6 +28,8 @@ export interface StoreHarness<O extends OpenedStore<unknown>> {
   available: boolean;
   /** A new, empty store. */
   open(): Promise<O>;
+  /** Registers a case that runs `fn`; without it, each case is a test of its own. */
+  register?(name: string, fn: () => Promise<void>): void;
 }
 
 /** Registers one case as the test `name` (which should name the harness). */
@@ -31,18 +38,16 @@ export function storeCase<O extends OpenedStore<unknown>>(
   name: string,
   body: (opened: O) => Promise<void>,
 ): void {
-  Deno.test({
-    name,
-    ignore: !harness.available,
-    async fn() {
-      const opened = await harness.open();
-      try {
-        await body(opened);
-      } finally {
-        await opened.close();
-      }
-    },
-  });
+  const fn = async () => {
+    const opened = await harness.open();
+    try {
+      await body(opened);
+    } finally {
+      await opened.close();
+    }
+  };
+  if (harness.register) harness.register(name, fn);
+  else Deno.test({ name, ignore: !harness.available, fn });
 }
 
 /** Every case gets a store of its own from `make`; there is nothing to delete. */
@@ -63,22 +68,24 @@ export function redisStoreHarness<T extends { store: unknown }>(
   make: (keyspace: TestKeyspace) => T | Promise<T>,
   name = "redis",
 ): StoreHarness<T & OpenedStore<T["store"]>> {
-  return {
-    name,
-    available: url !== null,
-    async open() {
-      const keyspace = await openKeyspace(url!);
-      const close = async () => {
-        await keyspace.close();
-      };
-      try {
-        return { ...await make(keyspace), close };
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
+  return { name, available: url !== null, open: () => storeIn(openKeyspace(url!), make) };
+}
+
+/** The store `make` builds in the keyspace `opening` opens; closing deletes the keyspace. */
+async function storeIn<C extends RedisClient, T extends { store: unknown }>(
+  opening: Promise<TestKeyspace<C>>,
+  make: (keyspace: TestKeyspace<C>) => T | Promise<T>,
+): Promise<T & OpenedStore<T["store"]>> {
+  const keyspace = await opening;
+  const close = async () => {
+    await keyspace.close();
   };
+  try {
+    return { ...await make(keyspace), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** `redisStoreHarness` for a store whose constructor takes the connection and key prefix. */
@@ -127,4 +134,79 @@ export function redisBusStoreOf<S extends { outbox: Outbox }>(
     });
     return { store: seen };
   }, "redis, events straight into the bus");
+}
+
+/**
+ * Store suites on a private Redis Cluster (three masters, a replica each), one
+ * cluster per test file, as one forms in seconds and a case takes a fraction of
+ * that: the cases registered through its harnesses (and `test`) run as the
+ * steps of one test, `name`, which opens the cluster before the first and
+ * closes it after the last. Each case gets a keyspace of its own and cluster
+ * clients (ioredis `Cluster`), so a script, pipeline or MULTI whose keys span
+ * slots fails it. Skipped loudly without redis-server (brokers.ts).
+ *
+ * A store there gets no bus streams: the bus's keys sit in other slots than a
+ * module's, so its events go through its outbox (lib/redis_outbox.ts).
+ */
+export class RedisClusterStores {
+  readonly available = brokersAvailable("redis-server");
+  readonly #cases: { name: string; fn: () => Promise<void> }[] = [];
+  #cluster: RedisCluster | null = null;
+
+  constructor(name: string) {
+    Deno.test({
+      name,
+      ignore: !this.available,
+      fn: async (t) => {
+        this.#cluster = await RedisCluster.open({ masters: 3, replicas: 1 });
+        try {
+          for (const { name, fn } of this.#cases) await t.step(name, fn);
+        } finally {
+          await this.#cluster.close();
+          this.#cluster = null;
+        }
+      },
+    });
+  }
+
+  /** The cluster while the suite runs. */
+  get cluster(): RedisCluster {
+    if (!this.#cluster) throw new Error("The Redis Cluster runs only while its suite's test does");
+    return this.#cluster;
+  }
+
+  /** Every case gets a keyspace of its own on the cluster and the store `make` builds there. */
+  harness<T extends { store: unknown }>(
+    make: (keyspace: TestKeyspace<Cluster>) => T | Promise<T>,
+    name = "redis cluster",
+  ): StoreHarness<T & OpenedStore<T["store"]>> {
+    return {
+      name,
+      available: this.available,
+      open: () => storeIn(openClusterKeyspace(this.cluster), make),
+      register: (caseName, fn) => void this.#cases.push({ name: caseName, fn }),
+    };
+  }
+
+  /** `harness` for a store whose constructor takes the client and key prefix. */
+  storeOf<S>(
+    Store: new (redis: Cluster, keyPrefix: string) => S,
+  ): StoreHarness<{ store: S } & OpenedStore<S>> {
+    return this.harness(({ redis, keyPrefix }) => ({ store: new Store(redis, keyPrefix) }));
+  }
+
+  /** A case of its own on a keyspace of the cluster, deleted and closed however it ends. */
+  test(name: string, body: (keyspace: TestKeyspace<Cluster>) => Promise<void>): void {
+    this.#cases.push({
+      name,
+      fn: async () => {
+        const keyspace = await openClusterKeyspace(this.cluster);
+        try {
+          await body(keyspace);
+        } finally {
+          await keyspace.close();
+        }
+      },
+    });
+  }
 }

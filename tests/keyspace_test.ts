@@ -1,12 +1,15 @@
 /**
  * Each module owns its keyspace: after a saga on Redis (bus and stores), every
- * key in the database belongs to exactly one module's prefix, or to the bus's.
- * The test has a Redis database of its own, so nothing else writes there and
- * the module prefixes are the production ones (no test key prefix).
+ * key in the database belongs to exactly one module's prefix, or to the bus's,
+ * and every key a module wrote hashes to one Redis Cluster slot (its hash tag,
+ * `{<module>}`; the bus's, `{<namespace>}`), so its scripts, pipelines and
+ * MULTIs run unchanged on a cluster. The test has a Redis database of its own, so nothing else writes
+ * there and the module prefixes are the production ones (no test key prefix).
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { DATA_MODULE_NAMES } from "../lib/module.ts";
+import { DATA_MODULE_NAMES, moduleKeyPrefix } from "../lib/module.ts";
+import { keySlot } from "../testing/key_slot.ts";
 import { serviceUrl, uniqueName } from "../testing/services.ts";
 import { Shop } from "../testing/shop.ts";
 import { startSystem } from "../testing/system.ts";
@@ -29,6 +32,12 @@ Deno.test({
       keep: true,
     });
     const redis = new Redis(url.href);
+    const modules = DATA_MODULE_NAMES.map((module) => ({
+      module,
+      prefix: moduleKeyPrefix("", module),
+    }));
+    const bus = `bus:{${namespace}}:`;
+    const owners = [...modules.map(({ prefix }) => prefix), bus];
     try {
       const shop = new Shop(system);
       const product = await shop.product(5, 100);
@@ -44,7 +53,6 @@ Deno.test({
       await system.call("POST", `/inventory/products/${product}/likes`, { token: rich.token });
       await shop.assertInvariants();
 
-      const owners = [...DATA_MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`];
       const keys: string[] = [];
       let cursor = "0";
       do {
@@ -54,14 +62,15 @@ Deno.test({
       } while (cursor !== "0");
       const stray = keys.filter((key) => owners.filter((p) => key.startsWith(p)).length !== 1);
       assert.deepEqual(stray, [], `keys outside every module's prefix: ${stray.join(", ")}`);
-      for (const module of DATA_MODULE_NAMES) {
-        assert.ok(keys.some((k) => k.startsWith(`${module}:`)), `${module} wrote keys`);
+      for (const { module: owner, prefix } of [...modules, { module: "the bus", prefix: bus }]) {
+        const own = keys.filter((key) => key.startsWith(prefix));
+        assert.ok(own.length > 0, `${owner} wrote keys`);
+        const slots = new Set(own.map(keySlot));
+        assert.equal(slots.size, 1, `${owner}'s keys hash to one slot: ${[...slots].join(", ")}`);
       }
     } finally {
       await system.stop();
-      for (const prefix of [...DATA_MODULE_NAMES.map((m) => `${m}:`), `bus:${namespace}:`]) {
-        await deleteKeysWith(redis, prefix);
-      }
+      for (const prefix of owners) await deleteKeysWith(redis, prefix);
       await redis.quit();
     }
   },

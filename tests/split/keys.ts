@@ -1,6 +1,6 @@
 /** Where the cluster's processes keep their keys on the shared Redis. */
 import assert from "node:assert/strict";
-import { DATA_MODULE_NAMES } from "../../lib/module.ts";
+import { DATA_MODULE_NAMES, moduleKeyPrefix } from "../../lib/module.ts";
 import type { Cluster } from "../../testing/cluster.ts";
 import { connectRedis } from "../../testing/redis.ts";
 import { serviceUrl } from "../../testing/services.ts";
@@ -32,7 +32,7 @@ export async function assertKeysPrefixed(cluster: Cluster): Promise<void> {
   const keys = await keysUnder(cluster.keyPrefix);
   for (const module of DATA_MODULE_NAMES) {
     assert.ok(
-      keys.some((key) => key.startsWith(`${cluster.keyPrefix}${module}:`)),
+      keys.some((key) => key.startsWith(moduleKeyPrefix(cluster.keyPrefix, module))),
       `${module} keys under ${cluster.keyPrefix}`,
     );
   }

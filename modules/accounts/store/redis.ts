@@ -1,5 +1,5 @@
 /**
- * Accounts on Redis, every key under `<keyPrefix>accounts:`:
+ * Accounts on Redis, every key under `<keyPrefix>{accounts}:`:
  *
  * - `customer:<id>` hash {id, name, email, balance, created_at, password_hash?}
  * - `email:<lower-case email>` → customer id (uniqueness, sign-in)
@@ -15,15 +15,16 @@
  *
  * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events, to the
  * key `outbox.route()` names for each (a bus stream or the outbox). Every key a script touches
- * is in its KEYS; on a Redis Cluster a payment touches the order's payment and the customer's
- * hash and ledger, and a sign-up the email and listing indexes, so the module's keys would
- * share one hash tag (`{accounts}`).
+ * is in its KEYS; a payment touches the order's payment and the customer's hash and ledger,
+ * and a sign-up the email and listing indexes, so the module's keys share one hash tag
+ * (`{accounts}`): one Redis Cluster slot.
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
 import { conflict } from "../../../lib/errors.ts";
+import { moduleKeyPrefix } from "../../../lib/module.ts";
+import type { RedisClient } from "../../../lib/redis_client.ts";
 import { RedisFailureLimiter } from "../../../lib/failure_limiter.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { decodeLedgerLine, encodeLedgerLine, isoOfField, timeField } from "./redis_codec.ts";
@@ -60,15 +61,15 @@ export class RedisAccountsStore implements AccountsStore {
   readonly #prefix: string;
 
   /**
-   * Every key under `<keyPrefix>accounts:`; events go straight into `busStreams` when given
+   * Every key under `<keyPrefix>{accounts}:`; events go straight into `busStreams` when given
    * (a Redis bus on this server), else into the outbox.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     busStreams: BusStreams | null = null,
   ) {
-    const prefix = this.#prefix = `${keyPrefix}accounts:`;
+    const prefix = this.#prefix = moduleKeyPrefix(keyPrefix, "accounts");
     this.outbox = new StoreOutbox(redis, `${prefix}outbox`, busStreams);
     this.signIns = new RedisFailureLimiter(redis, `${prefix}signin:`);
   }

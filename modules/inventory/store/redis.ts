@@ -2,15 +2,17 @@
  * The Redis inventory store. Every write is one Lua script (state, counters
  * and the events' XADD together, to the bus's streams or the outbox), so
  * concurrent processes sharing the keyspace cannot oversell, and a crash never
- * separates a change from its events. Keys: `<keyPrefix>inventory:…` only,
- * each one named here and passed to its script; `outbox:lease` names the one
+ * separates a change from its events. Keys: `<keyPrefix>{inventory}:…` only
+ * (one hash tag: one Redis Cluster slot for every key a script takes), each
+ * one named here and passed to its script; `outbox:lease` names the one
  * process that relays the outbox now, when events go there
  * (lib/redis_outbox.ts).
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import { conflict } from "../../../lib/errors.ts";
+import { moduleKeyPrefix } from "../../../lib/module.ts";
+import type { RedisClient } from "../../../lib/redis_client.ts";
 import { type BusStreams, type EventRoute, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { execPipeline } from "../../../lib/redis_pipeline.ts";
 import { LuaScript } from "../../../lib/redis_script.ts";
@@ -56,7 +58,7 @@ const KNOWN_LINES = 10_000;
 export class RedisInventoryStore implements InventoryStore {
   /** What the scripts append to (`<prefix>outbox`) and the relay reads, one process at a time. */
   readonly outbox: StoreOutbox;
-  /** `<keyPrefix>inventory:` */
+  /** `<keyPrefix>{inventory}:` */
   readonly prefix: string;
 
   /** The stored lines (JSON, verbatim) of reservations seen lately, oldest first. */
@@ -64,11 +66,11 @@ export class RedisInventoryStore implements InventoryStore {
 
   /** Events go straight into `busStreams` when given (a Redis bus on this server), else the outbox. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     busStreams: BusStreams | null = null,
   ) {
-    this.prefix = `${keyPrefix}inventory:`;
+    this.prefix = moduleKeyPrefix(keyPrefix, "inventory");
     this.outbox = new StoreOutbox(redis, `${this.prefix}outbox`, busStreams);
   }
 

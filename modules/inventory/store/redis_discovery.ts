@@ -5,18 +5,22 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import { type Product, type ProductRecord, tagKey, toProduct } from "../domain/product.ts";
 import { rankRelated } from "../domain/related.ts";
 import { mostUsedFirst, type TagCount } from "../domain/tags.ts";
+import type { RedisClient } from "../../../lib/redis_client.ts";
 import { execPipeline } from "../../../lib/redis_pipeline.ts";
 import { hashFrom, productFrom } from "./redis_codec.ts";
 
 /** How many products `readRelated` considers from each of its sources. */
 const RELATED_CANDIDATES = 100;
 
-/** `prefix` is the store's (`<keyPrefix>inventory:`). */
-export async function readTags(redis: Redis, prefix: string, limit: number): Promise<TagCount[]> {
+/** `prefix` is the store's (`<keyPrefix>{inventory}:`). */
+export async function readTags(
+  redis: RedisClient,
+  prefix: string,
+  limit: number,
+): Promise<TagCount[]> {
   const [counts, names] = await execPipeline<[string[], Record<string, string>]>(
     redis.pipeline().zrange(`${prefix}tags`, 0, -1, "WITHSCORES").hgetall(`${prefix}tag_names`),
   );
@@ -33,7 +37,7 @@ export async function readTags(redis: Redis, prefix: string, limit: number): Pro
  * of its tags (`RELATED_CANDIDATES` from each), not the whole catalog.
  */
 export async function readRelated(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   record: ProductRecord,
   limit: number,

@@ -1,8 +1,8 @@
 /**
  * Lua for the catalog writes on Redis. Each script is one atomic step over
  * the module's keys, every one of them declared in KEYS (the store names them;
- * no script builds a key), so each runs unchanged where keys are checked
- * (Redis Cluster, with one hash tag for the keys a script shares).
+ * no script builds a key), so each runs unchanged where keys are checked: on a
+ * Redis Cluster every key carries the module's hash tag (`{inventory}`), one slot.
  *
  * Product hash fields: doc (JSON: name, sku, description, tags, featured), seq, price,
  * stock, reserved, sold, received, likes, sku, tag_keys (JSON), revision,

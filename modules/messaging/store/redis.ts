@@ -1,5 +1,6 @@
 /**
- * Messaging on Redis, every key under `<keyPrefix>messaging:`:
+ * Messaging on Redis, every key under `<keyPrefix>{messaging}:` (one hash tag: one Redis
+ * Cluster slot, as a notification's script takes the shared indexes with it):
  *
  * - `contact:<customer id>` hash {customer_id, name, email}
  * - `product:<product id>` hash {name, revision}
@@ -16,8 +17,10 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
+import { moduleKeyPrefix } from "../../../lib/module.ts";
+import type { RedisClient } from "../../../lib/redis_client.ts";
+import { writeReplicated } from "../../../lib/redis_replicated.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import {
   claimDeliveriesScript,
@@ -48,24 +51,28 @@ export class RedisMessagingStore implements MessagingStore {
   readonly #prefix: string;
 
   /**
-   * Every key under `<keyPrefix>messaging:`; events go straight into `busStreams` when given
+   * Every key under `<keyPrefix>{messaging}:`; events go straight into `busStreams` when given
    * (a Redis bus on this server), else into the outbox.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     busStreams: BusStreams | null = null,
   ) {
-    const prefix = this.#prefix = `${keyPrefix}messaging:`;
+    const prefix = this.#prefix = moduleKeyPrefix(keyPrefix, "messaging");
     this.outbox = new StoreOutbox(redis, `${prefix}outbox`, busStreams);
   }
 
   async saveContact(contact: Contact): Promise<void> {
-    await this.redis.hset(this.#key("contact", contact.customer_id), {
-      customer_id: contact.customer_id,
-      name: contact.name,
-      email: contact.email,
-    });
+    await writeReplicated(
+      this.redis,
+      (pipeline) =>
+        pipeline.hset(this.#key("contact", contact.customer_id), {
+          customer_id: contact.customer_id,
+          name: contact.name,
+          email: contact.email,
+        }),
+    );
   }
 
   async contact(customerId: string): Promise<Contact | null> {

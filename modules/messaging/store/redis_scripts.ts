@@ -1,7 +1,8 @@
 /**
  * The Lua scripts that make messaging's changes atomic on Redis. Every key a
- * script touches is in its KEYS; on a Redis Cluster one call's keys would need
- * one hash tag (`{messaging}`: a notification is indexed in shared sets).
+ * script touches is in its KEYS, under the module's hash tag (`{messaging}`: a
+ * notification is indexed in shared sets), so one call's keys share a Redis
+ * Cluster slot.
  *
  * @module
  */

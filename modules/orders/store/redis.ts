@@ -1,5 +1,7 @@
 /**
- * The Redis order store. Every key starts with `<keyPrefix>orders:`:
+ * The Redis order store. Every key starts with `<keyPrefix>{orders}:` (one hash tag, so one
+ * Redis Cluster slot: an update touches the order, the deadlines, the moves and two indexes
+ * at once):
  *
  * - `order:<id>` string: `<version> <status> <doc>` (redis_codec.ts)
  * - `customer:<customer id>`: sorted set of a customer's order ids by creation time
@@ -16,15 +18,16 @@
  *   lib/redis_outbox.ts)
  *
  * Every update announces the order's id on the channel `changed`, from its script, while
- * another orders process listens (asked again each second after nobody did).
- * On a Redis Cluster every key above would need one hash tag (`{orders}`): an update
- * touches the order, the deadlines, the moves and two indexes at once.
+ * another orders process listens (asked again each second after nobody did). On a Redis
+ * Cluster a PUBLISH reaches every node, but its reply counts only the subscribers of the
+ * node it ran on, so there updates always announce.
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import type { Envelope } from "../../../bus/mod.ts";
 import { copyJson } from "../../../lib/json_copy.ts";
+import { moduleKeyPrefix } from "../../../lib/module.ts";
+import { isCluster, type RedisClient } from "../../../lib/redis_client.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { isTerminal, type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import type { OrderPosition } from "../domain/position.ts";
@@ -58,20 +61,23 @@ export class RedisOrderStore implements OrderStore {
   #listening = false;
   /** Until when (performance.now()) updates announce nothing: nobody else was listening. */
   #quietUntil = -Infinity;
+  /** Whether a PUBLISH's reply counts every listener (one server), not one node's (a cluster). */
+  readonly #publishCountsAll: boolean;
 
   /**
-   * `keyPrefix` is the process-wide one ("" in production); "orders:" is added here.
+   * `keyPrefix` is the process-wide one ("" in production); "{orders}:" is added here.
    * An Idempotency-Key names its order for `idempotencyTtlMs` (IDEMPOTENCY_TTL_S). Events go
    * straight into `busStreams` when given (a Redis bus on this server), else into the outbox.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly idempotencyTtlMs = IDEMPOTENCY_TTL_MS,
     busStreams: BusStreams | null = null,
   ) {
-    this.#prefix = `${keyPrefix}orders:`;
+    this.#prefix = moduleKeyPrefix(keyPrefix, "orders");
     this.outbox = new StoreOutbox(redis, this.#key("outbox"), busStreams);
+    this.#publishCountsAll = !isCluster(redis);
   }
 
   #key(suffix: string): string {
@@ -159,7 +165,8 @@ export class RedisOrderStore implements OrderStore {
     );
     route.written();
     if (written === 0) return null;
-    if (announce && Number(written) - 1 - (this.#listening ? 1 : 0) <= 0) {
+    const othersHeard = Number(written) - 1 - (this.#listening ? 1 : 0);
+    if (announce && this.#publishCountsAll && othersHeard <= 0) {
       // No other orders process listens: announce nothing for a while, then ask again. One
       // that starts listening meanwhile re-reads within its fallback interval anyway.
       this.#quietUntil = performance.now() + QUIET_MS;
@@ -168,10 +175,7 @@ export class RedisOrderStore implements OrderStore {
   }
 
   async watchOthers(changed: (orderId: string) => void): Promise<{ close(): Promise<void> }> {
-    // No socket timeout: a quiet subscriber is healthy, and waiters re-read now and then anyway.
-    // Resubscribing ourselves: ioredis's own resubscribe after a reconnect leaves its promise
-    // unhandled, and a connection that drops again at once would crash the process with it.
-    const subscriber = this.redis.duplicate({ socketTimeout: 0, autoResubscribe: false });
+    const subscriber = subscriberOf(this.redis);
     const channel = this.#key("changed");
     subscriber.on("error", () => {}); // it reconnects; waiters re-read meanwhile
     subscriber.on("message", (_channel: string, message: string) => {
@@ -301,6 +305,23 @@ export class RedisOrderStore implements OrderStore {
       return typeof value === "string" ? [decodeOrder(id, value)] : [];
     });
   }
+}
+
+/**
+ * A connection of its own to listen on (a subscribed connection takes no other commands).
+ *
+ * One server: no socket timeout (a quiet subscriber is healthy, and waiters re-read now and
+ * then anyway), and watchOthers resubscribes itself: ioredis's own resubscribe after a
+ * reconnect leaves its promise unhandled, and a connection that drops again at once would
+ * crash the process with it.
+ *
+ * A cluster client subscribes through a connection to one node, which ioredis chooses,
+ * replaces when it drops (never reconnecting it) and resubscribes with its promise handled;
+ * a PUBLISH on any node reaches it.
+ */
+function subscriberOf(redis: RedisClient): RedisClient {
+  if (isCluster(redis)) return redis.duplicate();
+  return redis.duplicate({ socketTimeout: 0, autoResubscribe: false });
 }
 
 /** A WITHSCORES reply as [id, score] pairs. */

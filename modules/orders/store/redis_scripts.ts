@@ -2,8 +2,9 @@
  * The Lua scripts that make each Redis write atomic: the order, its indexes,
  * its idempotency key and its events in one step, and every change a
  * compare-and-set on the stored version. Every key a script touches is in its
- * KEYS (the store names them all); the change channel a write announces on is
- * not a key. On a Redis Cluster the keys of one call would need one hash tag.
+ * KEYS (the store names them all), under the module's hash tag (`{orders}`), so
+ * each call's keys share one Redis Cluster slot; the change channel a write
+ * announces on is not a key.
  *
  * @module
  */

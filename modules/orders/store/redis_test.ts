@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { createEnvelope } from "../../../bus/envelope.ts";
+import type { RedisClient } from "../../../lib/redis_client.ts";
 import { RedisOutbox } from "../../../lib/redis_outbox.ts";
 import { stockReleaseRequested } from "../events.ts";
-import { openKeyspace } from "../../../testing/redis.ts";
+import { keyspaceTest, openKeyspace, type TestKeyspace } from "../../../testing/redis.ts";
 import { serviceUrl } from "../../../testing/services.ts";
-import { redisBusStoreOf, redisStoreHarness } from "../../../testing/store_suite.ts";
+import {
+  redisBusStoreOf,
+  RedisClusterStores,
+  redisStoreHarness,
+} from "../../../testing/store_suite.ts";
 import {
   runIdempotencyExpiryConformance,
   runOrderStoreConformance,
@@ -44,6 +49,14 @@ runIdempotencyExpiryConformance(
   })),
 );
 
+const onCluster = new RedisClusterStores("redis order store on a private Redis Cluster");
+runOrderStoreConformance(onCluster.storeOf(RedisOrderStore));
+runIdempotencyExpiryConformance(
+  onCluster.harness(({ redis, keyPrefix }) => ({
+    store: new RedisOrderStore(redis, keyPrefix, SHORT_IDEMPOTENCY_TTL_MS),
+  })),
+);
+
 Deno.test({
   name: "redis order store: one process at a time relays the shared outbox",
   ignore: url === null,
@@ -65,31 +78,53 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "redis order store: another process's update is heard at once, its own is not",
-  ignore: url === null,
-  fn: async () => {
-    const { redis, keyPrefix, close } = await openKeyspace(url!);
-    const here = new RedisOrderStore(redis, keyPrefix);
-    const there = new RedisOrderStore(redis, keyPrefix);
+/** Two processes on one keyspace: each hears the other's updates and not its own. */
+async function heardByTheOther({ redis, keyPrefix, connect }: TestKeyspace<RedisClient>) {
+  const here = new RedisOrderStore(redis, keyPrefix);
+  const there = new RedisOrderStore(await connect(), keyPrefix);
+  const heard: string[] = [];
+  const watching = await here.watchOthers((id) => heard.push(id));
+  try {
+    const order = aPendingOrder();
+    await here.create(order, []);
+    const mine = await here.update({ ...order, status: "reserved" }, order.version, []);
+    assert.ok(mine);
+    const theirs = await there.update({ ...mine, status: "paid" }, mine.version, []);
+    assert.ok(theirs);
+    await waitFor(() => heard.length > 0, { timeoutMs: 2_000 });
+    await delay(100);
+    assert.deepEqual(heard, [order.id], "one poke, for the other store's write only");
+  } finally {
+    await watching.close();
+  }
+}
+
+keyspaceTest(
+  "redis order store: another process's update is heard at once, its own is not",
+  heardByTheOther,
+);
+onCluster.test(
+  "redis cluster order store: another process's update is heard at once, its own is not",
+  heardByTheOther,
+);
+
+onCluster.test(
+  "redis cluster order store: updates announce even when nobody seemed to listen",
+  async ({ redis, keyPrefix, connect }) => {
+    // A PUBLISH's reply counts one node's subscribers only: it cannot tell that nobody listens.
+    const store = new RedisOrderStore(redis, keyPrefix);
+    const listener = await connect();
     const heard: string[] = [];
-    const watching = await here.watchOthers((id) => heard.push(id));
-    try {
-      const order = aPendingOrder();
-      await here.create(order, []);
-      const mine = await here.update({ ...order, status: "reserved" }, order.version, []);
-      assert.ok(mine);
-      const theirs = await there.update({ ...mine, status: "paid" }, mine.version, []);
-      assert.ok(theirs);
-      await waitFor(() => heard.length > 0, { timeoutMs: 2_000 });
-      await delay(100);
-      assert.deepEqual(heard, [order.id], "one poke, for the other store's write only");
-    } finally {
-      await watching.close();
-      await close();
-    }
+    let order = aPendingOrder();
+    await store.create(order, []);
+    order = (await store.update({ ...order }, order.version, []))!; // heard by nobody
+    listener.on("message", (_channel: string, message: string) => heard.push(message));
+    await listener.subscribe(`${keyPrefix}{orders}:changed`);
+    order = (await store.update({ ...order }, order.version, []))!;
+    assert.ok(order);
+    await waitFor(() => heard.length > 0, { timeoutMs: 5_000, message: "the update announced" });
   },
-});
+);
 
 Deno.test({
   name: "redis order store: with nobody else listening, updates announce nothing for a second",
@@ -109,7 +144,7 @@ Deno.test({
       await next(); // announced to nobody: quiet from now on
       const quietFrom = performance.now();
       listener.on("message", (_channel: string, message: string) => heard.push(message));
-      await listener.subscribe(`${keyPrefix}orders:changed`);
+      await listener.subscribe(`${keyPrefix}{orders}:changed`);
       await next();
       await delay(100);
       // (A machine that stalled past the second rightly asked again.)
