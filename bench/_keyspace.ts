@@ -1,7 +1,7 @@
 /**
  * What a Redis holds, by owner: every key is read by SCAN and put in its kind
- * (ids replaced by `*`: `orders:order:*`), each kind under its owner — one of
- * the modules (their keyspaces are the stored data), the bus (`bus:`), or
+ * (ids replaced by `*`: `{orders}:order:*`), each kind under its owner — one of
+ * the modules (`{<module>}:`: their keyspaces are the stored data), the bus (`bus:`), or
  * other. Bytes are MEMORY USAGE — of every key of a kind when there are few,
  * of a random sample scaled to the kind's count when there are many (a kind's
  * keys are records of one shape: a thousand are within a per cent or two of
@@ -41,7 +41,7 @@ export interface Keyspace {
   serverBytes: number;
 }
 
-/** `orders:idem:cus_0a9…:soak-7-…` → `orders:idem:*:*`; a namespace or id holds digits and is long. */
+/** `{orders}:idem:cus_0a9…:soak-7-…` → `{orders}:idem:*:*`; a namespace or id holds digits and is long. */
 export function keyKind(key: string): string {
   return key.split(":").map((part, i) =>
     i > 0 && (part.includes("@") || (/[0-9]/.test(part) && part.length >= 8)) ? "*" : part
@@ -49,7 +49,8 @@ export function keyKind(key: string): string {
 }
 
 function ownerOf(kind: string): string {
-  const first = kind.split(":")[0]!;
+  // A module's keys start with its hash tag (`{orders}:`), the bus's with `bus:`.
+  const first = kind.split(":")[0]!.replace(/^\{(.*)\}$/, "$1");
   return (MODULES as readonly string[]).includes(first) || first === "bus" ? first : "other";
 }
 

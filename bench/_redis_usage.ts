@@ -121,11 +121,12 @@ export async function bytesByKind(redis: Redis, pattern: string): Promise<Map<st
   return kinds;
 }
 
-/** `k_ab12:orders:order:ord_…` → `orders:order:*`: the prefix dropped, ids starred. */
+/** `k_ab12:{orders}:order:ord_…` → `{orders}:order:*`: the prefix dropped, ids starred. */
 function kindOf(key: string): string {
   const parts = key.split(":");
+  // A module's part is its hash tag (`{orders}`).
   const module = parts.findIndex((p) =>
-    ["orders", "inventory", "accounts", "messaging", "bus"].includes(p)
+    ["orders", "inventory", "accounts", "messaging", "bus"].includes(p.replace(/^\{(.*)\}$/, "$1"))
   );
   return parts.slice(Math.max(0, module)).map((part, i) =>
     i > 0 && /[0-9]/.test(part) && part.length > 6 ? "*" : part
