@@ -22,6 +22,7 @@
  * @module
  */
 import { Redis } from "ioredis";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { delay } from "../lib/async/delay.ts";
 import { type Cluster, type MemberSpec, startCluster } from "../testing/cluster.ts";
 import { remoteCaller } from "../testing/http_client.ts";
@@ -136,7 +137,7 @@ async function start(shape: Shape): Promise<Target> {
       pids: [{ name: "all", pid: server.child.pid }],
       processUrls: [server.url],
       redis: shape === "redis"
-        ? { streams: `bus:${namespace}:*`, keyPrefix: `${namespace}:` }
+        ? { streams: `${new RedisKeys(namespace).prefix}*`, keyPrefix: `${namespace}:` }
         : null,
       stop: async () => {
         await server.kill("SIGTERM");
@@ -155,7 +156,7 @@ async function start(shape: Shape): Promise<Target> {
     admin: cluster.admin,
     pids: cluster.members.map((m) => ({ name: m.name, pid: m.server.child.pid })),
     processUrls: cluster.members.map((m) => m.url),
-    redis: { streams: `bus:${cluster.namespace}:*`, keyPrefix: cluster.keyPrefix },
+    redis: { streams: `${new RedisKeys(cluster.namespace).prefix}*`, keyPrefix: cluster.keyPrefix },
     stop: async () => {
       await cluster.stop();
     },

@@ -52,6 +52,7 @@
  * @module
  */
 import { scriptFlags } from "../testing/script_flags.ts";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { type Customer, TERMINAL } from "../testing/shop.ts";
 import { delay } from "../testing/wait.ts";
 import { costPerOrder, type Keyspace, keyspace, MODULES } from "./_keyspace.ts";
@@ -91,8 +92,10 @@ async function redisSample(shape: Shape): Promise<{ sample: RedisSample; keys: K
   const keys = await keyspace(redis);
   const usedMb = (before + await used()) / 2 / MIB;
   let streamLength = 0;
+  // keyKind writes a namespace that looks like an id as `*`, braces and all.
+  const prefix = new RedisKeys(shape.namespace).prefix;
   for (const kind of keys.kinds.filter((k) => /^bus:[^:]+:stream:/.test(k.kind))) {
-    streamLength += await redis.xlen(kind.kind.replace(/^bus:\*:/, `bus:${shape.namespace}:`));
+    streamLength += await redis.xlen(kind.kind.replace(/^bus:[^:]+:/, prefix));
   }
   const modules = MODULES.reduce((sum, module) => sum + (keys.bytes[module] ?? 0), 0);
   const transport = (keys.bytes.bus ?? 0) + (keys.bytes.other ?? 0) + keys.serverBytes;

@@ -1,6 +1,7 @@
 /**
  * Turns a bus URL into an adapter: `memory:` (or `memory://name`),
- * `redis://…` / `rediss://…`, `nats://…`.
+ * `redis://…` / `rediss://…` (a Redis Cluster: `redis+cluster://h1:p1,h2:p2`
+ * / `rediss+cluster://…`), `nats://…`.
  *
  * @module
  */
@@ -20,13 +21,16 @@ export function busKindOf(url: string): BusKind {
       return "memory";
     case "redis":
     case "rediss":
+    case "redis+cluster":
+    case "rediss+cluster":
       return "redis";
     case "nats":
     case "tls":
       return "nats";
     default:
       throw new RangeError(
-        `Bus URL "${url}" must start with memory:, redis://, rediss:// or nats://`,
+        `Bus URL "${url}" must start with memory:, redis://, rediss://, redis+cluster://, ` +
+          "rediss+cluster:// or nats://",
       );
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { z } from "zod";
 import { createEnvelope } from "../bus/envelope.ts";
 import { RedisBus } from "../bus/redis/bus.ts";
@@ -178,7 +179,7 @@ Deno.test({
       await subscription.close();
     } finally {
       await bus.close();
-      await deleteKeys(redis, `bus:${namespace}:`);
+      await deleteKeys(redis, new RedisKeys(namespace).prefix);
       await deleteKeys(redis, keyPrefix);
       await redis.quit();
     }

@@ -107,7 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const keyPrefix = `${uniqueName("k")}:`;
 
   const cleanUp = async () => {
-    await deleteKeys(redisUrl, [`bus:${namespace}:`, keyPrefix]);
+    await deleteKeys(redisUrl, [new RedisKeys(namespace).prefix, keyPrefix]);
     if (natsUrl) await deleteNamespace(natsUrl, namespace);
   };
   let fleet: Fleet | null = null;

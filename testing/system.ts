@@ -6,6 +6,7 @@
  * @module
  */
 import type { Bus } from "../bus/types.ts";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { createLogger, silentLogger } from "../lib/logger.ts";
 import { MODULE_NAMES, type ModuleName } from "../lib/module.ts";
 import { type Settings, testSettings } from "../lib/settings.ts";
@@ -91,7 +92,10 @@ export async function startSystem(
       await process.stop(2_000);
       if (options.keep) return;
       if (redisUrl) {
-        await deleteKeys(redisUrl, [`bus:${namespace}:`, ...(keyPrefix ? [keyPrefix] : [])]);
+        await deleteKeys(redisUrl, [
+          new RedisKeys(namespace).prefix,
+          ...(keyPrefix ? [keyPrefix] : []),
+        ]);
       }
       if (setup === "nats") await deleteNamespace(busUrl, namespace);
     },

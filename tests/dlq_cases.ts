@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { pinged } from "../testing/bus/conformance.ts";
 import { createBus } from "../bus/factory.ts";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { deleteKeys } from "../testing/bus/redis_cleanup.ts";
 import { deleteNamespace } from "../testing/bus/nats_cleanup.ts";
 import type { Bus, DeadLetter, Envelope } from "../bus/types.ts";
@@ -34,7 +35,7 @@ async function brokerWithDeadLetter(url: string, namespace: string) {
 }
 
 async function cleanUp(setup: DlqSetup, url: string, namespace: string): Promise<void> {
-  if (setup === "redis") await deleteKeys(url, [`bus:${namespace}:`]);
+  if (setup === "redis") await deleteKeys(url, [new RedisKeys(namespace).prefix]);
   else await deleteNamespace(url, namespace);
 }
 

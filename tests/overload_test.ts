@@ -11,6 +11,7 @@
  * with REQUIRE_SERVICES=1.
  */
 import assert from "node:assert/strict";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { Fleet } from "../testing/fleet.ts";
 import type { Reply } from "../testing/http_client.ts";
 import { connectRedis, deleteKeys } from "../testing/redis.ts";
@@ -235,7 +236,7 @@ Deno.test({
       const redis = await connectRedis(redisUrl!);
       try {
         await deleteKeys(redis, keyPrefix);
-        if (fleet) await deleteKeys(redis, `bus:${fleet.namespace}:`);
+        if (fleet) await deleteKeys(redis, new RedisKeys(fleet.namespace).prefix);
       } finally {
         redis.disconnect();
       }

@@ -11,6 +11,7 @@
  * processes and nginx is most of the time this takes.
  */
 import assert from "node:assert/strict";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import {
   clusterAvailable,
   type ClusterBus,
@@ -113,7 +114,7 @@ export function runSplitSuite(bus: ClusterBus, brokers?: SplitBrokers): void {
         }
       }
       assert.deepEqual(
-        await keysUnder(cluster.keyPrefix, `bus:${cluster.namespace}:`),
+        await keysUnder(cluster.keyPrefix, new RedisKeys(cluster.namespace).prefix),
         [],
         "the cluster's keys are deleted",
       );

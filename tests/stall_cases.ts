@@ -12,6 +12,7 @@
  * with REQUIRE_SERVICES=1.
  */
 import assert from "node:assert/strict";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import type { ModuleName } from "../lib/module.ts";
 import { Fleet, type FleetMember } from "../testing/fleet.ts";
 import { type Plan, planOrders, runPlan, waitAllTerminal } from "../testing/load.ts";
@@ -123,7 +124,7 @@ async function runStall(bus: "redis" | "nats", redisUrl: string, natsUrl: string
     const redis = await connectRedis(redisUrl);
     try {
       await deleteKeys(redis, keyPrefix);
-      if (fleet) await deleteKeys(redis, `bus:${fleet.namespace}:`);
+      if (fleet) await deleteKeys(redis, new RedisKeys(fleet.namespace).prefix);
     } finally {
       redis.disconnect();
     }

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
+import { RedisKeys } from "../bus/redis/keys.ts";
 import { OtlpReceiver, type ReceivedSpan } from "../testing/otlp_receiver.ts";
 import { deleteKeys } from "../testing/redis.ts";
 import { serviceUrl, uniqueName } from "../testing/services.ts";
@@ -262,7 +263,7 @@ Deno.test({
       const redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await redis.connect();
       try {
-        await deleteKeys(redis, `bus:${namespace}:`);
+        await deleteKeys(redis, new RedisKeys(namespace).prefix);
         await deleteKeys(redis, keyPrefix);
       } finally {
         await redis.quit();

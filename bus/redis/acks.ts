@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Timer } from "../../lib/async/timer.ts";
 
@@ -24,7 +24,7 @@ export class AckBatcher {
   #closing = false;
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly group: string,
     private readonly log: Logger,
   ) {}

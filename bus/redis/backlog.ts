@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import type { Backlog } from "../types.ts";
 import type { RedisKeys } from "./keys.ts";
 import { parseGroupsInfo } from "./replies.ts";
 
 /** Pending: the group's pending entries (PEL). Lag: Redis 7's count of entries not yet read. */
 export async function readBacklog(
-  commands: Redis,
+  commands: RedisClient,
   keys: RedisKeys,
   group: string,
 ): Promise<Backlog> {

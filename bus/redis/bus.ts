@@ -3,13 +3,18 @@
  * bus group, whose members compete for its messages; the group's pending list
  * is what makes delivery at-least-once (XAUTOCLAIM after the ack deadline).
  *
- * Keys, all under `bus:<namespace>:` — `stream:<type>` (events, trimmed to
+ * Keys, all under `bus:{<namespace>}:` — `stream:<type>` (events, trimmed to
  * about `retention`), `direct:<group>` (replays for one group), `dead` (dead
  * letters), `reads:<group>` (the streams a group reads, for backlog()).
  *
+ * The same code runs on one server and on a Redis Cluster (a
+ * `redis+cluster://` URL, or REDIS_CLUSTER=1): the namespace is the keys'
+ * hash tag, so all of them live in one slot, and every script, MULTI and
+ * pipeline of the bus stays on the master that serves it.
+ *
  * @module
  */
-import type { Redis } from "ioredis";
+import { type ClusterUrl, type RedisClient, requireReplicas } from "../../lib/redis_client.ts";
 import { BaseBus, type Subscriber } from "../base.ts";
 import type { Logger } from "../../lib/logger.ts";
 import {
@@ -23,7 +28,15 @@ import { encodeEnvelope } from "../envelope.ts";
 import type { BusConfig } from "../config.ts";
 import type { Backlog, Envelope, Subscription } from "../types.ts";
 import { readBacklog } from "./backlog.ts";
-import { boundedWaits, closeConnection, openConnection, redactUrl } from "./connection.ts";
+import {
+  boundedWaits,
+  closeConnection,
+  openConnection,
+  openServerConnection,
+  redactUrl,
+} from "./connection.ts";
+import { clusterUrlOf, nodeUrl } from "./cluster_connection.ts";
+import { ReadConnection } from "./read_connection.ts";
 import { READ_BLOCK_MS } from "./reader.ts";
 import { RedisDeadLetters } from "./dead_letters.ts";
 import { RedisKeys } from "./keys.ts";
@@ -48,17 +61,19 @@ export class RedisBus extends BaseBus {
   readonly kind = "redis";
   readonly deadLetters: RedisDeadLetters;
   readonly #url: string;
-  readonly #commands: Redis;
+  readonly #commands: RedisClient;
   readonly #keys: RedisKeys;
   readonly #retention: Retention;
   readonly #publisher: StreamPublisher;
   readonly #log: Logger;
   #commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
+  /** The cluster the URL names (its nodes' URLs for the readers), or null for one server. */
+  #cluster: ClusterUrl | null = null;
 
   private constructor(
     url: string,
     config: BusConfig,
-    commands: Redis,
+    commands: RedisClient,
     retention: Retention,
     log: Logger,
   ) {
@@ -84,8 +99,10 @@ export class RedisBus extends BaseBus {
       enableAutoPipelining: true,
       ...boundedWaits(timeoutMs),
     }, log);
+    if (config.waitReplicas) requireReplicas(commands, config.waitReplicas);
     const bus = new RedisBus(url, config, commands, retention, log);
     bus.#commandTimeoutMs = timeoutMs;
+    bus.#cluster = clusterUrlOf(url);
     return bus;
   }
 
@@ -98,21 +115,26 @@ export class RedisBus extends BaseBus {
     { group, events, handler, options }: Subscriber,
   ): Promise<Subscription> {
     const consumer = consumerName();
-    // Its own connection: a blocking read would hold up every other command queued behind it.
-    const reader = await openConnection(
-      this.#url,
-      `${this.#keys.prefix}${group}:${consumer}`,
-      {
-        enableAutoPipelining: false,
-        ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
-      },
-      this.#log,
-      "reader",
-    );
     const streams = [
       ...new Set(events.map((event) => this.#keys.stream(event.type))),
       this.#keys.direct(group),
     ];
+    // Its own connection: a blocking read would hold up every other command queued behind it.
+    const name = `${this.#keys.prefix}${group}:${consumer}`;
+    const readerOptions = {
+      enableAutoPipelining: false,
+      ...boundedWaits(this.#commandTimeoutMs, READ_BLOCK_MS),
+    };
+    const open = (url: string) =>
+      openServerConnection(url, name, readerOptions, this.#log, "reader");
+    // On a cluster: to the master serving the streams' slot (all of them share it).
+    const cluster = this.#cluster;
+    const reader = await ReadConnection.open(
+      this.#commands,
+      streams[0]!,
+      () => open(this.#url),
+      (host, port) => open(cluster ? nodeUrl(cluster, host, port) : this.#url),
+    );
     try {
       return await RedisSubscription.start(group, events, handler, options, {
         commands: this.#commands,
@@ -124,7 +146,7 @@ export class RedisBus extends BaseBus {
         log: this.#log,
       });
     } catch (error) {
-      await closeConnection(reader);
+      await reader.close();
       throw error;
     }
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import {
   parseAutoClaim,
   parseEntries,
@@ -34,7 +34,7 @@ export interface IdleClaims {
  * backlog() must find them from any process.
  */
 export async function createGroups(
-  commands: Redis,
+  commands: RedisClient,
   streams: readonly string[],
   group: string,
   reads: string,
@@ -52,7 +52,7 @@ export async function createGroups(
 }
 
 async function pendingOf(
-  commands: Redis,
+  commands: RedisClient,
   stream: string,
   group: string,
   id: string,
@@ -66,7 +66,7 @@ async function pendingOf(
  * this one included). XAUTOCLAIM bumps each delivery counter; XPENDING reads it.
  */
 export async function claimIdle(
-  commands: Redis,
+  commands: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -98,7 +98,7 @@ export async function claimIdle(
  * Null when it is no longer ours to run (taken, acked, or its entry is gone).
  */
 export async function claimForRetry(
-  commands: Redis,
+  commands: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -133,7 +133,7 @@ const HANDED_BACK_IDLE_MS = 86_400_000;
  * RETRYCOUNT undoes the count of a delivery that never ran.
  */
 export async function handBack(
-  commands: Redis,
+  commands: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -162,7 +162,7 @@ export async function handBack(
  * DELCONSUMER would drop its pending messages with it.
  */
 export async function forgetConsumer(
-  commands: Redis,
+  commands: RedisClient,
   streams: readonly string[],
   group: string,
   consumer: string,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { AckBatcher } from "./acks.ts";
@@ -24,7 +24,7 @@ export interface ClosingSubscription {
   group: string;
   consumer: string;
   streams: readonly string[];
-  commands: Redis;
+  commands: RedisClient;
   held: HeldMessages;
   acks: AckBatcher;
   reader: StreamReader;

@@ -1,92 +1,33 @@
 /**
  * Opening and closing ioredis connections the same way everywhere: fail fast
  * on a bad URL, log connection trouble (throttled) instead of crashing, and
- * leave no socket or timer behind on close.
+ * leave no socket or timer behind on close. A URL that names a Redis Cluster
+ * opens a Cluster client (cluster_connection.ts); what closes takes either.
  *
  * @module
  */
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../../lib/async/with_timeout.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { isCluster, type RedisClient } from "../../lib/redis_client.ts";
 import { adapterLogger } from "../defaults.ts";
 import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
 import { redactUrl } from "../redact.ts";
-import { brokerEnv, type Env, readTlsFiles, tlsConfigured } from "../tls_files.ts";
+import { clusterUrlOf, openCluster } from "./cluster_connection.ts";
+import { redisOptions } from "./options.ts";
 import { type ConnectionRole, countRoundTrips } from "./round_trips.ts";
+import {
+  absorbLaterSocketErrors,
+  clearSocketTimeoutOnClose,
+  watchErrors,
+} from "./socket_guards.ts";
 
 export { redactUrl };
-
-/** ioredis logs "Unhandled error event" without a listener; a flapping server would flood the log. */
-const ERROR_LOG_INTERVAL_MS = 5_000;
-
-/**
- * Options that bound every wait on a connection, so a server that stops
- * answering (a stalled link, not a closed one) fails callers instead of
- * holding them for ever:
- * - `commandTimeout`: each command fails after `timeoutMs` (plus `blockMs` on a
- *   connection that blocks that long in XREADGROUP), also while it is queued
- *   during a reconnect;
- * - `socketTimeout`: a socket that gets no byte for that long while answers
- *   are owed is destroyed and reconnected. Replies are matched to commands in
- *   order, so a link that lost bytes must never be used again;
- * - `maxRetriesPerRequest: 0`: a dropped connection fails what was in flight
- *   at once rather than sending it again later, when its caller has long been
- *   told it failed (and may have retried it);
- * - reconnecting never gives up, backing off to one try a second.
- */
-export function boundedWaits(timeoutMs: number, blockMs = 0): RedisOptions {
-  return {
-    commandTimeout: timeoutMs + blockMs,
-    socketTimeout: timeoutMs + blockMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
-  };
-}
+export { boundedWaits, redisOptions } from "./options.ts";
+export { clearSocketTimeoutOnClose } from "./socket_guards.ts";
 
 /** How long a start-up connection may take before it is given up. */
 const CONNECT_TIMEOUT_MS = 10_000;
-
-/**
- * What the environment adds to a Redis URL, for every connection (bus and
- * stores): with `rediss://`, the CA to trust (REDIS_TLS_CA) and a client
- * certificate (REDIS_TLS_CERT with REDIS_TLS_KEY), all paths to PEM files.
- * The ACL user and password stay in the URL (`rediss://user:pass@host:port`),
- * where ioredis reads them. TLS variables beside a plain `redis://` URL are an
- * error: the password would otherwise cross the network in the clear.
- */
-export function redisOptions(url: string, env: Env = brokerEnv()): RedisOptions {
-  const tls = /^rediss:/i.test(url.trim());
-  if (!tls) {
-    if (tlsConfigured(env, "REDIS_TLS")) {
-      throw new BrokerConnectError(
-        `REDIS_TLS_* is set but the Redis URL ${redactUrl(url)} is not rediss://: ` +
-          "use rediss:// for TLS, or unset the variables",
-      );
-    }
-    return {};
-  }
-  return { tls: { ...readTlsFiles(env, "REDIS_TLS") } };
-}
-
-const guarded = new WeakSet<object>();
-
-/**
- * ioredis listens once for its socket's error, but Deno's TLS socket may emit
- * two (a server that refuses the client's certificate: the alert, then EPIPE
- * for the write in flight), and the second would crash the process as an
- * uncaught error. Each socket the connection opens, now or on a reconnect,
- * gets a listener that lets ioredis's own handling stand.
- */
-function absorbLaterSocketErrors(redis: Redis): void {
-  const guard = () => {
-    const stream = redis.stream as unknown as { on?(event: "error", fn: () => void): void };
-    if (!stream?.on || guarded.has(stream)) return;
-    guarded.add(stream);
-    stream.on("error", () => {});
-  };
-  redis.on("connect", guard);
-  redis.on("error", guard);
-}
 
 /**
  * Connects once, within a deadline: an unreachable server, a refused password
@@ -117,21 +58,31 @@ export async function connectOnce(
   }
 }
 
-function watchErrors(redis: Redis, name: string, log: Logger): void {
-  let lastLogged = 0;
-  redis.on("error", (error: unknown) => {
-    const now = Date.now();
-    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
-    lastLogged = now;
-    log.warn("Redis connection error", { connection: name, error });
-  });
+/**
+ * Connects before resolving, so a wrong URL fails here and not at the first
+ * command: to one server, or to a Redis Cluster when the URL names one
+ * (`redis+cluster://`, or any URL with REDIS_CLUSTER=1, read from the
+ * environment as the TLS variables are). Its round trips count under `role`
+ * (round_trips.ts).
+ */
+export async function openConnection(
+  url: string,
+  name: string,
+  options: RedisOptions,
+  log: Logger = adapterLogger("redis"),
+  role: ConnectionRole = "bus",
+): Promise<RedisClient> {
+  const cluster = clusterUrlOf(url);
+  if (cluster) return await openCluster(url, cluster, name, options, log, role);
+  return await openServerConnection(url, name, options, log, role);
 }
 
 /**
- * Connects before resolving, so a wrong URL fails here and not at the first command. Its
- * round trips count under `role` (round_trips.ts).
+ * A connection to the one server `url` names, whatever REDIS_CLUSTER says:
+ * for what must stay on one server (a subscription's blocking reads and their
+ * CLIENT UNBLOCK; on a cluster, those go to the master serving the bus's slot).
  */
-export async function openConnection(
+export async function openServerConnection(
   url: string,
   name: string,
   options: RedisOptions,
@@ -152,21 +103,6 @@ export async function openConnection(
   return redis;
 }
 
-/**
- * Works around ioredis (5.x): it arms its `socketTimeout` timer when it writes
- * and clears it when data comes, but not when the socket closes, so a timer
- * left from a socket that dropped (a broker restart) fires later and destroys
- * the next, healthy socket, failing what is in flight on it. Call it on every
- * connection opened with `boundedWaits`.
- */
-export function clearSocketTimeoutOnClose(redis: Redis): void {
-  const internals = redis as unknown as { socketTimeoutTimer?: ReturnType<typeof setTimeout> };
-  redis.on("close", () => {
-    clearTimeout(internals.socketTimeoutTimer);
-    internals.socketTimeoutTimer = undefined;
-  });
-}
-
 /** A server that stopped answering (not gone: no socket error) must not hold up a close. */
 const QUIT_TIMEOUT_MS = 1_000;
 
@@ -176,24 +112,37 @@ const QUIT_TIMEOUT_MS = 1_000;
  * cancels the reconnect, and the queued commands wait for ever — and so does
  * whoever awaits them. Refusing further reconnects instead lets the pending
  * attempt end the connection and reject its queue.
+ *
+ * A Cluster client: no reconnect of the whole cluster either, and every node
+ * connection closed. The client queues nothing of its own (its offline queue
+ * is off, see cluster_connection.ts), and what a node connection still holds
+ * is rejected as it closes.
  */
-export function dropConnection(redis: Redis): void {
-  redis.options.retryStrategy = () => null;
-  if (redis.status !== "reconnecting") redis.disconnect();
+export function dropConnection(client: RedisClient): void {
+  if (isCluster(client)) {
+    client.options.clusterRetryStrategy = () => null;
+    client.disconnect();
+    return;
+  }
+  client.options.retryStrategy = () => null;
+  if (client.status !== "reconnecting") client.disconnect();
   // With a command timeout nothing queued waits for ever: end the reconnect wait too.
-  else if (redis.options.commandTimeout) redis.disconnect();
+  else if (client.options.commandTimeout) client.disconnect();
 }
 
-/** QUIT when the server answers (pending replies arrive first), else drop the socket. */
-export async function closeConnection(redis: Redis): Promise<void> {
-  if (redis.status === "end") return;
-  if (redis.status !== "ready") {
-    dropConnection(redis);
+/**
+ * QUIT when the server answers (pending replies arrive first), else drop the
+ * socket. A Cluster client QUITs on every node connection it has.
+ */
+export async function closeConnection(client: RedisClient): Promise<void> {
+  if (client.status === "end") return;
+  if (client.status !== "ready") {
+    dropConnection(client);
     return;
   }
   try {
-    await withTimeout(redis.quit(), QUIT_TIMEOUT_MS, "QUIT timed out");
+    await withTimeout(client.quit(), QUIT_TIMEOUT_MS, "QUIT timed out");
   } catch {
-    dropConnection(redis);
+    dropConnection(client);
   }
 }

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { redisBrokerTest } from "../../testing/brokers.ts";
+import { serviceUrl } from "../../testing/services.ts";
+import { freePort } from "../../testing/spawn.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { closeConnection, openConnection } from "./connection.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
+import { BrokerConnectError } from "../connect_error.ts";
+import { setBrokerEnv } from "../tls_files.ts";
 
 redisBrokerTest(
   "closeConnection() fails the commands waiting for a server that is away",
@@ -18,3 +22,45 @@ redisBrokerTest(
     await waitFor(() => redis.status === "end", { message: "connection ended" });
   },
 );
+
+Deno.test("openConnection() fails at once, in one line with the reason, when no cluster node answers", async () => {
+  const url = `redis+cluster://user:secret@127.0.0.1:${freePort()},127.0.0.1:${freePort()}`;
+  await assert.rejects(
+    openConnection(url, "cluster-test", {}),
+    (error) =>
+      error instanceof BrokerConnectError &&
+      /^Cannot connect to the Redis cluster at redis\+cluster:\/\/user:\*\*\*@.*: connect ECONNREFUSED/
+        .test(error.message) &&
+      !error.message.includes("secret") && !error.message.includes("\n"),
+  );
+});
+
+Deno.test("openConnection() refuses a cluster URL whose node is not host:port", async () => {
+  await assert.rejects(
+    openConnection("redis+cluster://127.0.0.1:6379,cache:x", "cluster-test", {}),
+    (error) =>
+      error instanceof BrokerConnectError && /"cache:x" is not host:port/.test(error.message),
+  );
+});
+
+Deno.test({
+  name: "REDIS_CLUSTER=1 makes openConnection() take a plain URL as a cluster's seed node",
+  ignore: serviceUrl("REDIS_URL") === null,
+  fn: async () => {
+    const url = serviceUrl("REDIS_URL")!;
+    setBrokerEnv({ REDIS_CLUSTER: "1" });
+    try {
+      // The shared server is no cluster: the seed says so.
+      await assert.rejects(
+        openConnection(url, "cluster-test", {}),
+        (error) =>
+          error instanceof BrokerConnectError && /cluster support disabled/.test(error.message),
+      );
+    } finally {
+      setBrokerEnv(null);
+    }
+    const redis = await openConnection(url, "cluster-test", {});
+    assert.equal(redis.isCluster, false, "without it, the same URL names one server");
+    await closeConnection(redis);
+  },
+});

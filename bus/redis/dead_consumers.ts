@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 
 /**
  * A consumer idle this many ack deadlines has had every message taken over
@@ -55,7 +55,7 @@ return forgotten
 
 /** Deletes the dead consumers of `group` on `stream`, other than `self`; returns their names. */
 export async function forgetDeadConsumers(
-  commands: Redis,
+  commands: RedisClient,
   stream: string,
   group: string,
   self: string,

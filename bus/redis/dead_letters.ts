@@ -1,12 +1,13 @@
 /**
- * Dead letters in one stream per namespace (`bus:<ns>:dead`). An entry's
+ * Dead letters in one stream per namespace (`bus:{<ns>}:dead`). An entry's
  * stream id is the dead letter's id; its fields say which group failed it,
  * the envelope (or the raw text when it never parsed), the last error, how
  * many attempts were made and when it died.
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import { type RedisClient, replicaWaitOf } from "../../lib/redis_client.ts";
+import { writeReplicated } from "../../lib/redis_replicated.ts";
 import { decodeEnvelope, encodeEnvelope } from "../envelope.ts";
 import { BaseDeadLetters } from "../base.ts";
 import type { DeadLetter, Envelope } from "../types.ts";
@@ -46,7 +47,7 @@ export interface Origin {
 
 export class RedisDeadLetters extends BaseDeadLetters {
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly keys: RedisKeys,
     private readonly retention: number,
   ) {
@@ -107,15 +108,16 @@ export class RedisDeadLetters extends BaseDeadLetters {
     const [entry] = parseEntries(await this.commands.xrange(this.keys.dead, id, id));
     const letter = entry ? toDeadLetter(entry) : null;
     if (!letter?.envelope) return false;
-    const moved = await this.commands.eval(
-      REPLAY_SCRIPT,
-      2,
-      this.keys.dead,
-      this.keys.direct(letter.group),
-      id,
-      letter.group,
-      String(this.retention),
-    );
+    const args = [this.keys.dead, this.keys.direct(letter.group), id, letter.group] as const;
+    const retention = String(this.retention);
+    // A replay is a publish (to the group's direct stream): with REDIS_WAIT_REPLICAS it
+    // counts once replicas have it. Burying needs no wait: a lost one loses its ack
+    // with it, and the message is delivered (and dead-lettered) again.
+    const moved = replicaWaitOf(this.commands)
+      ? (await writeReplicated(this.commands, (p) => p.eval(REPLAY_SCRIPT, 2, ...args, retention)))[
+        0
+      ]
+      : await this.commands.eval(REPLAY_SCRIPT, 2, ...args, retention);
     return moved === 1;
   }
 }

@@ -1,6 +1,11 @@
 /**
- * Where the Redis adapter keeps things. Every key starts `bus:<namespace>:` so
- * several systems (or test runs) share one server and can be deleted apart.
+ * Where the Redis adapter keeps things. Every key starts `bus:{<namespace>}:`
+ * so several systems (or test runs) share one server and can be deleted
+ * apart. The braces are a Redis Cluster hash tag: only the namespace is
+ * hashed, so every key of one namespace lives in one slot, on one master, and
+ * the bus's multi-key commands (XREADGROUP across streams, the dead-letter
+ * MULTI, the replay script) and pipelines never cross slots. A single server
+ * ignores the braces.
  *
  * @module
  */
@@ -11,8 +16,8 @@ export class RedisKeys {
   readonly prefix: string;
 
   constructor(namespace?: string) {
-    // The rule keeps colons out: one namespace never reaches into another's keys.
-    this.prefix = `bus:${resolveNamespace(namespace)}:`;
+    // The rule keeps colons and braces out: one namespace never reaches into another's keys.
+    this.prefix = `bus:{${resolveNamespace(namespace)}}:`;
   }
 
   /** One stream per event type, so a group reads only the types it subscribed to. */

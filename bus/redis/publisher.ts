@@ -4,11 +4,14 @@
  * each: per message that saves most of what ioredis spends on a command
  * (its objects, promise and reply), which made publishing the costliest part
  * of a round trip through the bus. Each publish still resolves only once
- * Redis has its entry.
+ * Redis has its entry — and, with REDIS_WAIT_REPLICAS (requireReplicas on the
+ * commands connection), once that many replicas have it too.
  *
  * @module
  */
-import type { Redis, Result } from "ioredis";
+import type { Result } from "ioredis";
+import { type RedisClient, replicaWaitOf } from "../../lib/redis_client.ts";
+import { writeReplicated } from "../../lib/redis_replicated.ts";
 import type { Retention } from "../defaults.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Timer } from "../../lib/async/timer.ts";
@@ -100,7 +103,7 @@ export class StreamPublisher {
   readonly #trailing = new Map<string, Timer>();
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly retention: Retention,
     private readonly log: Logger,
   ) {
@@ -138,7 +141,15 @@ export class StreamPublisher {
   }
 
   #send(stream: string, batch: readonly Pending[]): void {
-    this.commands.busXaddMany(stream, ...batch.map((p) => p.payload)).then(
+    const payloads = batch.map((p) => p.payload);
+    // With a replica wait: the script and WAIT in one pipeline, on the node that
+    // serves the stream (lib/redis_replicated.ts). The script goes as EVAL there:
+    // after NOSCRIPT ioredis would send a defined command again outside the
+    // pipeline, after the WAIT.
+    const written = replicaWaitOf(this.commands)
+      ? writeReplicated(this.commands, (p) => p.eval(XADD_MANY, 1, stream, ...payloads))
+      : this.commands.busXaddMany(stream, ...payloads);
+    written.then(
       () => {
         for (const pending of batch) pending.resolve();
         this.#trimNowAndThen(stream);

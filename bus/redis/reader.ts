@@ -1,15 +1,15 @@
 /**
  * The read side of a subscription: a loop of blocking XREADGROUP calls on a
- * connection of its own, across the subscription's streams, asking for as
- * many new messages as there is room for. It survives errors (logged, backed
- * off, groups re-created after NOGROUP) and stops promptly on close without
- * dropping a read that Redis has already answered.
+ * connection of its own (read_connection.ts), across the subscription's
+ * streams, asking for as many new messages as there is room for. It survives
+ * errors (logged, backed off, groups re-created after NOGROUP; on a cluster,
+ * the bus's slot followed to its new master) and stops promptly on close
+ * without dropping a read that Redis has already answered.
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import type { Logger } from "../../lib/logger.ts";
-import { closeConnection, dropConnection } from "./connection.ts";
+import type { ReadConnection } from "./read_connection.ts";
 import { isNoGroup, parseReadReply, type StreamEntry } from "./replies.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import { Sleeper } from "../../lib/async/sleeper.ts";
@@ -30,7 +30,6 @@ export interface ReaderTarget {
 }
 
 export class StreamReader {
-  #connectionId: number | null = null;
   #loop: Promise<void> = Promise.resolve();
   #parked: (() => void) | null = null;
   #wakeTimer: Timer | undefined;
@@ -38,8 +37,7 @@ export class StreamReader {
   #stopping = false;
 
   constructor(
-    private readonly connection: Redis,
-    private readonly commands: Redis,
+    private readonly connection: ReadConnection,
     private readonly group: string,
     private readonly consumer: string,
     private readonly streams: readonly string[],
@@ -47,10 +45,7 @@ export class StreamReader {
     private readonly batch: number,
     private readonly target: ReaderTarget,
     private readonly log: Logger,
-  ) {
-    // A reconnected socket is a new client with a new id.
-    connection.on("close", () => this.#connectionId = null);
-  }
+  ) {}
 
   start(): void {
     this.#loop = this.#run();
@@ -73,17 +68,15 @@ export class StreamReader {
     const deadline = Date.now() + UNBLOCK_PATIENCE_MS;
     let ended = false;
     while (!ended && Date.now() < deadline) {
-      if (this.#connectionId !== null) {
-        await settlesWithin(this.commands.client("UNBLOCK", this.#connectionId), 50);
-      }
+      await settlesWithin(this.connection.unblock(), 50);
       ended = await settlesWithin(this.#loop, 20);
     }
     if (!ended) {
       // What the dropped read had taken stays pending and is claimed after the ack deadline.
-      dropConnection(this.connection);
+      this.connection.drop();
       await this.#loop;
     }
-    await closeConnection(this.connection);
+    await this.connection.close();
   }
 
   async #run(): Promise<void> {
@@ -95,9 +88,10 @@ export class StreamReader {
         continue;
       }
       try {
-        this.#connectionId ??= Number(await this.connection.client("ID"));
+        const connection = this.connection.redis;
+        await this.connection.clientId();
         if (this.#stopping) break;
-        const reply = await this.connection.xreadgroup(
+        const reply = await connection.xreadgroup(
           "GROUP",
           this.group,
           this.consumer,
@@ -113,20 +107,31 @@ export class StreamReader {
         for (const { key, entries } of parseReadReply(reply)) this.target.take(key, entries);
       } catch (error) {
         if (this.#stopping) break;
-        failures++;
-        await this.#recover(error, failures);
+        failures = await this.#recover(error, failures + 1);
       }
     }
   }
 
-  async #recover(error: unknown, failures: number): Promise<void> {
+  /** Returns the failures to count from now on: none once the reads moved to another server. */
+  async #recover(error: unknown, failures: number): Promise<number> {
     this.log.warn(`${this.group} read failed (attempt ${failures})`, { error });
     if (isNoGroup(error)) {
       await this.target.recreateGroups().catch((cause) =>
         this.log.warn(`${this.group} could not recreate its groups`, { error: cause })
       );
     }
+    if (this.#stopping) return failures;
+    const moved = await this.connection.follow(error).catch((cause) => {
+      this.log.warn(`${this.group} could not follow its streams to another node`, { error: cause });
+      return false;
+    });
+    if (moved) {
+      const { host, port } = this.connection.redis.options;
+      this.log.info(`${this.group} reads from ${host}:${port} now`);
+      return 0;
+    }
     await this.#sleeper.sleep(Math.min(100 * 2 ** (failures - 1), MAX_BACKOFF_MS));
+    return failures;
   }
 
   #unpark(): void {

@@ -9,6 +9,8 @@
  * @module
  */
 import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
+import { eachConnection } from "./each_connection.ts";
 
 /** What a connection is for: the stores', the bus's shared one, or a subscription's reads. */
 export type ConnectionRole = "store" | "bus" | "reader";
@@ -16,8 +18,17 @@ export type ConnectionRole = "store" | "bus" | "reader";
 const totals: Record<ConnectionRole, number> = { store: 0, bus: 0, reader: 0 };
 const counted = new WeakSet<object>();
 
-/** Counts every write of `redis`'s socket, now and after each reconnect, under `role`. */
-export function countRoundTrips(redis: Redis, role: ConnectionRole): void {
+/**
+ * Counts every write of `client`'s sockets, now and after each reconnect, under
+ * `role`; a Cluster client's on every node connection it opens. (Its slot-map
+ * refreshes go on short-lived connections of their own and are not counted:
+ * they are not the bus's or the stores' commands.)
+ */
+export function countRoundTrips(client: RedisClient, role: ConnectionRole): void {
+  eachConnection(client, (redis) => countWrites(redis, role));
+}
+
+function countWrites(redis: Redis, role: ConnectionRole): void {
   const wrap = () => {
     const stream = redis.stream as unknown as { write?: (...args: unknown[]) => boolean };
     if (!stream?.write || counted.has(stream)) return;

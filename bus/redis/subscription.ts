@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import { DEFAULT_CLOSE_GRACE_MS, type ResolvedOptions } from "../defaults.ts";
 import { contractMap, deadLetterRecord, deliver, type Outcome } from "../delivery.ts";
 import type { CloseOptions, EventContract, Handler, Subscription } from "../types.ts";
@@ -18,6 +18,7 @@ import type { Logger } from "../../lib/logger.ts";
 import { deadConsumerIdleMs } from "./dead_consumers.ts";
 import type { RedisDeadLetters } from "./dead_letters.ts";
 import { type Held, HeldMessages } from "./held.ts";
+import type { ReadConnection } from "./read_connection.ts";
 import { StreamReader } from "./reader.ts";
 import { fieldValue, type StreamEntry } from "./replies.ts";
 import { Sweeper } from "./sweeper.ts";
@@ -29,9 +30,9 @@ const RECLAIM_DELAY_MS = 1_000;
 
 export interface SubscriptionDeps {
   /** Shared, auto-pipelined: acks, claims, dead letters. */
-  commands: Redis;
-  /** A fresh connection for this subscription's blocking reads. */
-  reader: Redis;
+  commands: RedisClient;
+  /** A fresh connection for this subscription's blocking reads (on a cluster: to the bus's master). */
+  reader: ReadConnection;
   deadLetters: RedisDeadLetters;
   /** The type streams, then the group's direct stream. */
   streams: readonly string[];
@@ -44,7 +45,7 @@ export interface SubscriptionDeps {
 }
 
 export class RedisSubscription implements Subscription {
-  readonly #commands: Redis;
+  readonly #commands: RedisClient;
   readonly #deadLetters: RedisDeadLetters;
   readonly #streams: readonly string[];
   readonly #consumer: string;
@@ -82,7 +83,6 @@ export class RedisSubscription implements Subscription {
     const { maxInFlight, ackDeadlineMs } = options;
     this.#reader = new StreamReader(
       deps.reader,
-      deps.commands,
       group,
       deps.consumer,
       deps.streams,

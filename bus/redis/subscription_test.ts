@@ -9,8 +9,9 @@ import { serviceUrl, uniqueName } from "../../testing/services.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { RedisBus } from "./bus.ts";
 import { deleteKeys } from "../../testing/bus/redis_cleanup.ts";
-import { openConnection } from "./connection.ts";
+import { openServerConnection } from "./connection.ts";
 import { RedisKeys } from "./keys.ts";
+import { ReadConnection } from "./read_connection.ts";
 import { RedisSubscription } from "./subscription.ts";
 
 const url = serviceUrl("REDIS_URL");
@@ -137,7 +138,10 @@ test("the sweep deletes a dead consumer once its messages were taken over, not b
       resolveOptions({ ackDeadlineMs: 1_000 }),
       {
         commands: redis,
-        reader: await openConnection(url!, `${keys.prefix}survivor`, {}),
+        reader: ReadConnection.onServer(
+          await openServerConnection(url!, `${keys.prefix}survivor`, {}),
+          redis,
+        ),
         deadLetters: bus.deadLetters,
         streams: [stream, keys.direct("reaper")],
         reads: keys.reads("reaper"),

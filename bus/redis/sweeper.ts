@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis_client.ts";
 import { type Claimed, claimIdle } from "./claims.ts";
 import { PeriodicTask } from "../../lib/async/periodic.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -36,7 +36,7 @@ export class Sweeper {
   #nextForgetAt = 0;
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly group: string,
     private readonly consumer: string,
     private readonly streams: readonly string[],

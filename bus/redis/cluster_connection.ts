@@ -1,0 +1,168 @@
+/**
+ * A Redis Cluster client (ioredis `Cluster`) opened as connection.ts opens one
+ * server's connection: the same TLS files, user and password, the same
+ * bounded waits on every node connection, reconnecting that never gives up,
+ * and a start-up that fails with one line when no node answers.
+ *
+ * @module
+ */
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "../../lib/async/with_timeout.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { type ClusterUrl, parseClusterUrl } from "../../lib/redis_client.ts";
+import { BrokerConnectError, hintFor, reasonOf } from "../connect_error.ts";
+import { redactUrl } from "../redact.ts";
+import { brokerEnv } from "../tls_files.ts";
+import { redisOptions } from "./options.ts";
+import { type ConnectionRole, countRoundTrips } from "./round_trips.ts";
+import {
+  absorbLaterSocketErrors,
+  clearSocketTimeoutOnClose,
+  watchErrors,
+} from "./socket_guards.ts";
+
+/** How long a start-up may take, over every seed node, before it is given up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long the look at one seed node, for the reason a start-up failed, may take. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * The cluster `url` names, or null for one server: `redis+cluster://…`, or any
+ * URL beside REDIS_CLUSTER=1. A node that is not host:port is a
+ * BrokerConnectError, like any other URL the adapter cannot use.
+ */
+export function clusterUrlOf(url: string): ClusterUrl | null {
+  try {
+    return parseClusterUrl(url, brokerEnv().REDIS_CLUSTER?.trim() === "1");
+  } catch (error) {
+    throw new BrokerConnectError(`Redis cluster URL ${redactUrl(url)}: ${reasonOf(error)}`);
+  }
+}
+
+/** The URL of one node of `cluster`, with the cluster URL's scheme, user and password. */
+export function nodeUrl(cluster: ClusterUrl, host: string, port: number): string {
+  const url = new URL(cluster.first);
+  url.hostname = host.includes(":") ? `[${host}]` : host;
+  url.port = String(port);
+  return url.href;
+}
+
+/**
+ * What every node connection gets: TLS (rediss+cluster://, REDIS_TLS_*), the
+ * URL's user and password, and the caller's options less those the Cluster
+ * sets itself (a node's connection never reconnects on its own: ioredis drops
+ * it and finds the node again through the slot map).
+ */
+function nodeOptions(cluster: ClusterUrl, name: string, options: RedisOptions) {
+  const { retryStrategy: _retry, enableAutoPipelining: _auto, ...rest } = options;
+  const url = new URL(cluster.first);
+  return {
+    ...redisOptions(cluster.first),
+    ...(url.username || url.password
+      ? {
+        username: decodeURIComponent(url.username) || undefined,
+        password: decodeURIComponent(url.password),
+      }
+      : {}),
+    ...rest,
+    connectionName: name,
+  };
+}
+
+/**
+ * Connects to the cluster (the slot map read from a seed node) before
+ * resolving.
+ *
+ * - The Cluster's own offline queue is off: while the whole cluster is away
+ *   (every node lost, reconnecting) a command fails at once instead of
+ *   waiting, with no command timeout running, until the cluster is back. A
+ *   command sent to a node still gets the node connection's `commandTimeout`,
+ *   retries through MOVED, a failover or CLUSTERDOWN included.
+ * - Reconnecting never gives up, backing off to one try a second, as one
+ *   server's connection does (boundedWaits).
+ */
+export async function openCluster(
+  url: string,
+  cluster: ClusterUrl,
+  name: string,
+  options: RedisOptions,
+  log: Logger,
+  role: ConnectionRole,
+): Promise<Cluster> {
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
+    clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
+    redisOptions: nodeOptions(cluster, name, options),
+  };
+  const client = new Cluster(cluster.nodes, clusterOptions);
+  // Before connect(): the pool announces each node connection it makes with "+node".
+  clearSocketTimeoutOnClose(client);
+  countRoundTrips(client, role);
+  absorbLaterSocketErrors(client);
+  let cause: unknown;
+  const remember = (error: unknown) => cause ??= error;
+  client.on("node error", remember);
+  client.on("error", remember);
+  try {
+    await withTimeout(
+      client.connect(),
+      CONNECT_TIMEOUT_MS,
+      `no answer within ${CONNECT_TIMEOUT_MS} ms`,
+    );
+  } catch (error) {
+    client.options.clusterRetryStrategy = () => null;
+    client.disconnect();
+    const reason = await probe(cluster, name, options) ?? reasonOf(cause ?? error);
+    throw new BrokerConnectError(
+      `Cannot connect to the Redis cluster at ${redactUrl(url)}: ${reason}${
+        hintFor(reason, "REDIS_TLS")
+      }`,
+    );
+  } finally {
+    client.off("node error", remember);
+    client.off("error", remember);
+  }
+  watchErrors(client, name, log);
+  return client;
+}
+
+/**
+ * Why no seed node would do, when none would: the first one's reason (refused,
+ * a TLS alert, a wrong password, no cluster support). Null when one answers:
+ * the cluster's own error says more then. The Cluster client reads the slot
+ * map on throw-away connections and reports what fails there only as
+ * "Connection is closed.", which names no cause.
+ */
+async function probe(
+  cluster: ClusterUrl,
+  name: string,
+  options: RedisOptions,
+): Promise<string | null> {
+  const reasons = await Promise.all(cluster.nodes.map(async (node) => {
+    const redis = new Redis({
+      ...nodeOptions(cluster, name, options),
+      host: node.host,
+      port: node.port,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    let cause: unknown;
+    redis.on("error", (error: unknown) => cause ??= error);
+    try {
+      await withTimeout(
+        redis.connect().then(() => redis.cluster("INFO")),
+        PROBE_TIMEOUT_MS,
+        `no answer within ${PROBE_TIMEOUT_MS} ms`,
+      );
+      return null;
+    } catch (error) {
+      return reasonOf(cause ?? error);
+    } finally {
+      redis.disconnect();
+    }
+  }));
+  return reasons.every((reason) => reason !== null) ? reasons[0]! : null;
+}
