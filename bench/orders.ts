@@ -85,7 +85,7 @@ interface Row {
   /** Orders placed one at a time, idle traffic subtracted. */
   sequentialUsage: PerOrder | null;
   bytesPerOrder: number | null;
-  /** Bytes per settled order by key kind (`orders:order:*`, …), largest first. */
+  /** Bytes per settled order by key kind (`{orders}:order:*`, …), largest first. */
   bytesByKind: [string, number][];
   redisCeiling: number | null;
 }
