@@ -6,7 +6,6 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Redis } from "ioredis";
 import { DEFAULT_CLOSE_GRACE_MS } from "../bus/defaults.ts";
 import { createBus } from "../bus/factory.ts";
 import {
@@ -23,7 +22,8 @@ import { installErrorHandling } from "../lib/http.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type ModuleName, ownsData, type RunningModule, type StoreKind } from "../lib/module.ts";
 import { openApiDocument, type RouteDoc } from "../lib/openapi.ts";
-import { busRetentionOf, type Settings } from "../lib/settings.ts";
+import { busRetentionOf, replicaWaitSetting, type Settings } from "../lib/settings.ts";
+import { isCluster, type RedisClient, requireReplicas } from "../lib/redis_client.ts";
 import type { Gauge } from "../lib/metrics.ts";
 import { settlesWithin } from "../lib/async/settles_within.ts";
 import { withTimeout } from "../lib/async/with_timeout.ts";
@@ -64,7 +64,7 @@ const PING_TIMEOUT_MS = 2_000;
 const CUT_SLACK_MS = 500;
 
 /** A connection that is not up fails at once: /ready need not wait for a command to time out. */
-function pingRedis(redis: Redis): Promise<unknown> {
+function pingRedis(redis: RedisClient): Promise<unknown> {
   if (redis.status !== "ready") {
     return Promise.reject(new Error(`Redis connection is ${redis.status}`));
   }
@@ -72,7 +72,7 @@ function pingRedis(redis: Redis): Promise<unknown> {
 }
 
 /** Connects once at start-up (a wrong password, CA or address fails here), then never gives up. */
-function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promise<Redis> {
+function connectRedis(url: string, log: Logger, commandTimeoutMs: number): Promise<RedisClient> {
   // As the bus's connections: rediss:// with REDIS_TLS_CA and friends, and no
   // command waits longer than REDIS_COMMAND_TIMEOUT_MS, sent or queued through
   // a reconnect (a request gets a 503, never a hang); reconnecting never gives up.
@@ -111,10 +111,14 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
   const redis = options.store === "redis"
     ? await connectRedis(storeUrl, log.child({ part: "store" }), settings.redisCommandTimeoutMs)
     : null;
+  // REDIS_WAIT_REPLICAS: every store write and bus publish waits for its replicas.
+  const replicaWait = replicaWaitSetting(settings);
+  if (redis && replicaWait) requireReplicas(redis, replicaWait);
   const connected = await createBus(options.busUrl, {
     source: "bazaar",
     namespace: options.namespace,
     commandTimeoutMs: settings.redisCommandTimeoutMs,
+    ...(replicaWait ? { waitReplicas: replicaWait } : {}),
     ...busRetentionOf(settings),
     log,
   }).catch((error) => {
@@ -126,11 +130,13 @@ export async function startProcess(options: ProcessOptions): Promise<BazaarProce
     withSubscribeDefaults(connected, { ackDeadlineMs: settings.busAckDeadlineMs }),
   );
   const bus = options.wrapBus ? options.wrapBus(instrumented) : instrumented;
-  // Stores and bus on one Redis: the stores' scripts write their events straight into the
-  // bus's streams, with the state change (lib/redis_outbox.ts), rather than through a relay.
-  const busStreams = redis && connected instanceof RedisBus && options.busUrl === storeUrl
-    ? connected.streams
-    : null;
+  // Stores and bus on one Redis server: the stores' scripts write their events straight into
+  // the bus's streams, with the state change (lib/redis_outbox.ts), rather than through a
+  // relay. Not on a cluster: a module's keys and the bus's streams are in different slots.
+  const busStreams =
+    redis && !isCluster(redis) && connected instanceof RedisBus && options.busUrl === storeUrl
+      ? connected.streams
+      : null;
   const modules: RunningModule[] = [];
   try {
     for (const name of options.modules) {

@@ -18,7 +18,18 @@ const REDIS_TROUBLE = [
   /^BUSY\b/,
   /^MASTERDOWN\b/,
   /^TRYAGAIN\b/,
+  // A Redis Cluster that lost a master and has not promoted its replica yet, or whose slot
+  // map the client could not read from any node.
+  /^CLUSTERDOWN\b/,
+  /^Failed to refresh slots cache/,
+  /^None of startup nodes is available/,
 ];
+
+/**
+ * A write Redis made but fewer replicas confirmed than REDIS_WAIT_REPLICAS asks
+ * (lib/redis_client.ts): the master has no replica in reach, for now.
+ */
+const REPLICAS_BEHIND = "ReplicasBehindError";
 
 /** nats.js ErrorCode values for a connection or request that got no answer. */
 const NATS_TROUBLE = new Set([
@@ -58,6 +69,7 @@ function recognise(error: Described): string | null {
   const message = typeof error.message === "string" ? error.message : "";
   const code = typeof error.code === "string" ? error.code : "";
   if (error.name === "NatsError" && NATS_TROUBLE.has(code)) return `NATS: ${message || code}`;
+  if (error.name === REPLICAS_BEHIND) return message;
   if (REDIS_TROUBLE.some((pattern) => pattern.test(message))) return `Redis: ${message}`;
   if (SOCKET_TROUBLE.has(code) || SOCKET_TROUBLE.has(String(error.name))) {
     return message || code;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { brokerTrouble } from "./broker_errors.ts";
+import { ReplicasBehindError } from "./redis_client.ts";
 
 Deno.test("brokerTrouble() names ioredis, nats.js and socket failures", () => {
   assert.equal(brokerTrouble(new Error("Command timed out")), "Redis: Command timed out");
@@ -9,6 +10,10 @@ Deno.test("brokerTrouble() names ioredis, nats.js and socket failures", () => {
     /max retries/,
   );
   assert.match(brokerTrouble(new Error("LOADING Redis is loading the dataset"))!, /LOADING/);
+  assert.match(brokerTrouble(new Error("CLUSTERDOWN The cluster is down"))!, /^Redis: CLUSTERDOWN/);
+  assert.match(brokerTrouble(new Error("Failed to refresh slots cache."))!, /slots cache/);
+  const behind = new ReplicasBehindError({ replicas: 1, timeoutMs: 1_000 }, 0);
+  assert.match(brokerTrouble(behind)!, /reached 0 of 1 replicas/);
   const nats = Object.assign(new Error("TIMEOUT"), { name: "NatsError", code: "TIMEOUT" });
   assert.equal(brokerTrouble(nats), "NATS: TIMEOUT");
   const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });

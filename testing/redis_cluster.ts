@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
 import {
+  brokersAvailable,
   findBinary,
   prepare,
   PrivateBroker,
@@ -205,6 +206,31 @@ export class RedisCluster {
     return roles.find((role) => role.id === id)?.port ?? -1;
   }
 
+  /** The live master serving `key`'s slot (a hash tag such as `{orders}` names a module's). */
+  async masterOf(key: string): Promise<NodeRole> {
+    const live = this.nodes.find((node) => node.running);
+    if (!live) throw new Error("No node of the cluster is running");
+    const slot = await this.#ask(
+      live,
+      async (redis) => Number(await redis.cluster("KEYSLOT", key)),
+    );
+    const master = (await this.roles()).find((role) =>
+      role.role === "master" && !role.failed && slot !== null &&
+      role.slots.some((range) => {
+        const [from, to = from] = range.split("-").map(Number);
+        return slot >= from! && slot <= to!;
+      })
+    );
+    if (!master) throw new Error(`No live master serves slot ${slot} (${key})`);
+    return master;
+  }
+
+  /** The last lines of every node's log, for a failed test's output. */
+  logTails(lines = 15): string {
+    return this.nodes.map((node) => `--- redis node :${node.port}:\n${node.logTail(lines)}`)
+      .join("\n");
+  }
+
   /** The node process on `port`. */
   node(port: number): RedisClusterNode {
     const node = this.nodes.find((each) => each.port === port);
@@ -243,4 +269,35 @@ export function parseNodes(text: string): NodeRole[] {
       failed: flagList.includes("fail") || flagList.includes("fail?"),
     };
   });
+}
+
+/**
+ * One private Redis Cluster for a whole test file, opened by the first test
+ * that asks and stopped by `closingTest` (registered last): a cluster takes
+ * seconds to form, a case a fraction of that.
+ */
+export class SharedRedisCluster {
+  /** Whether redis-server is installed (else skip loudly, or fail with REQUIRE_SERVICES=1). */
+  readonly available = brokersAvailable("redis-server");
+  #opening: Promise<RedisCluster> | null = null;
+
+  constructor(readonly options: { masters?: number; replicas?: number } = {}) {}
+
+  cluster(): Promise<RedisCluster> {
+    return this.#opening ??= RedisCluster.open(this.options);
+  }
+
+  async url(): Promise<string> {
+    return (await this.cluster()).url;
+  }
+
+  closingTest(label: string): void {
+    Deno.test({
+      name: `${label}: the private Redis Cluster is stopped`,
+      ignore: !this.available,
+      fn: async () => {
+        await (await this.#opening)?.close();
+      },
+    });
+  }
 }

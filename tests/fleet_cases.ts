@@ -18,6 +18,7 @@ import {
 } from "../testing/brokers.ts";
 import { Fleet } from "../testing/fleet.ts";
 import { NatsCluster } from "../testing/nats_cluster.ts";
+import { RedisCluster } from "../testing/redis_cluster.ts";
 import { connectNats } from "../bus/nats/connection.ts";
 import { natsNames } from "../bus/nats/names.ts";
 import { assertOutcomes, planOrders, runPlan, waitAllTerminal } from "../testing/load.ts";
@@ -27,9 +28,10 @@ import { delay, waitFor } from "../testing/wait.ts";
 /** What a disruption may reach. */
 export interface FleetRun {
   fleet: Fleet;
-  redis: RedisBroker;
+  /** The stores' Redis (and the redis bus's): one server, or a Redis Cluster. */
+  redis: RedisBroker | RedisCluster;
   /** The broker the bus runs on: the NATS server or cluster, or Redis itself. */
-  busBroker: RedisBroker | NatsBroker | NatsCluster;
+  busBroker: RedisBroker | RedisCluster | NatsBroker | NatsCluster;
 }
 
 /** What one disruption did; checked once every order has been placed. */
@@ -56,6 +58,11 @@ export interface FleetCase {
    * (NATS_REPLICAS=3), named server by server in NATS_URL; else one server.
    */
   natsCluster?: boolean;
+  /**
+   * Bus and stores on a private Redis Cluster (three masters, a replica each), each
+   * write confirmed by `waitReplicas` replicas (REDIS_WAIT_REPLICAS); else one server.
+   */
+  redisCluster?: { waitReplicas: number };
   processes: ModuleName[][];
   /** A message whose ack or reply was lost comes back this soon. */
   ackDeadlineMs: number;
@@ -81,7 +88,9 @@ export function runFleetCases(cases: readonly FleetCase[]): void {
 
 async function runFleetCase(fleetCase: FleetCase): Promise<void> {
   const started = performance.now();
-  const redis = await RedisBroker.open({ durable: fleetCase.durableRedis ?? false });
+  const redis = fleetCase.redisCluster
+    ? await RedisCluster.open({ masters: 3, replicas: 1 })
+    : await RedisBroker.open({ durable: fleetCase.durableRedis ?? false });
   let nats: NatsBroker | NatsCluster | null = null;
   let fleet: Fleet | null = null;
   try {
@@ -95,6 +104,9 @@ async function runFleetCase(fleetCase: FleetCase): Promise<void> {
       processes: fleetCase.processes,
       env: {
         ...(fleetCase.natsCluster ? { NATS_REPLICAS: String(CLUSTER_SIZE) } : {}),
+        ...(fleetCase.redisCluster
+          ? { REDIS_WAIT_REPLICAS: String(fleetCase.redisCluster.waitReplicas) }
+          : {}),
         BUS_ACK_DEADLINE_MS: String(fleetCase.ackDeadlineMs),
         // Beyond the test: an order ends by its messages, never by a step timeout.
         SAGA_STEP_TIMEOUT_MS: "300000",
@@ -141,7 +153,8 @@ async function runFleetCase(fleetCase: FleetCase): Promise<void> {
     );
   } catch (error) {
     if (fleet) console.error(fleet.logs());
-    for (const broker of [redis, nats]) {
+    if (redis instanceof RedisCluster) console.error(redis.logTails());
+    for (const broker of [redis instanceof RedisBroker ? redis : null, nats]) {
       if (broker) console.error(`--- ${broker.binary} log:\n${broker.logTail()}`);
     }
     throw error;
@@ -179,6 +192,7 @@ export function brokerCrashCase(bus: "redis" | "nats"): FleetCase {
     disruptions: [{
       after: 20,
       run: async ({ fleet, busBroker }) => {
+        if (busBroker instanceof RedisCluster) throw new Error("This case needs one broker");
         const downAt = performance.now();
         await busBroker.stop("SIGKILL");
         await fleet.waitReady(503, 15_000);
@@ -345,6 +359,7 @@ export const STOP_CASES: FleetCase[] = [
     disruptions: [{
       after: 10,
       run: async ({ fleet, redis }) => {
+        if (!(redis instanceof RedisBroker)) throw new Error("This case needs one Redis server");
         await redis.stop("SIGKILL");
         await fleet.waitReady(503, 15_000);
         const stopped = await stopLast(fleet, "orders", "SIGTERM", EXIT_IN_OUTAGE_WITHIN_MS);
@@ -356,3 +371,51 @@ export const STOP_CASES: FleetCase[] = [
     }],
   },
 ];
+
+/**
+ * The Redis Cluster master that serves the orders module's slot (its hash tag `{orders}`:
+ * every order, index and deadline) SIGKILLed at the 20th order: its replica takes over
+ * within the node timeout and the processes' cluster clients follow the new slot map. With
+ * REDIS_WAIT_REPLICAS=1 no write a process was told succeeded is lost — and the promoted
+ * master, with no replica of its own, refuses to count writes (503) until the dead node is
+ * started again and rejoins as its replica, as an orchestrator would restart it.
+ */
+export function redisMasterKillCase(): FleetCase {
+  return {
+    name:
+      "kill -9 of the Redis Cluster master holding the orders' slot mid-stream (REDIS_WAIT_REPLICAS=1), then started again: its replica takes over, nothing is lost, stranded or charged twice",
+    bus: "redis",
+    redisCluster: { waitReplicas: 1 },
+    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    ackDeadlineMs: 2_000,
+    orders: 80,
+    settleWithinMs: 60_000,
+    disruptions: [{
+      after: 20,
+      run: async ({ fleet, redis }) => {
+        if (!(redis instanceof RedisCluster)) throw new Error("This case needs a Redis Cluster");
+        const victim = await redis.masterOf("{orders}");
+        const node = redis.node(victim.port);
+        const downAt = performance.now();
+        const since = () => Math.round(performance.now() - downAt);
+        await node.stop("SIGKILL");
+        const promoted = await waitFor(async () => {
+          const now = await redis.masterOf("{orders}").catch(() => null);
+          return now && now.port !== victim.port ? now : null;
+        }, { timeoutMs: 30_000, intervalMs: 50, message: "a replica promoted" });
+        const promotedMs = since();
+        // The promoted master has no replica of its own, so every write there waits for one
+        // (REDIS_WAIT_REPLICAS=1) and fails: 503s, until the dead node is back as its replica.
+        await node.start();
+        await redis.waitUntilOk(30_000);
+        const rejoinedMs = since();
+        await fleet.waitReady(200, 30_000);
+        return {
+          summary: `kill -9 of Redis master :${victim.port} (the orders' slot): replica ` +
+            `:${promoted.port} promoted ${promotedMs} ms later, the old master back as its ` +
+            `replica at ${rejoinedMs} ms, every /ready 200 at ${since()} ms`,
+        };
+      },
+    }],
+  };
+}

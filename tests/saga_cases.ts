@@ -25,7 +25,7 @@ export interface SagaBrokers {
   label: string;
   available: boolean;
   /** Where each case's system connects, and the settings that go with it. */
-  options(): Promise<Pick<SystemOptions, "natsUrl" | "redisUrl" | "settings">>;
+  options(): Promise<Pick<SystemOptions, "natsUrl" | "redisUrl" | "settings" | "keep">>;
 }
 
 /** Every case on a fresh system in this process, one test each. */
