@@ -7,20 +7,20 @@
  * A cluster has a bus namespace and a store key prefix (`KEY_PREFIX`) of its
  * own, so it shares REDIS_URL and NATS_URL with other test runs; `stop()`
  * stops nginx, sends every process SIGTERM, and deletes the cluster's keys
- * and streams.
+ * and streams. Its Redis may be a Redis Cluster (`redisUrl:
+ * "redis+cluster://…"`): keys are then found and deleted on every master.
  *
  * @module
  */
 import { deleteNamespace } from "./bus/nats_cleanup.ts";
 import { connectNats } from "../bus/nats/connection.ts";
 import { natsNames } from "../bus/nats/names.ts";
-import { deleteKeys } from "./bus/redis_cleanup.ts";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import type { ModuleName } from "../lib/module.ts";
 import { type Call, remoteCaller } from "./http_client.ts";
 import { Gateway, nginxAvailable } from "./gateway.ts";
 import { type Sample, scrapeMetrics } from "./metrics.ts";
-import { connectRedis } from "./redis.ts";
+import { connectRedisClient, deleteKeys } from "./redis.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
 import type { BazaarServer } from "./spawn.ts";
 import { Fleet } from "./fleet.ts";
@@ -51,6 +51,8 @@ export interface ClusterOptions {
   env?: Readonly<Record<string, string>>;
   /** Another NATS than NATS_URL for the nats bus (a private cluster, say). */
   natsUrl?: string;
+  /** Another Redis than REDIS_URL for bus and stores (a private Redis Cluster's URL, say). */
+  redisUrl?: string;
 }
 
 export interface Member extends MemberSpec {
@@ -71,6 +73,8 @@ export interface Cluster {
   bus: ClusterBus;
   namespace: string;
   keyPrefix: string;
+  /** The Redis of the stores (and of the redis bus): one server, or a cluster's nodes. */
+  redisUrl: string;
   /** The admin token every process shares. */
   admin: string;
   gateway: Gateway;
@@ -98,7 +102,7 @@ export function clusterAvailable(bus: ClusterBus): boolean {
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const members = options.members ?? SPLIT;
-  const redisUrl = serviceUrl("REDIS_URL");
+  const redisUrl = options.redisUrl ?? serviceUrl("REDIS_URL");
   const natsUrl = options.bus === "nats" ? options.natsUrl ?? serviceUrl("NATS_URL") : null;
   if (!redisUrl || (options.bus === "nats" && !natsUrl)) {
     throw new Error(`A cluster on ${options.bus} needs REDIS_URL${natsUrl ? "" : " and NATS_URL"}`);
@@ -107,7 +111,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const keyPrefix = `${uniqueName("k")}:`;
 
   const cleanUp = async () => {
-    await deleteKeys(redisUrl, [new RedisKeys(namespace).prefix, keyPrefix]);
+    const redis = await connectRedisClient(redisUrl);
+    try {
+      for (const prefix of [new RedisKeys(namespace).prefix, keyPrefix]) {
+        await deleteKeys(redis, prefix);
+      }
+    } finally {
+      await redis.quit();
+    }
     if (natsUrl) await deleteNamespace(natsUrl, namespace);
   };
   let fleet: Fleet | null = null;
@@ -146,6 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     bus: options.bus,
     namespace,
     keyPrefix,
+    redisUrl,
     admin: processes.admin,
     gateway: gate,
     call: remoteCaller(gate.url),
@@ -196,7 +208,8 @@ async function natsEvents(url: string, namespace: string, types: readonly string
 
 async function redisEvents(url: string, namespace: string, types: readonly string[]) {
   const keys = new RedisKeys(namespace);
-  const redis = await connectRedis(url);
+  // XLEN names one key: a cluster client sends it to the master of the bus's slot.
+  const redis = await connectRedisClient(url);
   try {
     let sum = 0;
     for (const type of types) sum += await redis.xlen(keys.stream(type));

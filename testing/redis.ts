@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type Cluster, Redis } from "ioredis";
-import { isCluster, type RedisClient } from "../lib/redis_client.ts";
+import { Cluster, Redis } from "ioredis";
+import { isCluster, parseClusterUrl, type RedisClient } from "../lib/redis_client.ts";
 import { serviceUrl, uniqueName } from "./services.ts";
 import { deleteKeysWith } from "./bus/redis_cleanup.ts";
 import type { RedisCluster } from "./redis_cluster.ts";
@@ -20,6 +20,51 @@ export async function connectRedis(url: string): Promise<Redis> {
 }
 
 /**
+ * A client that is connected when this resolves: a Redis Cluster client when
+ * `url` names a cluster (`redis+cluster://h1:p1,h2:p2`), else `connectRedis`.
+ */
+export async function connectRedisClient(url: string): Promise<RedisClient> {
+  const cluster = parseClusterUrl(url);
+  if (!cluster) return await connectRedis(url);
+  const { username, password } = new URL(cluster.first);
+  const client = new Cluster(cluster.nodes, {
+    lazyConnect: true,
+    redisOptions: {
+      maxRetriesPerRequest: 1,
+      ...(username ? { username: decodeURIComponent(username) } : {}),
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+    },
+  });
+  client.on("error", () => {}); // a failed connect() rejects with it
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return client;
+}
+
+/** The servers that hold `client`'s keys: itself, or every master of a cluster. */
+export function mastersOf(client: RedisClient): Redis[] {
+  return isCluster(client) ? client.nodes("master") : [client];
+}
+
+/** The names of the keys that start with `prefix`, from every master on a cluster. */
+export async function keysWith(client: RedisClient, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for (const master of mastersOf(client)) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await master.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+  return keys;
+}
+
+/**
  * Deletes every key that starts with `prefix`; returns their names. On a cluster
  * every master is scanned (each holds only its own slots' keys), and each key is
  * deleted alone (keys of different slots cannot share a command).
@@ -27,7 +72,7 @@ export async function connectRedis(url: string): Promise<Redis> {
 export async function deleteKeys(redis: RedisClient, prefix: string): Promise<string[]> {
   if (!isCluster(redis)) return await deleteKeysWith(redis, prefix);
   const deleted: string[] = [];
-  for (const master of redis.nodes("master")) {
+  for (const master of mastersOf(redis)) {
     let cursor = "0";
     do {
       const [next, keys] = await master.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);

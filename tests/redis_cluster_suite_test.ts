@@ -1,6 +1,7 @@
 /**
- * The saga cases on a private Redis Cluster (three masters, a replica each):
- * bus streams and every module's store on the cluster, REDIS_URL naming its
+ * The saga cases on a private Redis Cluster (three masters, a replica each),
+ * in one process and split across six behind nginx: bus streams and every
+ * module's store on the cluster, REDIS_URL naming its
  * nodes (`redis+cluster://…`), each write confirmed by a replica
  * (REDIS_WAIT_REPLICAS=1). The same code as on one server: the stores' keys
  * share one hash tag per module, the bus's one per namespace, and the stores
@@ -10,6 +11,7 @@
  */
 import { SharedRedisCluster } from "../testing/redis_cluster.ts";
 import { runSagaCases } from "./saga_cases.ts";
+import { runSplitSuite } from "./split_cases.ts";
 
 const shared = new SharedRedisCluster({ masters: 3, replicas: 1 });
 const label = "redis cluster (3 masters, WAIT 1)";
@@ -23,6 +25,14 @@ runSagaCases("redis", {
     settings: { redisWaitReplicas: 1 },
     keep: true,
   }),
+});
+
+// compose.yaml's split, six processes behind nginx, on the same cluster: each process's
+// store client and bus on REDIS_URL=redis+cluster://…, every write confirmed by a replica.
+runSplitSuite("redis", {
+  label,
+  available: shared.available,
+  options: async () => ({ redisUrl: await shared.url(), env: { REDIS_WAIT_REPLICAS: "1" } }),
 });
 
 shared.closingTest(label);

@@ -41,13 +41,13 @@ const noHold: Hold = () => {
   throw new Error("Holding events needs a bus in the test's own process");
 };
 
-/** The same split on other brokers than the environment's (a private NATS cluster, say). */
+/** The same split on other brokers than the environment's (a private NATS or Redis Cluster, say). */
 export interface SplitBrokers {
   /** Names the test: "split on <label>: …". */
   label: string;
   available: boolean;
   /** Where the processes connect, and the environment that goes with it. */
-  options(): Promise<Pick<ClusterOptions, "natsUrl" | "env">>;
+  options(): Promise<Pick<ClusterOptions, "natsUrl" | "redisUrl" | "env">>;
 }
 
 export function runSplitSuite(bus: ClusterBus, brokers?: SplitBrokers): void {
@@ -114,7 +114,11 @@ export function runSplitSuite(bus: ClusterBus, brokers?: SplitBrokers): void {
         }
       }
       assert.deepEqual(
-        await keysUnder(cluster.keyPrefix, new RedisKeys(cluster.namespace).prefix),
+        await keysUnder(
+          cluster.redisUrl,
+          cluster.keyPrefix,
+          new RedisKeys(cluster.namespace).prefix,
+        ),
         [],
         "the cluster's keys are deleted",
       );

@@ -1,23 +1,15 @@
-/** Where the cluster's processes keep their keys on the shared Redis. */
+/** Where the cluster's processes keep their keys on the shared Redis (or Redis Cluster). */
 import assert from "node:assert/strict";
 import { DATA_MODULE_NAMES, moduleKeyPrefix } from "../../lib/module.ts";
 import type { Cluster } from "../../testing/cluster.ts";
-import { connectRedis } from "../../testing/redis.ts";
-import { serviceUrl } from "../../testing/services.ts";
+import { connectRedisClient, keysWith } from "../../testing/redis.ts";
 
-/** The keys on REDIS_URL that start with any of `prefixes`. */
-export async function keysUnder(...prefixes: string[]): Promise<string[]> {
-  const redis = await connectRedis(serviceUrl("REDIS_URL")!);
+/** The keys on the Redis at `url` (every master of a cluster) that start with any of `prefixes`. */
+export async function keysUnder(url: string, ...prefixes: string[]): Promise<string[]> {
+  const redis = await connectRedisClient(url);
   try {
     const keys: string[] = [];
-    for (const prefix of prefixes) {
-      let cursor = "0";
-      do {
-        const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== "0");
-    }
+    for (const prefix of prefixes) keys.push(...await keysWith(redis, prefix));
     return keys;
   } finally {
     await redis.quit();
@@ -29,7 +21,7 @@ export async function keysUnder(...prefixes: string[]): Promise<string[]> {
  * cluster's prefix (which is what lets clusters share one Redis).
  */
 export async function assertKeysPrefixed(cluster: Cluster): Promise<void> {
-  const keys = await keysUnder(cluster.keyPrefix);
+  const keys = await keysUnder(cluster.redisUrl, cluster.keyPrefix);
   for (const module of DATA_MODULE_NAMES) {
     assert.ok(
       keys.some((key) => key.startsWith(moduleKeyPrefix(cluster.keyPrefix, module))),
