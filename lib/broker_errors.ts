@@ -11,6 +11,8 @@
 const REDIS_TROUBLE = [
   /^Command timed out/,
   /^Connection is closed/,
+  // What a command in flight gets when its connection drops (a node killed under it).
+  /^Command aborted due to connection close/,
   /^Reached the max retries per request limit/,
   /^Socket timeout/,
   /^Stream isn't writeable/,
@@ -21,6 +23,8 @@ const REDIS_TROUBLE = [
   // A Redis Cluster that lost a master and has not promoted its replica yet, or whose slot
   // map the client could not read from any node.
   /^CLUSTERDOWN\b/,
+  // A write that reached a master demoted to replica before the client's slot map moved on.
+  /^READONLY\b/,
   /^Failed to refresh slots cache/,
   /^None of startup nodes is available/,
 ];

@@ -12,6 +12,14 @@ Deno.test("brokerTrouble() names ioredis, nats.js and socket failures", () => {
   assert.match(brokerTrouble(new Error("LOADING Redis is loading the dataset"))!, /LOADING/);
   assert.match(brokerTrouble(new Error("CLUSTERDOWN The cluster is down"))!, /^Redis: CLUSTERDOWN/);
   assert.match(brokerTrouble(new Error("Failed to refresh slots cache."))!, /slots cache/);
+  const aborted = Object.assign(new Error("Command aborted due to connection close"), {
+    name: "AbortError",
+  });
+  assert.match(brokerTrouble(aborted)!, /aborted/);
+  assert.match(
+    brokerTrouble(new Error("READONLY You can't write against a read only replica."))!,
+    /READONLY/,
+  );
   const behind = new ReplicasBehindError({ replicas: 1, timeoutMs: 1_000 }, 0);
   assert.match(brokerTrouble(behind)!, /reached 0 of 1 replicas/);
   const nats = Object.assign(new Error("TIMEOUT"), { name: "NatsError", code: "TIMEOUT" });

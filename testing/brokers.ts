@@ -129,6 +129,11 @@ export abstract class PrivateBroker {
     await child.status;
   }
 
+  /** Sends `signal` and returns: SIGSTOP leaves the server connected and silent, SIGCONT wakes it. */
+  signal(signal: "SIGSTOP" | "SIGCONT"): void {
+    this.#child?.kill(signal);
+  }
+
   /** Stops the server and deletes its directory. */
   async close(): Promise<void> {
     this.#closed = true;

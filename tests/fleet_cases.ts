@@ -15,6 +15,7 @@ import {
   brokersAvailable,
   NatsBroker,
   RedisBroker,
+  redisCommand,
 } from "../testing/brokers.ts";
 import { Fleet } from "../testing/fleet.ts";
 import { NatsCluster } from "../testing/nats_cluster.ts";
@@ -70,6 +71,13 @@ export interface FleetCase {
   disruptions: Disruption[];
   /** How long after the last order every order must be terminal. */
   settleWithinMs: number;
+  /**
+   * The disruption loses acknowledged writes (a measurement, not a guarantee): the run
+   * reports what was lost — accepted orders gone, orders stranded, invariants broken —
+   * and asserts that something was, so the same disruption with the guard in place
+   * proves the guard rather than a gentle fault.
+   */
+  losesWrites?: boolean;
 }
 
 /** One test per case. */
@@ -133,6 +141,21 @@ async function runFleetCase(fleetCase: FleetCase): Promise<void> {
     }
     await fleet.assertAlive();
 
+    if (fleetCase.losesWrites) {
+      const lost = await lossesOf(shop, plan, fleetCase.settleWithinMs);
+      console.log(
+        `${results.map((r) => r.summary).join(", ")}; ${report.accepted} orders accepted; ` +
+          `LOST: ${lost.gone.length} accepted orders gone, ${lost.stranded.length} stranded, ` +
+          `${lost.broken.length} invariants broken (${lost.broken.slice(0, 3).join("; ")})`,
+      );
+      assert.ok(
+        lost.gone.length + lost.stranded.length + lost.broken.length > 0,
+        "this disruption loses acknowledged writes when nothing guards against it",
+      );
+      assert.deepEqual(await fleet.readiness(), fleet.live().map(() => 200));
+      return;
+    }
+
     const settledMs = await waitAllTerminal(shop, plan, fleetCase.settleWithinMs);
     const outcomes = await assertOutcomes(shop, plan);
     await shop.assertInvariants({ notifications: true });
@@ -163,6 +186,27 @@ async function runFleetCase(fleetCase: FleetCase): Promise<void> {
     await nats?.close();
     await redis.close();
   }
+}
+
+/** What a run that lost writes lost: accepted orders gone, orders never terminal, broken invariants. */
+async function lossesOf(
+  shop: Shop,
+  plan: Awaited<ReturnType<typeof planOrders>>,
+  settleWithinMs: number,
+): Promise<{ gone: string[]; stranded: string[]; broken: string[] }> {
+  const gone: string[] = [];
+  const stranded: string[] = [];
+  await waitAllTerminal(shop, plan, settleWithinMs).catch(() => {});
+  for (const planned of plan.orders) {
+    const reply = await shop.system.call("GET", `/orders/${planned.id}`, {
+      token: shop.system.admin,
+    });
+    if (reply.status === 404) gone.push(planned.id!);
+    else if (!["confirmed", "rejected", "cancelled", "refunded"].includes(reply.body.status)) {
+      stranded.push(planned.id!);
+    }
+  }
+  return { gone, stranded, broken: await shop.invariantProblems({ notifications: true }) };
 }
 
 /** Servers of a NATS cluster, and copies of each stream on it. */
@@ -414,6 +458,66 @@ export function redisMasterKillCase(): FleetCase {
           summary: `kill -9 of Redis master :${victim.port} (the orders' slot): replica ` +
             `:${promoted.port} promoted ${promotedMs} ms later, the old master back as its ` +
             `replica at ${rejoinedMs} ms, every /ready 200 at ${since()} ms`,
+        };
+      },
+    }],
+  };
+}
+
+/** How long the orders' replica is stopped before its master dies: writes it never saw. */
+const REPLICA_LAG_MS = 1_500;
+
+/**
+ * The orders' slot loses writes its replica never saw: the replica of the master holding
+ * `{orders}` is stopped (SIGSTOP) and its replication link cut (CLIENT KILL TYPE replica on
+ * the master) for 1.5 s under load, then the master
+ * is SIGKILLed and the replica woken, promoted, and the dead node started again as its
+ * replica. Without REDIS_WAIT_REPLICAS the master acknowledged those 1.5 s of writes
+ * (orders placed, saga steps) and they are gone; with REDIS_WAIT_REPLICAS=1 it refused to
+ * count them (503s, handler retries), and nothing a process was told succeeded is lost.
+ */
+export function redisLaggedFailoverCase(waitReplicas: 0 | 1): FleetCase {
+  return {
+    name: waitReplicas === 1
+      ? "the orders' Redis replica 1.5 s behind when its master is killed, REDIS_WAIT_REPLICAS=1: nothing acknowledged is lost, stranded or charged twice"
+      : "the orders' Redis replica 1.5 s behind when its master is killed, no REDIS_WAIT_REPLICAS: what is lost (measured)",
+    bus: "redis",
+    redisCluster: { waitReplicas },
+    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    ackDeadlineMs: 2_000,
+    orders: 80,
+    settleWithinMs: waitReplicas === 1 ? 60_000 : 15_000,
+    losesWrites: waitReplicas === 0,
+    disruptions: [{
+      after: 20,
+      run: async ({ fleet, redis }) => {
+        if (!(redis instanceof RedisCluster)) throw new Error("This case needs a Redis Cluster");
+        const victim = await redis.masterOf("{orders}");
+        const replicaRole = (await redis.roles()).find((role) => role.masterId === victim.id);
+        if (!replicaRole) throw new Error(`Master :${victim.port} has no replica`);
+        const [master, replica] = [redis.node(victim.port), redis.node(replicaRole.port)];
+        replica.signal("SIGSTOP");
+        // Its link cut too: what the master sent before sits in the stopped replica's socket
+        // buffer and would reach it on waking; what comes after stays on the master alone.
+        const killed = await redisCommand(victim.port, "CLIENT KILL TYPE replica");
+        if (!killed.startsWith(":1")) throw new Error(`CLIENT KILL TYPE replica: ${killed}`);
+        await delay(REPLICA_LAG_MS);
+        const downAt = performance.now();
+        const since = () => Math.round(performance.now() - downAt);
+        await master.stop("SIGKILL");
+        replica.signal("SIGCONT");
+        await waitFor(async () => {
+          const now = await redis.masterOf("{orders}").catch(() => null);
+          return now?.port === replicaRole.port;
+        }, { timeoutMs: 30_000, intervalMs: 50, message: "the lagging replica promoted" });
+        const promotedMs = since();
+        await master.start();
+        await redis.waitUntilOk(30_000);
+        await fleet.waitReady(200, 30_000);
+        return {
+          summary: `replica :${replicaRole.port} stopped ${REPLICA_LAG_MS} ms, then master ` +
+            `:${victim.port} killed: replica promoted at ${promotedMs} ms, the old master back ` +
+            `as its replica and every /ready 200 at ${since()} ms`,
         };
       },
     }],
