@@ -2,7 +2,9 @@
  * A Redis Cluster of the test's own: `masters` redis-server processes in
  * cluster mode on private free ports (client port and cluster bus port both
  * chosen, not port + 10000), each with `replicas` replicas, joined by
- * `redis-cli --cluster create`. `open()` resolves once every node reports
+ * `redis-cli --cluster create` (fewer than three masters, which it refuses,
+ * by hand: slots assigned, nodes met, replicas attached). `open()` resolves
+ * once every node reports
  * `cluster_state:ok` and sees every other. A master may be killed (SIGKILL,
  * a crash) and its replica is promoted by the cluster itself within the node
  * timeout; `url` names every node, as REDIS_URL names a cluster
@@ -32,6 +34,9 @@ import { waitFor } from "./wait.ts";
  */
 export const NODE_TIMEOUT_MS = 2_000;
 
+/** Redis Cluster's hash slots. */
+const SLOTS = 16_384;
+
 export class RedisClusterNode extends PrivateBroker {
   readonly url: string;
 
@@ -55,6 +60,10 @@ export class RedisClusterNode extends PrivateBroker {
       String(this.busPort),
       "--cluster-node-timeout",
       String(NODE_TIMEOUT_MS),
+      // A node learns its address from a peer's MEET: a lone master (one-master
+      // cluster) would give clients "" as its address in CLUSTER SLOTS.
+      "--cluster-announce-ip",
+      "127.0.0.1",
     ];
   }
 
@@ -108,7 +117,8 @@ export class RedisCluster {
     try {
       await Promise.all(nodes.map((node) => Deno.mkdir(node.dir, { recursive: true })));
       await Promise.all(nodes.map((node) => started(node)));
-      await cluster.#create(replicas);
+      if (masters >= 3) await cluster.#create(replicas);
+      else await cluster.#join(replicas);
       await cluster.waitUntilOk();
       return cluster;
     } catch (error) {
@@ -136,6 +146,53 @@ export class RedisCluster {
       const text = new TextDecoder().decode(output.stdout) +
         new TextDecoder().decode(output.stderr);
       throw new Error(`redis-cli --cluster create failed:\n${text}`);
+    }
+  }
+
+  /**
+   * What `redis-cli --cluster create` does, for one or two masters (it wants
+   * three): the first `masters` nodes share the slots, every node meets the
+   * first, and once all know each other each replica copies its master
+   * (replicas of a master follow it in the node list, as redis-cli puts them).
+   */
+  async #join(replicas: number): Promise<void> {
+    const masters = this.nodes.slice(0, this.masters);
+    const ids = await Promise.all(
+      this.nodes.map((node) => this.#command(node, "CLUSTER", "MYID") as Promise<string>),
+    );
+    await Promise.all(masters.map((node, i) => {
+      const from = Math.floor((SLOTS * i) / masters.length);
+      const to = Math.floor((SLOTS * (i + 1)) / masters.length) - 1;
+      return this.#command(node, "CLUSTER", "ADDSLOTSRANGE", from, to);
+    }));
+    const first = this.nodes[0]!;
+    for (const node of this.nodes.slice(1)) {
+      await this.#command(first, "CLUSTER", "MEET", "127.0.0.1", node.port, node.busPort);
+    }
+    await waitFor(async () => {
+      // By id: a node still in handshake is counted as known, but cannot be replicated.
+      for (const node of this.nodes) {
+        const known = parseNodes(await this.#command(node, "CLUSTER", "NODES") as string);
+        if (!ids.every((id) => known.some((role) => role.id === id))) return false;
+      }
+      return true;
+    }, { timeoutMs: 10_000, intervalMs: 50, message: "Redis Cluster nodes met" });
+    for (let i = 0; i < masters.length; i++) {
+      for (let r = 1; r <= replicas; r++) {
+        const replica = this.nodes[masters.length + i * replicas + r - 1]!;
+        await this.#command(replica, "CLUSTER", "REPLICATE", ids[i]!);
+      }
+    }
+  }
+
+  /** One command on one node, failing with its error (the cluster is being made). */
+  async #command(node: RedisClusterNode, ...args: (string | number)[]): Promise<unknown> {
+    const redis = new Redis(node.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await redis.connect();
+      return await redis.call(...(args.map(String) as [string, ...string[]]));
+    } finally {
+      redis.disconnect();
     }
   }
 

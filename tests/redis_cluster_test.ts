@@ -14,8 +14,12 @@ import { privateBrokerTest } from "../testing/brokers.ts";
 import { NODE_TIMEOUT_MS, RedisCluster } from "../testing/redis_cluster.ts";
 import { delay } from "../testing/wait.ts";
 
-function clusterTest(name: string, fn: (cluster: RedisCluster) => Promise<void>): void {
-  privateBrokerTest(name, "redis-server", () => RedisCluster.open(), fn);
+function clusterTest(
+  name: string,
+  fn: (cluster: RedisCluster) => Promise<void>,
+  shape?: { masters: number; replicas: number },
+): void {
+  privateBrokerTest(name, "redis-server", () => RedisCluster.open(shape), fn);
 }
 
 clusterTest(
@@ -51,6 +55,41 @@ clusterTest(
     }
   },
 );
+
+// redis-cli --cluster create wants three masters: fewer are joined by hand (the bench's rows).
+for (const shape of [{ masters: 1, replicas: 0 }, { masters: 2, replicas: 1 }]) {
+  clusterTest(
+    `a private Redis Cluster of ${shape.masters} master(s), ${shape.replicas} replica(s) each: every slot served`,
+    async (cluster) => {
+      const roles = await cluster.roles();
+      const masters = roles.filter((role) => role.role === "master");
+      const replicas = roles.filter((role) => role.role === "replica");
+      assert.equal(masters.length, shape.masters);
+      assert.equal(replicas.length, shape.masters * shape.replicas);
+      assert.deepEqual(
+        new Set(replicas.map((replica) => replica.masterId)),
+        new Set(replicas.length > 0 ? masters.map((master) => master.id) : []),
+        "each master has its replicas",
+      );
+      const served = masters.flatMap((master) => master.slots).map((range) => {
+        const [from, to = from] = range.split("-").map(Number);
+        return to! - from! + 1;
+      });
+      assert.equal(served.reduce((a, b) => a + b, 0), 16_384, "every slot has a master");
+
+      const client = cluster.client();
+      try {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => client.set(`key:${i}`, "x")));
+        const sizes = await Promise.all(client.nodes("master").map((node) => node.dbsize()));
+        assert.equal(sizes.reduce((a, b) => a + b, 0), 100);
+        assert.ok(sizes.every((size) => size > 0), `keys on every master: ${sizes.join(", ")}`);
+      } finally {
+        client.disconnect();
+      }
+    },
+    shape,
+  );
+}
 
 clusterTest(
   "kill -9 of a master: its replica takes over, and what WAIT 1 acknowledged survives",
