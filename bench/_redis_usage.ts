@@ -3,23 +3,38 @@
  * scripts' inner calls included, by command), round trips (the client's
  * count of socket writes, `redis_round_trips_total` in every process's
  * `/metrics`), and bytes left per settled order (used_memory, bus streams
- * excluded; by key kind for the breakdown).
+ * excluded; by key kind for the breakdown), and the servers' CPU. On a Redis
+ * Cluster each reading is taken on every master and summed (or, for CPU,
+ * kept per master).
  *
  * @module
  */
 import type { Redis } from "ioredis";
 import { scrapeMetrics } from "../testing/metrics.ts";
 
-/** Calls per command name (`evalsha`, `xadd`, …) since the server started. */
+/** The servers that hold a shape's keys: one, or every master of a cluster. */
+export type Servers = readonly Redis[];
+
+/** Calls per command name (`evalsha`, `xadd`, …) since the servers started, summed. */
 export type CommandCounts = Map<string, number>;
 
-export async function commandCounts(redis: Redis): Promise<CommandCounts> {
+export async function commandCounts(servers: Servers): Promise<CommandCounts> {
   const counts: CommandCounts = new Map();
-  const info = await redis.info("commandstats");
-  for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    counts.set(name!, Number(calls));
+  for (const info of await Promise.all(servers.map((redis) => redis.info("commandstats")))) {
+    for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      counts.set(name!, (counts.get(name!) ?? 0) + Number(calls));
+    }
   }
   return counts;
+}
+
+/** CPU seconds (system and user, main thread and the rest) each server has used so far. */
+export async function cpuSeconds(servers: Servers): Promise<number[]> {
+  return await Promise.all(servers.map(async (redis) => {
+    const info = await redis.info("cpu");
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1]);
+    return field("used_cpu_sys") + field("used_cpu_user");
+  }));
 }
 
 /** What was called between two readings, per command, largest first. */
@@ -67,7 +82,7 @@ export interface Usage {
 
 /** What `work` cost, and what it returned. */
 export async function usageOf<T>(
-  redis: Redis,
+  redis: Servers,
   urls: readonly string[],
   work: () => Promise<T>,
 ): Promise<[Usage, T]> {
@@ -99,13 +114,26 @@ export function lessIdle(busy: Usage, idle: Usage): Usage {
   };
 }
 
-export async function usedMemory(redis: Redis): Promise<number> {
-  return Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
+export async function usedMemory(servers: Servers): Promise<number> {
+  const infos = await Promise.all(servers.map((redis) => redis.info("memory")));
+  return infos.reduce((sum, info) => sum + Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN), 0);
 }
 
-/** MEMORY USAGE of every key matching `pattern`, summed by the key's kind (ids replaced by `*`). */
-export async function bytesByKind(redis: Redis, pattern: string): Promise<Map<string, number>> {
+/**
+ * MEMORY USAGE of every key matching `pattern` (on every server), summed by the
+ * key's kind (ids replaced by `*`).
+ */
+export async function bytesByKind(servers: Servers, pattern: string): Promise<Map<string, number>> {
   const kinds = new Map<string, number>();
+  for (const redis of servers) await addBytesByKind(redis, pattern, kinds);
+  return kinds;
+}
+
+async function addBytesByKind(
+  redis: Redis,
+  pattern: string,
+  kinds: Map<string, number>,
+): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
@@ -118,7 +146,6 @@ export async function bytesByKind(redis: Redis, pattern: string): Promise<Map<st
       kinds.set(kind, (kinds.get(kind) ?? 0) + (Number(sizes[i]?.[1]) || 0));
     });
   } while (cursor !== "0");
-  return kinds;
 }
 
 /** `k_ab12:{orders}:order:ord_…` → `{orders}:order:*`: the prefix dropped, ids starred. */

@@ -5,7 +5,10 @@
  * Shapes: `memory` (all modules, one process, embedded bus and stores),
  * `redis` (all modules, one process, Redis Streams and Redis stores),
  * `split-redis` and `split-nats` (inventory, accounts, orders and messaging
- * in four processes behind the nginx gateway, Redis stores). The ceiling is
+ * in four processes behind the nginx gateway, Redis stores), and
+ * `split-cluster-1`, `-2`, `-3` (the same four, bus and stores on a private
+ * Redis Cluster of that many masters, no replicas; asked for by name, not in
+ * the default list). The ceiling is
  * a bare Hono handler that parses the same body (bench/bare_server.ts),
  * loaded by the same wrk; for the Redis rows also `redis-benchmark`.
  *
@@ -13,19 +16,23 @@
  * per request answered once terminal) for max orders/s and latency; open loop
  * at half that rate, latency measured from each request's intended send time
  * (so queueing is not hidden); CPU seconds and RSS per process; Redis
- * commands per order (INFO commandstats, scripts' inner calls included) and
- * Redis bytes per order left once the run settled, bus streams excluded.
+ * commands per order (INFO commandstats, scripts' inner calls included),
+ * Redis CPU seconds per server over the closed loop (each master of a
+ * cluster), and Redis bytes per order left once the run settled, bus streams
+ * excluded. On a cluster every reading is taken on every master.
  *
  * Needs wrk (and nginx for the split shapes); REDIS_URL and NATS_URL as for
  * the tests.
  *
  * @module
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { RedisKeys } from "../bus/redis/keys.ts";
 import { delay } from "../lib/async/delay.ts";
 import { type Cluster, type MemberSpec, startCluster } from "../testing/cluster.ts";
 import { remoteCaller } from "../testing/http_client.ts";
+import { connectRedisClient, mastersOf } from "../testing/redis.ts";
+import { RedisCluster } from "../testing/redis_cluster.ts";
 import { BazaarServer, freePort, ROOT } from "../testing/spawn.ts";
 import { uniqueName } from "../testing/services.ts";
 import { waitFor } from "../testing/wait.ts";
@@ -35,7 +42,9 @@ import { openLoop, type OpenLoopResult } from "./_open_loop.ts";
 import { orderScript, runWrk, type WrkResult } from "./_wrk.ts";
 import {
   bytesByKind,
+  cpuSeconds,
   lessIdle,
+  type Servers,
   sumTrips,
   totalOf,
   type Usage,
@@ -44,8 +53,17 @@ import {
 } from "./_redis_usage.ts";
 import { NATS_URL, REDIS_URL } from "./_urls.ts";
 
-const SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
+/** What runs with no shape named: each cluster row adds a cluster start and a minute or so. */
+const DEFAULT_SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
+const CLUSTER_SHAPES = ["split-cluster-1", "split-cluster-2", "split-cluster-3"] as const;
+const SHAPES = [...DEFAULT_SHAPES, ...CLUSTER_SHAPES] as const;
 type Shape = typeof SHAPES[number];
+
+/** How many masters a `split-cluster-<n>` shape's Redis Cluster has; null for another shape. */
+function clusterMasters(shape: Shape): number | null {
+  const masters = /^split-cluster-(\d)$/.exec(shape)?.[1];
+  return masters ? Number(masters) : null;
+}
 
 const CONNECTIONS = 64;
 /** The pause between the closed loop's end (all settled) and the open loop. */
@@ -68,8 +86,8 @@ interface Target {
   pids: { name: string; pid: number }[];
   /** Each process itself (its /metrics), past the gateway. */
   processUrls: string[];
-  /** Redis the shape uses, and the key patterns of its bus streams. */
-  redis: { streams: string; keyPrefix: string } | null;
+  /** Redis the shape uses (one server or a cluster's nodes), and the key patterns of its bus streams. */
+  redis: { url: string; streams: string; keyPrefix: string } | null;
   stop(): Promise<void>;
 }
 
@@ -87,6 +105,8 @@ interface Row {
   bytesPerOrder: number | null;
   /** Bytes per settled order by key kind (`{orders}:order:*`, …), largest first. */
   bytesByKind: [string, number][];
+  /** CPU seconds each Redis server (each master of a cluster) used in the closed loop. */
+  redisCpu: number[] | null;
   redisCeiling: number | null;
 }
 
@@ -137,7 +157,11 @@ async function start(shape: Shape): Promise<Target> {
       pids: [{ name: "all", pid: server.child.pid }],
       processUrls: [server.url],
       redis: shape === "redis"
-        ? { streams: `${new RedisKeys(namespace).prefix}*`, keyPrefix: `${namespace}:` }
+        ? {
+          url: REDIS_URL,
+          streams: `${new RedisKeys(namespace).prefix}*`,
+          keyPrefix: `${namespace}:`,
+        }
         : null,
       stop: async () => {
         await server.kill("SIGTERM");
@@ -146,19 +170,36 @@ async function start(shape: Shape): Promise<Target> {
   }
   Deno.env.set("REDIS_URL", REDIS_URL);
   Deno.env.set("NATS_URL", NATS_URL);
-  const cluster: Cluster = await startCluster({
-    bus: shape === "split-redis" ? "redis" : "nats",
-    members: FOUR,
-    env: ENV,
-  });
+  const masters = clusterMasters(shape);
+  const redisCluster = masters ? await RedisCluster.open({ masters, replicas: 0 }) : null;
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({
+      bus: shape === "split-nats" ? "nats" : "redis",
+      members: FOUR,
+      env: ENV,
+      redisUrl: redisCluster?.url,
+    });
+  } catch (error) {
+    await redisCluster?.close();
+    throw error;
+  }
   return {
     url: cluster.gateway.url,
     admin: cluster.admin,
     pids: cluster.members.map((m) => ({ name: m.name, pid: m.server.child.pid })),
     processUrls: cluster.members.map((m) => m.url),
-    redis: { streams: `${new RedisKeys(cluster.namespace).prefix}*`, keyPrefix: cluster.keyPrefix },
+    redis: {
+      url: cluster.redisUrl,
+      streams: `${new RedisKeys(cluster.namespace).prefix}*`,
+      keyPrefix: cluster.keyPrefix,
+    },
     stop: async () => {
-      await cluster.stop();
+      try {
+        await cluster.stop();
+      } finally {
+        await redisCluster?.close();
+      }
     },
   };
 }
@@ -191,11 +232,25 @@ async function seed(target: Target): Promise<{ customers: string[]; products: st
   return { customers, products };
 }
 
-async function redisBenchmark(): Promise<number | null> {
-  const { hostname, port } = new URL(REDIS_URL);
+/** SET/s of `redis-benchmark` on one server, or on the cluster whose node `server` is. */
+async function redisBenchmark(server: Redis, cluster: boolean): Promise<number | null> {
+  const { host, port } = server.options;
   try {
     const output = await new Deno.Command("redis-benchmark", {
-      args: ["-h", hostname, "-p", port || "6379", "-q", "-n", "100000", "-c", "50", "-t", "set"],
+      args: [
+        ...(cluster ? ["--cluster"] : []),
+        "-h",
+        host ?? "127.0.0.1",
+        "-p",
+        String(port ?? 6379),
+        "-q",
+        "-n",
+        "100000",
+        "-c",
+        "50",
+        "-t",
+        "set",
+      ],
       stdout: "piped",
       stderr: "null",
     }).output();
@@ -247,7 +302,9 @@ async function ordersSettled(target: Target, expected: number): Promise<number> 
 
 async function bench(shape: Shape, seconds: number, history: number): Promise<Row> {
   const target = await start(shape);
-  const redis = target.redis ? new Redis(REDIS_URL) : null;
+  const client = target.redis ? await connectRedisClient(target.redis.url) : null;
+  // Every reading on each server that holds keys: one, or each master of the cluster.
+  const redis: Servers | null = client ? mastersOf(client) : null;
   try {
     const { customers, products } = await seed(target);
     if (history > 0) {
@@ -267,9 +324,13 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
     await runWrk(target.url, script, { connections: CONNECTIONS, seconds: 3 });
     const before = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
     const run = () => runWrk(target.url, script, { connections: CONNECTIONS, seconds });
+    const cpuBefore = redis ? await cpuSeconds(redis) : null;
     const [closedUsage, closed] = redis
       ? await usageOf(redis, target.processUrls, run)
       : [null, await run()];
+    const redisCpu = redis && cpuBefore
+      ? (await cpuSeconds(redis)).map((cpu, i) => cpu - cpuBefore[i]!)
+      : null;
     const after = await Promise.all(target.pids.map((p) => procUsage(p.pid)));
     const measuredOrders = closed.requestsPerS * seconds;
     const pick = () => {
@@ -328,10 +389,12 @@ async function bench(shape: Shape, seconds: number, history: number): Promise<Ro
       sequentialUsage,
       bytesPerOrder,
       bytesByKind: kinds,
-      redisCeiling: redis ? await redisBenchmark() : null,
+      redisCpu,
+      // redis-benchmark --cluster gives up on a one-master cluster: its lone master takes SETs.
+      redisCeiling: redis ? await redisBenchmark(redis[0]!, redis.length > 1) : null,
     };
   } finally {
-    redis?.disconnect();
+    client?.disconnect();
     await target.stop();
   }
 }
@@ -359,7 +422,7 @@ async function placeAndWait(target: Target, body: string): Promise<void> {
  * spend idle (reads that time out, relays looking, sweeps) over as long.
  */
 async function sequential(
-  redis: Redis,
+  redis: Servers,
   target: Target,
   placeOne: () => Promise<void>,
 ): Promise<PerOrder> {
@@ -389,9 +452,9 @@ function print(rows: Row[], seconds: number): void {
     "| shape | orders/s | bare handler req/s | ratio | p50 / p90 / p99 / max ms (closed) " +
       "| open loop rate: p50 / p99 / max ms | CPU s per process | RSS MB " +
       "| Redis cmds/order | round trips/order | one at a time: cmds / round trips " +
-      "| Redis B/order | redis-benchmark SET/s |",
+      "| Redis CPU s (per master) | Redis B/order | redis-benchmark SET/s |",
   );
-  console.log("|---|--:|--:|--:|---|---|---|---|--:|--:|--:|--:|--:|");
+  console.log("|---|--:|--:|--:|---|---|---|---|--:|--:|--:|--:|--:|--:|");
   for (const r of rows) {
     const c = r.closed;
     const open = r.open
@@ -407,8 +470,8 @@ function print(rows: Row[], seconds: number): void {
       } | ${open} | ${r.cpu} | ${r.rss} | ${fmt(r.closedUsage?.commands, 1)} | ${
         fmt(r.closedUsage?.trips, 1)
       } | ${fmt(r.sequentialUsage?.commands, 1)} / ${fmt(r.sequentialUsage?.trips, 1)} | ${
-        fmt(r.bytesPerOrder)
-      } | ${fmt(r.redisCeiling)} |`,
+        r.redisCpu ? `${r.redisCpu.map((s) => fmt(s, 1)).join(" / ")} s` : "–"
+      } | ${fmt(r.bytesPerOrder)} | ${fmt(r.redisCeiling)} |`,
     );
   }
 }
@@ -463,17 +526,24 @@ if (import.meta.main) {
   }
   const unknown = args.filter((a) => !(SHAPES as readonly string[]).includes(a));
   const memoryWithHistory = history > 0 && args.includes("memory");
-  if (unknown.length > 0 || !(seconds > 0) || !(history >= 0) || memoryWithHistory) {
+  // The history is written through one server's connection (bench/_history.ts).
+  const clusterWithHistory = history > 0 &&
+    args.some((a) => (CLUSTER_SHAPES as readonly string[]).includes(a));
+  if (
+    unknown.length > 0 || !(seconds > 0) || !(history >= 0) || memoryWithHistory ||
+    clusterWithHistory
+  ) {
     console.error(
       `Usage: deno task bench:orders [${SHAPES.join("|")} …] [--seconds N] [--history N] ` +
         "[--breakdown]\n" +
         "--breakdown prints Redis commands and round trips per order by kind, and bytes by key\n" +
         "--history N first writes N settled orders through the orders Redis store " +
-        "(Redis shapes only: the memory shape's store lives inside its process)",
+        "(Redis shapes only: the memory shape's store lives inside its process; not the\n" +
+        "split-cluster shapes); with no shape: " + DEFAULT_SHAPES.join(", "),
     );
     Deno.exit(2);
   }
-  const shapes = (args.length > 0 ? args : SHAPES) as Shape[];
+  const shapes = (args.length > 0 ? args : DEFAULT_SHAPES) as Shape[];
   const rows: Row[] = [];
   for (const shape of shapes) {
     try {
