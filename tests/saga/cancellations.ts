@@ -22,10 +22,11 @@ export const CANCELLATION_CASES: SagaCase[] = [
       await shop.assertInvariants();
       // Cancelled or (cancelled after confirmation) refunded, the stock comes back and the money
       // too, but by events: across processes they may land after the order turned terminal.
-      await waitFor(async () => (await shop.productState(product)).stock === 10, {
-        message: "the stock released",
-      });
-      assert.equal((await shop.productState(product)).reserved, 0);
+      // Both at once: stock at 10 alone is also the moment before a late reservation lands.
+      await waitFor(async () => {
+        const { stock, reserved } = await shop.productState(product);
+        return stock === 10 && reserved === 0;
+      }, { message: "the stock released" });
       await waitFor(async () => (await shop.account(buyer)).balance === 5_000, {
         message: "the payment refunded",
       });
@@ -118,8 +119,10 @@ export const CANCELLATION_CASES: SagaCase[] = [
         assert.equal(order.reason, "product_unavailable");
         release();
         await waitFor(async () => (await shop.account(buyer)).balance === 5_000);
-        await waitFor(async () => (await shop.productState(other)).stock === 10);
-        assert.equal((await shop.productState(other)).reserved, 0);
+        await waitFor(async () => {
+          const { stock, reserved } = await shop.productState(other);
+          return stock === 10 && reserved === 0;
+        }, { message: "the other product's stock released" });
       } finally {
         release();
       }

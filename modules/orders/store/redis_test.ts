@@ -91,7 +91,11 @@ async function heardByTheOther({ redis, keyPrefix, connect }: TestKeyspace<Redis
     assert.ok(mine);
     const theirs = await there.update({ ...mine, status: "paid" }, mine.version, []);
     assert.ok(theirs);
-    await waitFor(() => heard.length > 0, { timeoutMs: 2_000 });
+    // Pub/sub answers in a millisecond; the bound is for a loaded CI machine only.
+    await waitFor(() => heard.length > 0, {
+      timeoutMs: 10_000,
+      message: "the other's update heard",
+    });
     await delay(100);
     assert.deepEqual(heard, [order.id], "one poke, for the other store's write only");
   } finally {
