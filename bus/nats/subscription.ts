@@ -13,6 +13,7 @@ import { AckBatch, settle } from "./acks.ts";
 import { Semaphore } from "../../lib/async/semaphore.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import type { NatsNames } from "./names.ts";
+import { onReconnect } from "./reconnects.ts";
 import type { DurableSpec } from "./streams.ts";
 
 /** How long a message waits before coming back when its dead letter could not be stored. */
@@ -62,6 +63,9 @@ export class NatsSubscription implements Subscription {
   readonly #slots: Semaphore;
   readonly #acks: AckBatch;
   readonly #live = new Set<ConsumerMessages>();
+  /** Consumes stopped after a reconnect, each to be replaced at once (#renewAfterReconnect). */
+  readonly #renewing = new WeakSet<ConsumerMessages>();
+  readonly #reconnects: { stop(): void };
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pumps: Promise<void>[] = [];
   #stopping = false;
@@ -84,6 +88,7 @@ export class NatsSubscription implements Subscription {
     this.#options = options;
     this.#slots = new Semaphore(options.maxInFlight);
     this.#acks = new AckBatch(ctx.log);
+    this.#reconnects = onReconnect(ctx.nc, () => this.#renewAfterReconnect(), ctx.log);
   }
 
   /** Creates the durables first, so a subscription that cannot work fails at subscribe(). */
@@ -143,6 +148,8 @@ export class NatsSubscription implements Subscription {
           abort_on_missing_resource: true,
         });
         if (await this.#take(messages) > 0) failures = 0;
+        // Stopped to start afresh, not failed: the durable is there, no pause.
+        if (this.#renewing.has(messages)) continue;
       } catch (error) {
         if (this.#stopping || this.#ctx.nc.isClosed()) return;
         this.#ctx.log.warn(`Pulling ${spec.durable} failed; retrying`, { error });
@@ -150,6 +157,27 @@ export class NatsSubscription implements Subscription {
       info = null;
       failures++;
       await this.#pause(pauseAfterFailure(failures));
+    }
+  }
+
+  /**
+   * After a reconnect every consume starts over, as a new one. nats.js (2.29)
+   * watches a consume's idle heartbeats to notice a pull the server never got,
+   * or whose end never came back (a stalled link drops both), and pulls again.
+   * It stops watching on a disconnect and starts again on the reconnect only if
+   * the look at the durable it takes then succeeds; while an earlier look still
+   * backs off (heartbeats missed on a stalled link, that look timed out) the
+   * new one is refused and the consume goes unwatched for good. The next pull
+   * lost on a link that stalls without a disconnect is then never replaced, and
+   * the durable's messages wait for the next reconnect (in the chaos run, a
+   * minute of order.cancelled and order.confirmed never notified). A new
+   * consume watches from its start. What the old one had taken is still
+   * handled; a delivery still on its way to it comes back after the ack deadline.
+   */
+  #renewAfterReconnect(): void {
+    for (const messages of this.#live) {
+      this.#renewing.add(messages);
+      messages.stop();
     }
   }
 
@@ -252,6 +280,7 @@ export class NatsSubscription implements Subscription {
 
   async #shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
+    this.#reconnects.stop();
     this.#wake();
     this.#slots.abort();
     // Buffered, unstarted messages are nak'd by #take on the way out: handed back at once.
