@@ -180,12 +180,22 @@ export class OrderService {
       // below refuses it if it is behind, and a read per saga step is saved.
       const remembered = race === 0 ? this.#lastStored.get(orderId) : undefined;
       const order = remembered ?? await this.store.get(orderId);
-      if (!order) return { kind: "unknown" };
+      if (!order) {
+        if (await this.store.confirm(orderId, null) === null) return { kind: "unknown" };
+        continue;
+      }
       const decision = decide(order, input, this.#clock());
       if (decision.kind !== "apply") {
         // Only the stored order may say there is nothing to do: the remembered one may be behind.
         if (remembered) continue;
-        return decision;
+        // And only as a failover keeps it. An answer that writes nothing is confirmed by no
+        // replica, and the read may be of a write refused for want of one (REDIS_WAIT_REPLICAS)
+        // — this input's own last attempt, say — which the master has and a failover drops:
+        // acked on that, the input would be gone with it, and the order stranded.
+        const kept = await this.store.confirm(orderId, order);
+        const settled = kept ? decide(kept, input, this.#clock()) : { kind: "unknown" as const };
+        if (settled.kind !== "apply") return settled;
+        continue;
       }
       const events = decision.emit.map((emission) => this.#envelope(order, emission, cause));
       const written = await this.store.update(decision.order, order.version, events);

@@ -80,6 +80,11 @@ export class MemoryOrderStore implements OrderStore {
     return Promise.resolve(order ?? null);
   }
 
+  /** Nothing a failover could drop: what get() read stands. */
+  confirm(_id: string, read: Order | null): Promise<Order | null> {
+    return Promise.resolve(read);
+  }
+
   update(next: Order, expectedVersion: number, events: Envelope[]): Promise<Order | null> {
     const current = this.#orders.get(next.id);
     if (!current || current.version !== expectedVersion) return Promise.resolve(null);

@@ -16,6 +16,8 @@
  * - `outbox`: the stream of events waiting for the relay, and `outbox:lease`: which process
  *   relays it now (both unused while events go straight to a Redis bus on this server:
  *   lib/redis_outbox.ts)
+ * - `confirmed`: written after a read a replica must confirm (REDIS_WAIT_REPLICAS only,
+ *   expiring within a second: READ_CONFIRMED)
  *
  * Every update announces the order's id on the channel `changed`, from its script, while
  * another orders process listens (asked again each second after nobody did). On a Redis
@@ -27,13 +29,20 @@
 import type { Envelope } from "../../../bus/mod.ts";
 import { copyJson } from "../../../lib/json_copy.ts";
 import { moduleKeyPrefix } from "../../../lib/module.ts";
-import { isCluster, type RedisClient } from "../../../lib/redis_client.ts";
+import { isCluster, type RedisClient, replicaWaitOf } from "../../../lib/redis_client.ts";
 import { type BusStreams, RedisOutbox, StoreOutbox } from "../../../lib/redis_outbox.ts";
 import { isTerminal, type Order, ORDER_STATUSES, type OrderStatus } from "../domain/order.ts";
 import type { OrderPosition } from "../domain/position.ts";
 import { execPipeline } from "../../../lib/redis_pipeline.ts";
 import { decodeOrder, encodeOrder } from "./redis_codec.ts";
-import { CREATE_ORDER, INDEXES, type IndexName, indexOf, UPDATE_ORDER } from "./redis_scripts.ts";
+import {
+  CREATE_ORDER,
+  INDEXES,
+  type IndexName,
+  indexOf,
+  READ_CONFIRMED,
+  UPDATE_ORDER,
+} from "./redis_scripts.ts";
 import { IDEMPOTENCY_TTL_MS } from "./types.ts";
 import type { CreateResult, IdempotencyClaim, OrderStore } from "./types.ts";
 
@@ -47,6 +56,9 @@ interface Remembered {
  * as long as a waiter's fallback re-read (DEFAULT_POLL_MS), which catches what it misses.
  */
 const QUIET_MS = 1_000;
+
+/** How long the fence of a confirmed read lives: only its write matters, not the key. */
+const FENCE_MS = 1_000;
 
 /** An index entry: the order's id and its creation time (the score). */
 type Scored = [id: string, created: number];
@@ -127,13 +139,33 @@ export class RedisOrderStore implements OrderStore {
     route.written();
     if (typeof earlier !== "string") return { created: true, order: copyJson(order) };
     const record = JSON.parse(earlier) as Remembered;
-    const earlierOrder = await this.get(record.order_id);
+    // Answered as a replay only once a replica has that order: a create refused for want of
+    // one (ReplicasBehindError) is on the master all the same, and its retry must not be
+    // told it succeeded before a failover drops it.
+    const earlierOrder = replicaWaitOf(this.redis) === null
+      ? await this.get(record.order_id)
+      : await this.#readConfirmed(record.order_id);
     if (!earlierOrder) throw new Error(`Idempotency key names missing order "${record.order_id}"`);
     return { created: false, order: earlierOrder, fingerprint: record.fingerprint };
   }
 
   async get(id: string): Promise<Order | null> {
     const stored = await this.redis.get(this.#orderKey(id));
+    return stored === null ? null : decodeOrder(id, stored);
+  }
+
+  /** With REDIS_WAIT_REPLICAS, read again and confirmed by a replica; else `read` as it is. */
+  async confirm(id: string, read: Order | null): Promise<Order | null> {
+    return replicaWaitOf(this.redis) === null ? read : await this.#readConfirmed(id);
+  }
+
+  /** The order with a fence written after the read and WAITed for (READ_CONFIRMED). */
+  async #readConfirmed(id: string): Promise<Order | null> {
+    const stored = await READ_CONFIRMED.run(
+      this.redis,
+      [this.#orderKey(id), this.#key("confirmed")],
+      [FENCE_MS],
+    ) as string | null;
     return stored === null ? null : decodeOrder(id, stored);
   }
 

@@ -36,6 +36,14 @@ export interface OrderStore {
   create(order: Order, events: Envelope[], claim?: IdempotencyClaim): Promise<CreateResult>;
   get(id: string): Promise<Order | null>;
   /**
+   * The order `id` as a failover keeps it, given `read`, what get() just answered: with
+   * REDIS_WAIT_REPLICAS read again and confirmed by a replica (ReplicasBehindError when none
+   * does in time), as get() may read a write that was refused for want of one and that a
+   * failover drops; `read` itself where every read is of kept state (memory, Redis without
+   * a wait). A decision to write nothing must rest on this: no WAIT confirms it otherwise.
+   */
+  confirm(id: string, read: Order | null): Promise<Order | null>;
+  /**
    * Calls `changed` with the id of each order another process stores a new
    * version of, as it happens (a store several processes share); absent from
    * a store only this process writes. Resolves once listening.
