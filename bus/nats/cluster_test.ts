@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { runBusConformance } from "../../testing/bus/conformance.ts";
-import { pinged } from "../../testing/bus/conformance.ts";
+import { pinged, publishUntilTaken } from "../../testing/bus/conformance.ts";
 import { SharedNatsCluster } from "../../testing/nats_cluster.ts";
-import { delay, waitFor } from "../../testing/wait.ts";
+import { waitFor } from "../../testing/wait.ts";
 import { createEnvelope } from "../envelope.ts";
-import type { Envelope } from "../types.ts";
 import { connectNats } from "./connection.ts";
 import { NatsBus } from "./bus.ts";
 import { natsNames } from "./names.ts";
@@ -69,20 +68,6 @@ Deno.test({
     }
   },
 });
-
-/** Publishes the envelope until the cluster takes it, as the outbox relay does (same id: deduped). */
-async function publishUntilTaken(bus: NatsBus, envelope: Envelope): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (let failures = 0;; failures++) {
-    try {
-      await bus.publishEnvelope(envelope);
-      return failures;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(100);
-    }
-  }
-}
 
 Deno.test({
   name:

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { runBusConformance } from "../../testing/bus/conformance.ts";
-import { pinged } from "../../testing/bus/conformance.ts";
+import { pinged, publishUntilTaken } from "../../testing/bus/conformance.ts";
 import { NODE_TIMEOUT_MS, SharedRedisCluster } from "../../testing/redis_cluster.ts";
 import { uniqueName } from "../../testing/services.ts";
 import { delay, waitFor } from "../../testing/wait.ts";
@@ -126,20 +126,6 @@ Deno.test({
   },
 });
 
-/** Publishes until the cluster takes it (the same envelope each time, as an outbox relay would). */
-async function publishUntilTaken(bus: RedisBus, n: number, deadline: number): Promise<number> {
-  const envelope = createEnvelope("test", pinged, { n });
-  for (let failures = 0;; failures++) {
-    try {
-      await bus.publishEnvelope(envelope);
-      return failures;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(100);
-    }
-  }
-}
-
 // Last before the closing test: it leaves the cluster with one master fewer serving slots.
 Deno.test({
   name: `${label} bus: kill -9 of the master serving the bus's slot: its replica takes over, ` +
@@ -210,7 +196,11 @@ Deno.test({
       const deadline = Date.now() + 30_000;
       let retried = 0;
       for (const after = next; next < after + 100; next++) {
-        retried += await publishUntilTaken(bus, next, deadline);
+        retried += await publishUntilTaken(
+          bus,
+          createEnvelope("test", pinged, { n: next }),
+          deadline,
+        );
         confirmed.push(next);
       }
       await waitFor(() => confirmed.every((n) => seen.has(n)), {

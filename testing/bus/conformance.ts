@@ -10,7 +10,13 @@ import { failureCases } from "./conformance_failures.ts";
 import { retentionCases } from "./conformance_retention.ts";
 import type { BusHarness, CaseSpec } from "./conformance_shared.ts";
 
-export { type BusHarness, pinged, ponged, tagged } from "./conformance_shared.ts";
+export {
+  type BusHarness,
+  pinged,
+  ponged,
+  publishUntilTaken,
+  tagged,
+} from "./conformance_shared.ts";
 
 export function runBusConformance(harness: BusHarness): void {
   ensureTraceContext();

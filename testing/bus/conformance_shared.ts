@@ -6,9 +6,10 @@
  */
 import { z } from "zod";
 import { defineEvent } from "../../bus/types.ts";
-import type { Bus } from "../../bus/types.ts";
+import type { Bus, Envelope } from "../../bus/types.ts";
 import type { BusConfig } from "../../bus/config.ts";
 import { uniqueName } from "../services.ts";
+import { delay } from "../wait.ts";
 
 export interface BusHarness {
   /** Adapter name, used in test names. */
@@ -82,3 +83,24 @@ export function countBy<T>(values: T[]): Map<T, number> {
 
 /** Registers one case of the suite (named after the adapter, skipped when it is unavailable). */
 export type CaseRegistrar = (spec: CaseSpec, fn: () => Promise<void>) => void;
+
+/**
+ * Publishes `envelope` until the broker takes it, as an outbox relay does (the same
+ * envelope each time, so a broker that dedups keeps one); answers how many tries failed.
+ * Past `deadline` (epoch ms) the last failure is thrown.
+ */
+export async function publishUntilTaken(
+  bus: Pick<Bus, "publishEnvelope">,
+  envelope: Envelope,
+  deadline = Date.now() + 30_000,
+): Promise<number> {
+  for (let failures = 0;; failures++) {
+    try {
+      await bus.publishEnvelope(envelope);
+      return failures;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(100);
+    }
+  }
+}
