@@ -19,7 +19,7 @@ import {
 } from "../testing/brokers.ts";
 import { Fleet } from "../testing/fleet.ts";
 import { NatsCluster } from "../testing/nats_cluster.ts";
-import { RedisCluster } from "../testing/redis_cluster.ts";
+import { type NodeRole, RedisCluster } from "../testing/redis_cluster.ts";
 import { connectNats } from "../bus/nats/connection.ts";
 import { natsNames } from "../bus/nats/names.ts";
 import { assertOutcomes, planOrders, runPlan, waitAllTerminal } from "../testing/load.ts";
@@ -214,6 +214,14 @@ const CLUSTER_SIZE = 3;
 
 /** One process per module. */
 const ONE_EACH: ModuleName[][] = [["inventory"], ["accounts"], ["orders"], ["messaging"]];
+/** One process per module, orders twice: two members competing in the orders group. */
+const ORDERS_TWICE: ModuleName[][] = [
+  ["inventory"],
+  ["accounts"],
+  ["orders"],
+  ["orders"],
+  ["messaging"],
+];
 
 /** The outage lasts at least this long (and until every process has noticed it). */
 const DOWN_MS = 1_000;
@@ -271,7 +279,7 @@ export function natsNodeKillCase(): FleetCase {
       "kill -9 of one server of a 3-node NATS cluster (R3) mid-stream: the processes reconnect, nothing is lost, stranded or charged twice",
     bus: "nats",
     natsCluster: true,
-    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    processes: ORDERS_TWICE,
     ackDeadlineMs: 2_000,
     orders: 80,
     settleWithinMs: 60_000,
@@ -396,7 +404,7 @@ export const STOP_CASES: FleetCase[] = [
     name: "SIGTERM while Redis is down: exit 0 in bounded time, the others finish its work",
     bus: "redis",
     durableRedis: true,
-    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    processes: ORDERS_TWICE,
     ackDeadlineMs: 3_000,
     orders: 30,
     settleWithinMs: 30_000,
@@ -416,6 +424,49 @@ export const STOP_CASES: FleetCase[] = [
   },
 ];
 
+/** The hash tag of the orders module's keys: the slot the Redis Cluster cases fail over. */
+const ORDERS_SLOT = "{orders}";
+
+/** What a failover of the orders' slot took, in ms from the kill. */
+interface OrdersFailover {
+  /** The port of the node that serves the slot now. */
+  promoted: number;
+  promotedMs: number;
+  /** The dead node back as the new master's replica, every replica in sync. */
+  rejoinedMs: number;
+  readyMs: number;
+}
+
+/**
+ * SIGKILLs `victim`, the master of the orders' slot (`killed` runs right after), waits for
+ * another node to serve the slot, then starts the dead node again — it rejoins as the new
+ * master's replica, as an orchestrator would restart it — and waits until the cluster is ok
+ * and every process ready. Until then the promoted master has no replica of its own, so
+ * with REDIS_WAIT_REPLICAS=1 every write there fails (503s).
+ */
+async function failOverOrders(
+  fleet: Fleet,
+  redis: RedisCluster,
+  victim: NodeRole,
+  killed: () => void = () => {},
+): Promise<OrdersFailover> {
+  const node = redis.node(victim.port);
+  const downAt = performance.now();
+  const since = () => Math.round(performance.now() - downAt);
+  await node.stop("SIGKILL");
+  killed();
+  const promoted = await waitFor(async () => {
+    const now = await redis.masterOf(ORDERS_SLOT).catch(() => null);
+    return now && now.port !== victim.port ? now : null;
+  }, { timeoutMs: 30_000, intervalMs: 50, message: "a replica promoted" });
+  const promotedMs = since();
+  await node.start();
+  await redis.waitUntilOk(30_000);
+  const rejoinedMs = since();
+  await fleet.waitReady(200, 30_000);
+  return { promoted: promoted.port, promotedMs, rejoinedMs, readyMs: since() };
+}
+
 /**
  * The Redis Cluster master that serves the orders module's slot (its hash tag `{orders}`:
  * every order, index and deadline) SIGKILLed at the 20th order: its replica takes over
@@ -430,7 +481,7 @@ export function redisMasterKillCase(): FleetCase {
       "kill -9 of the Redis Cluster master holding the orders' slot mid-stream (REDIS_WAIT_REPLICAS=1), then started again: its replica takes over, nothing is lost, stranded or charged twice",
     bus: "redis",
     redisCluster: { waitReplicas: 1 },
-    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    processes: ORDERS_TWICE,
     ackDeadlineMs: 2_000,
     orders: 80,
     settleWithinMs: 60_000,
@@ -438,26 +489,13 @@ export function redisMasterKillCase(): FleetCase {
       after: 20,
       run: async ({ fleet, redis }) => {
         if (!(redis instanceof RedisCluster)) throw new Error("This case needs a Redis Cluster");
-        const victim = await redis.masterOf("{orders}");
-        const node = redis.node(victim.port);
-        const downAt = performance.now();
-        const since = () => Math.round(performance.now() - downAt);
-        await node.stop("SIGKILL");
-        const promoted = await waitFor(async () => {
-          const now = await redis.masterOf("{orders}").catch(() => null);
-          return now && now.port !== victim.port ? now : null;
-        }, { timeoutMs: 30_000, intervalMs: 50, message: "a replica promoted" });
-        const promotedMs = since();
-        // The promoted master has no replica of its own, so every write there waits for one
-        // (REDIS_WAIT_REPLICAS=1) and fails: 503s, until the dead node is back as its replica.
-        await node.start();
-        await redis.waitUntilOk(30_000);
-        const rejoinedMs = since();
-        await fleet.waitReady(200, 30_000);
+        const victim = await redis.masterOf(ORDERS_SLOT);
+        const failover = await failOverOrders(fleet, redis, victim);
         return {
           summary: `kill -9 of Redis master :${victim.port} (the orders' slot): replica ` +
-            `:${promoted.port} promoted ${promotedMs} ms later, the old master back as its ` +
-            `replica at ${rejoinedMs} ms, every /ready 200 at ${since()} ms`,
+            `:${failover.promoted} promoted ${failover.promotedMs} ms later, the old master ` +
+            `back as its replica at ${failover.rejoinedMs} ms, every /ready 200 at ` +
+            `${failover.readyMs} ms`,
         };
       },
     }],
@@ -483,7 +521,7 @@ export function redisLaggedFailoverCase(waitReplicas: 0 | 1): FleetCase {
       : "the orders' Redis replica 1.5 s behind when its master is killed, no REDIS_WAIT_REPLICAS: what is lost (measured)",
     bus: "redis",
     redisCluster: { waitReplicas },
-    processes: [["inventory"], ["accounts"], ["orders"], ["orders"], ["messaging"]],
+    processes: ORDERS_TWICE,
     ackDeadlineMs: 2_000,
     orders: 80,
     settleWithinMs: waitReplicas === 1 ? 60_000 : 15_000,
@@ -492,32 +530,27 @@ export function redisLaggedFailoverCase(waitReplicas: 0 | 1): FleetCase {
       after: 20,
       run: async ({ fleet, redis }) => {
         if (!(redis instanceof RedisCluster)) throw new Error("This case needs a Redis Cluster");
-        const victim = await redis.masterOf("{orders}");
+        const victim = await redis.masterOf(ORDERS_SLOT);
         const replicaRole = (await redis.roles()).find((role) => role.masterId === victim.id);
         if (!replicaRole) throw new Error(`Master :${victim.port} has no replica`);
-        const [master, replica] = [redis.node(victim.port), redis.node(replicaRole.port)];
+        const replica = redis.node(replicaRole.port);
         replica.signal("SIGSTOP");
         // Its link cut too: what the master sent before sits in the stopped replica's socket
         // buffer and would reach it on waking; what comes after stays on the master alone.
         const killed = await redisCommand(victim.port, "CLIENT KILL TYPE replica");
         if (!killed.startsWith(":1")) throw new Error(`CLIENT KILL TYPE replica: ${killed}`);
         await delay(REPLICA_LAG_MS);
-        const downAt = performance.now();
-        const since = () => Math.round(performance.now() - downAt);
-        await master.stop("SIGKILL");
-        replica.signal("SIGCONT");
-        await waitFor(async () => {
-          const now = await redis.masterOf("{orders}").catch(() => null);
-          return now?.port === replicaRole.port;
-        }, { timeoutMs: 30_000, intervalMs: 50, message: "the lagging replica promoted" });
-        const promotedMs = since();
-        await master.start();
-        await redis.waitUntilOk(30_000);
-        await fleet.waitReady(200, 30_000);
+        const failover = await failOverOrders(
+          fleet,
+          redis,
+          victim,
+          () => replica.signal("SIGCONT"),
+        );
+        assert.equal(failover.promoted, replicaRole.port, "the lagging replica promoted");
         return {
           summary: `replica :${replicaRole.port} stopped ${REPLICA_LAG_MS} ms, then master ` +
-            `:${victim.port} killed: replica promoted at ${promotedMs} ms, the old master back ` +
-            `as its replica and every /ready 200 at ${since()} ms`,
+            `:${victim.port} killed: replica promoted at ${failover.promotedMs} ms, the old ` +
+            `master back as its replica and every /ready 200 at ${failover.readyMs} ms`,
         };
       },
     }],
