@@ -297,3 +297,41 @@ export class NatsBroker extends PrivateBroker {
     return answersOk(`http://127.0.0.1:${this.monitorPort}/healthz`);
   }
 }
+
+/**
+ * One private cluster (or broker) for a whole test file, opened by the first test that
+ * asks and stopped by `closingTest` (registered last): a cluster takes seconds to form,
+ * a case a fraction of that.
+ */
+export class SharedPrivate<T extends { url: string; close(): Promise<void> }> {
+  /** Whether the binary is installed (else skip loudly, or fail with REQUIRE_SERVICES=1). */
+  readonly available: boolean;
+  #opening: Promise<T> | null = null;
+
+  constructor(
+    binary: BrokerBinary,
+    /** "Redis Cluster", "NATS cluster": for the closing test's name. */
+    private readonly what: string,
+    private readonly open: () => Promise<T>,
+  ) {
+    this.available = brokersAvailable(binary);
+  }
+
+  cluster(): Promise<T> {
+    return this.#opening ??= this.open();
+  }
+
+  async url(): Promise<string> {
+    return (await this.cluster()).url;
+  }
+
+  closingTest(label: string): void {
+    Deno.test({
+      name: `${label}: the private ${this.what} is stopped`,
+      ignore: !this.available,
+      fn: async () => {
+        await (await this.#opening)?.close();
+      },
+    });
+  }
+}

@@ -11,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import { brokersAvailable, prepare, PrivateBroker, started } from "./brokers.ts";
+import { prepare, PrivateBroker, SharedPrivate, started } from "./brokers.ts";
 import { answersOk } from "./http_client.ts";
 import { freePort } from "./spawn.ts";
 import { waitFor } from "./wait.ts";
@@ -210,33 +210,9 @@ export class NatsCluster {
   }
 }
 
-/**
- * One private cluster for a whole test file: opened by the first test that
- * asks for it, closed by the test `closingTest()` registers (call it after
- * the file's other tests, which Deno runs in order).
- */
-export class SharedNatsCluster {
-  /** Whether nats-server is installed (else skip loudly, or fail with REQUIRE_SERVICES=1). */
-  readonly available = brokersAvailable("nats-server");
-  #opening: Promise<NatsCluster> | null = null;
-
-  constructor(readonly size = 3) {}
-
-  cluster(): Promise<NatsCluster> {
-    return this.#opening ??= NatsCluster.open(this.size);
-  }
-
-  async url(): Promise<string> {
-    return (await this.cluster()).url;
-  }
-
-  closingTest(label: string): void {
-    Deno.test({
-      name: `${label}: the private NATS cluster is stopped`,
-      ignore: !this.available,
-      fn: async () => {
-        await (await this.#opening)?.close();
-      },
-    });
+/** One private NATS cluster of `size` servers for a whole test file (SharedPrivate). */
+export class SharedNatsCluster extends SharedPrivate<NatsCluster> {
+  constructor(readonly size = 3) {
+    super("nats-server", "NATS cluster", () => NatsCluster.open(size));
   }
 }

@@ -17,12 +17,12 @@
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
 import {
-  brokersAvailable,
   findBinary,
   prepare,
   PrivateBroker,
   redisCommand,
   redisServerFiles,
+  SharedPrivate,
   started,
 } from "./brokers.ts";
 import { freePort } from "./spawn.ts";
@@ -328,33 +328,9 @@ export function parseNodes(text: string): NodeRole[] {
   });
 }
 
-/**
- * One private Redis Cluster for a whole test file, opened by the first test
- * that asks and stopped by `closingTest` (registered last): a cluster takes
- * seconds to form, a case a fraction of that.
- */
-export class SharedRedisCluster {
-  /** Whether redis-server is installed (else skip loudly, or fail with REQUIRE_SERVICES=1). */
-  readonly available = brokersAvailable("redis-server");
-  #opening: Promise<RedisCluster> | null = null;
-
-  constructor(readonly options: { masters?: number; replicas?: number } = {}) {}
-
-  cluster(): Promise<RedisCluster> {
-    return this.#opening ??= RedisCluster.open(this.options);
-  }
-
-  async url(): Promise<string> {
-    return (await this.cluster()).url;
-  }
-
-  closingTest(label: string): void {
-    Deno.test({
-      name: `${label}: the private Redis Cluster is stopped`,
-      ignore: !this.available,
-      fn: async () => {
-        await (await this.#opening)?.close();
-      },
-    });
+/** One private Redis Cluster for a whole test file (SharedPrivate). */
+export class SharedRedisCluster extends SharedPrivate<RedisCluster> {
+  constructor(options: { masters?: number; replicas?: number } = {}) {
+    super("redis-server", "Redis Cluster", () => RedisCluster.open(options));
   }
 }
