@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import type { ReplicaWait } from "./redis_client.ts";
 import {
   DEFAULT_ACK_DEADLINE_MS,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -169,9 +170,7 @@ export function busRetentionOf(
  * the command timeout, so its own answer (how many replicas confirmed) comes
  * back before the command itself times out.
  */
-export function replicaWaitSetting(
-  settings: Settings,
-): { replicas: number; timeoutMs: number } | null {
+export function replicaWaitSetting(settings: Settings): ReplicaWait | null {
   if (settings.redisWaitReplicas === 0) return null;
   return {
     replicas: settings.redisWaitReplicas,
