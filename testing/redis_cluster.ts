@@ -37,6 +37,9 @@ export const NODE_TIMEOUT_MS = 2_000;
 /** Redis Cluster's hash slots. */
 const SLOTS = 16_384;
 
+/** How long a new cluster may take to form (every node ok, every replica in sync). */
+const FORM_TIMEOUT_MS = 60_000;
+
 export class RedisClusterNode extends PrivateBroker {
   readonly url: string;
 
@@ -119,11 +122,19 @@ export class RedisCluster {
       await Promise.all(nodes.map((node) => started(node)));
       if (masters >= 3) await cluster.#create(replicas);
       else await cluster.#join(replicas);
-      await cluster.waitUntilOk();
+      // Six nodes forming beside other test files' clusters on two cores: give it time.
+      await cluster.waitUntilOk(FORM_TIMEOUT_MS);
       return cluster;
     } catch (error) {
+      // The logs go with the directory: keep what they say in the error.
+      const roles = await cluster.roles().catch(() => []);
+      const seen = roles.map((r) => `:${r.port} ${r.role}${r.failed ? " (failed)" : ""}`);
+      const logs = cluster.logTails();
       await cluster.close();
-      throw error;
+      throw new Error(
+        `${(error as Error).message}\nroles: ${seen.join(", ") || "none answered"}\n${logs}`,
+        { cause: error },
+      );
     }
   }
 
