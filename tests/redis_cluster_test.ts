@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { privateBrokerTest } from "../testing/brokers.ts";
 import { NODE_TIMEOUT_MS, RedisCluster } from "../testing/redis_cluster.ts";
-import { delay } from "../testing/wait.ts";
+import { waitFor } from "../testing/wait.ts";
 
 function clusterTest(
   name: string,
@@ -130,7 +130,12 @@ clusterTest(
         }
       }
     })();
-    await delay(300);
+    // Until some writes are confirmed, not for a fixed time: on a loaded machine the first
+    // WAITs may all time out.
+    await waitFor(() => replicated.length >= 20, {
+      timeoutMs: 30_000,
+      message: "writes confirmed by WAIT 1 before the crash",
+    });
     await cluster.node(victim.port).stop("SIGKILL");
     writing = false;
     await writes;
