@@ -59,12 +59,29 @@ export async function closedOnFailure(
   }
 }
 
-/** A free TCP port on the loopback interface. */
+/**
+ * Ports handed out below Linux's ephemeral range (32768–60999): a port the
+ * kernel picked for `port: 0` is one it may give the next outgoing connection
+ * before the server that was told it binds (a CI run lost a Redis Cluster
+ * node's bus port that way, "Address already in use").
+ */
+const PORT_RANGE = { from: 20_000, to: 32_000 };
+const handedOut = new Set<number>();
+
+/** A free TCP port on the loopback interface, never the same twice in one process. */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  for (let tries = 0; tries < 1_000; tries++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue;
+    }
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}–${PORT_RANGE.to}`);
 }
 
 export class BazaarServer {
