@@ -66,19 +66,23 @@ export async function closedOnFailure(
  * node's bus port that way, "Address already in use").
  */
 const PORT_RANGE = { from: 20_000, to: 32_000 };
-const handedOut = new Set<number>();
+const SPAN = PORT_RANGE.to - PORT_RANGE.from;
+/**
+ * Each test file (its own isolate, in one process under `--parallel`) walks
+ * the range from a random place, so files running side by side rarely meet.
+ */
+let nextPort = Math.floor(Math.random() * SPAN);
 
-/** A free TCP port on the loopback interface, never the same twice in one process. */
+/** A free TCP port on the loopback interface, never the same twice in one test file. */
 export function freePort(): number {
-  for (let tries = 0; tries < 1_000; tries++) {
-    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
-    if (handedOut.has(port)) continue;
+  for (let tries = 0; tries < SPAN; tries++) {
+    const port = PORT_RANGE.from + nextPort;
+    nextPort = (nextPort + 1) % SPAN;
     try {
       Deno.listen({ hostname: "127.0.0.1", port }).close();
     } catch {
       continue;
     }
-    handedOut.add(port);
     return port;
   }
   throw new Error(`no free port in ${PORT_RANGE.from}–${PORT_RANGE.to}`);
