@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { brokerTrouble } from "../lib/broker_errors.ts";
 import type { ResolvedOptions } from "./defaults.ts";
 import { decodeEnvelope, PoisonMessageError, validateData } from "./envelope.ts";
 import { runConsumer } from "./tracing.ts";
@@ -12,7 +13,19 @@ import type { DeadLetter, Envelope, EventContract, Handler } from "./types.ts";
 
 export type Outcome =
   | { action: "ack" }
-  | { action: "retry"; envelope: Envelope; error: string; delayMs: number }
+  | {
+    action: "retry";
+    envelope: Envelope;
+    error: string;
+    delayMs: number;
+    /**
+     * False when the handler met a broker in trouble (a store's Redis down,
+     * stalled or failing over): not the message's fault, so the next delivery
+     * is the same attempt again and an outage longer than the backoff series
+     * cannot dead-letter it.
+     */
+    counted: boolean;
+  }
   | { action: "dead"; envelope: Envelope | null; error: string };
 
 export interface DeliveryRequest {
@@ -40,17 +53,44 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** What a failure means: a message that can never be handled dies, others retry until maxDeliver. */
+/**
+ * How long a message whose handler met broker trouble waits before it runs
+ * again: long enough not to spin through an outage, short enough that the
+ * saga goes on about a second after the broker is back.
+ */
+export const BROKER_TROUBLE_RETRY_MS = 1_000;
+
+/**
+ * What a failure means: a message that can never be handled dies, one whose
+ * handler met broker trouble runs again (uncounted) until the broker is back,
+ * others retry until maxDeliver.
+ */
 function failed(
   envelope: Envelope | null,
   error: unknown,
   attempt: number,
   options: ResolvedOptions,
 ): Outcome {
-  if (error instanceof PoisonMessageError || envelope === null || attempt >= options.maxDeliver) {
+  if (error instanceof PoisonMessageError || envelope === null) {
     return { action: "dead", envelope, error: describe(error) };
   }
-  return { action: "retry", envelope, error: describe(error), delayMs: options.backoff(attempt) };
+  if (brokerTrouble(error) !== null) {
+    return {
+      action: "retry",
+      envelope,
+      error: describe(error),
+      delayMs: BROKER_TROUBLE_RETRY_MS,
+      counted: false,
+    };
+  }
+  if (attempt >= options.maxDeliver) return { action: "dead", envelope, error: describe(error) };
+  return {
+    action: "retry",
+    envelope,
+    error: describe(error),
+    delayMs: options.backoff(attempt),
+    counted: true,
+  };
 }
 
 /** One for every ack: nothing in it varies, and deliveries are many. */

@@ -155,7 +155,8 @@ export class ConsumerGroup {
   /** Does what the outcome of a delivery that was never held (it ended at once) says. */
   conclude(message: Message, attempt: number, outcome: Outcome, options: ResolvedOptions): void {
     if (outcome.action === "retry") {
-      this.broker.retryLater(this, message, attempt + 1, outcome.delayMs);
+      const next = outcome.counted ? attempt + 1 : attempt;
+      this.broker.retryLater(this, message, next, outcome.delayMs);
     } else if (outcome.action === "dead") {
       this.broker.deadLetter(
         this.type,

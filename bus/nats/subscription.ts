@@ -252,10 +252,26 @@ export class NatsSubscription implements Subscription {
       case "ack":
         return this.#acks.add(msg);
       case "retry":
+        if (!outcome.counted) return this.#again(msg, outcome.delayMs);
         return settle(msg, (m) => m.nak(outcome.delayMs), this.#ctx.log);
       case "dead":
         return this.#deadLetter(msg, message, attempt, outcome);
     }
+  }
+
+  /**
+   * Runs the message again in its slot after `delayMs`, as the same delivery:
+   * a nak would count one more (JetStream's delivery count is the attempt).
+   * `working()` keeps ack_wait from running out meanwhile; a subscription
+   * that stops first hands the message back.
+   */
+  async #again(msg: JsMsg, delayMs: number): Promise<void> {
+    settle(msg, (m) => m.working(), this.#ctx.log);
+    await this.#pause(delayMs);
+    if (this.#abandoned) return;
+    if (this.#stopping) return settle(msg, (m) => m.nak(), this.#ctx.log);
+    settle(msg, (m) => m.working(), this.#ctx.log);
+    await this.#handle(msg);
   }
 
   async #deadLetter(

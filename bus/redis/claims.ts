@@ -96,6 +96,8 @@ export async function claimIdle(
  * the backoff just waited: when another member claimed it meanwhile (the wait
  * outlasted the ack deadline) it has been idle for less, and it stays theirs.
  * Null when it is no longer ours to run (taken, acked, or its entry is gone).
+ * `keepCount` sets the delivery counter instead of adding one (a retry that
+ * does not count as an attempt).
  */
 export async function claimForRetry(
   commands: RedisClient,
@@ -104,9 +106,11 @@ export async function claimForRetry(
   consumer: string,
   id: string,
   minIdleMs: number,
+  keepCount: number | null = null,
 ): Promise<Claimed | null> {
+  const claim = keepCount === null ? [] : ["RETRYCOUNT", keepCount] as const;
   const results = await commands.multi()
-    .xclaim(stream, group, consumer, minIdleMs, id)
+    .xclaim(stream, group, consumer, minIdleMs, id, ...claim)
     .xpending(stream, group, id, id, 1)
     .exec();
   if (!results) throw new Error("Retry claim transaction was aborted");

@@ -225,7 +225,9 @@ export class RedisSubscription implements Subscription {
       case "retry":
         held.state = "waiting";
         // Closing: no new timer; close() hands it back to the group.
-        if (!this.#closing) this.#retryLater(held, outcome.delayMs, outcome.delayMs);
+        if (!this.#closing) {
+          this.#retryLater(held, outcome.delayMs, outcome.delayMs, outcome.counted);
+        }
         break;
       case "dead":
         this.#held.release(held);
@@ -246,13 +248,19 @@ export class RedisSubscription implements Subscription {
     write.finally(() => this.#writes.delete(write));
   }
 
-  #retryLater(held: Held, inMs: number, backoffMs: number): void {
+  #retryLater(held: Held, inMs: number, backoffMs: number, counted: boolean): void {
     const generation = held.generation;
-    held.retryTimer = setTimeout(() => void this.#retry(held, generation, backoffMs), inMs);
+    held.retryTimer = setTimeout(
+      () => void this.#retry(held, generation, backoffMs, counted),
+      inMs,
+    );
   }
 
-  /** Claims the message back for its next attempt, unless someone else has it by now. */
-  async #retry(held: Held, generation: number, backoffMs: number): Promise<void> {
+  /**
+   * Claims the message back for its next attempt, unless someone else has it
+   * by now; an uncounted retry keeps the delivery counter where it is.
+   */
+  async #retry(held: Held, generation: number, backoffMs: number, counted: boolean): Promise<void> {
     held.retryTimer = undefined;
     let claimed: Claimed | null;
     try {
@@ -263,11 +271,12 @@ export class RedisSubscription implements Subscription {
         this.#consumer,
         held.id,
         Math.max(0, backoffMs - CLOCK_SLACK_MS),
+        counted ? null : held.attempt,
       );
     } catch (error) {
       if (this.#closing || !this.#held.isWaiting(held, generation)) return;
       this.#log.warn(`${this.group} could not claim ${held.id} for a retry`, { error });
-      this.#retryLater(held, RECLAIM_DELAY_MS, backoffMs);
+      this.#retryLater(held, RECLAIM_DELAY_MS, backoffMs, counted);
       return;
     }
     // The sweep may have claimed it meanwhile; that claim is the live one.

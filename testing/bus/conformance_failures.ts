@@ -32,6 +32,24 @@ export function failureCases(harness: BusHarness, test: CaseRegistrar, scale: nu
     });
   });
 
+  test("a handler that meets broker trouble runs again as the same attempt, past maxDeliver", async () => {
+    await withBuses(harness, async (open) => {
+      const bus = await open();
+      const attempts: number[] = [];
+      await bus.subscribe("outage", [pinged], (_e, info) => {
+        attempts.push(info.attempt);
+        // What ioredis throws while a store's Redis is stalled: not the message's fault.
+        if (attempts.length <= 3) throw new Error("Command timed out");
+        if (attempts.length === 4) throw new Error("a real failure counts");
+      }, { maxDeliver: 2, ...fastRetry });
+      await bus.publish(pinged, { n: 1 });
+      await waitFor(() => attempts.length === 5, { timeoutMs: 15_000 });
+      await delay(150);
+      assert.deepEqual(attempts, [1, 1, 1, 1, 2]);
+      assert.deepEqual(await bus.deadLetters.list(), []);
+    });
+  });
+
   test("after maxDeliver failures the message is dead-lettered with its error, then replayed", async () => {
     await withBuses(harness, async (open) => {
       const bus = await open();
