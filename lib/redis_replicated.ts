@@ -16,6 +16,20 @@ import { isCluster, type RedisClient, ReplicasBehindError, replicaWaitOf } from 
 import { execPipeline } from "./redis_pipeline.ts";
 import { settlesWithin } from "./async/settles_within.ts";
 
+/** How long a fence key lives: only its write matters, not the key. */
+const FENCE_MS = 1_000;
+
+/**
+ * The fence for a write whose first key is `key`: `<prefix>{<tag>}:fence`, in
+ * the same slot as every key of that write (they share the tag), or null for a
+ * key without a hash tag.
+ */
+export function fenceKeyOf(key: string | undefined): string | null {
+  const open = key?.indexOf("{") ?? -1;
+  const close = open < 0 ? -1 : key!.indexOf("}", open + 2);
+  return close < 0 ? null : `${key!.slice(0, close + 1)}:fence`;
+}
+
 /** How often a write a cluster node answered MOVED is sent again, the slot map read anew each time. */
 const MOVED_RETRIES = 3;
 /** How long a MOVED waits for the slot map to be read again before the write goes once more. */
@@ -30,18 +44,28 @@ const SLOT_REFRESH_MS = 2_000;
  * Scripts go in as EVALSHA or EVAL (LuaScript), not as commands defined with
  * defineCommand: ioredis sends a defined command again after NOSCRIPT outside
  * the pipeline, after the WAIT, which then would not cover it.
+ *
+ * With a `fence` key (fenceKeyOf), the pipeline writes it just before the
+ * WAIT: WAIT covers the connection's writes up to its replication offset,
+ * which some servers move only on a write, so a script that answered from
+ * what it read and wrote nothing (an idempotent step done before, its write
+ * made by another connection) would otherwise be confirmed at once, whether or
+ * not a replica has what it read. The fence makes any answer count only once a
+ * replica has everything before it.
  */
 export async function writeReplicated<T extends unknown[]>(
   client: RedisClient,
   write: (pipeline: ChainableCommander) => ChainableCommander,
+  fence: string | null = null,
 ): Promise<T> {
   const wait = replicaWaitOf(client);
   if (wait === null) return await execPipeline<T>(write(client.pipeline()));
   for (let attempt = 0;; attempt++) {
-    const replies = await write(client.pipeline())
-      .call("WAIT", wait.replicas, wait.timeoutMs)
-      .exec() ?? [];
+    const pipeline = write(client.pipeline());
+    if (fence !== null) pipeline.set(fence, "1", "PX", FENCE_MS);
+    const replies = await pipeline.call("WAIT", wait.replicas, wait.timeoutMs).exec() ?? [];
     const [waitError, confirmed] = replies.pop() ?? [null, 0];
+    if (fence !== null) replies.pop();
     const error = replies.find(([error]) => error)?.[0];
     // ioredis follows a MOVED itself, but not in a pipeline with a WAIT (a write it may not
     // resend); MOVED means the node ran nothing, so sending it again is safe.

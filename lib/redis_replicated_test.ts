@@ -14,7 +14,7 @@ import type { NodeRole, RedisCluster } from "../testing/redis_cluster.ts";
 import { RedisClusterStores } from "../testing/store_suite.ts";
 import { waitFor } from "../testing/wait.ts";
 import { ReplicasBehindError, requireReplicas } from "./redis_client.ts";
-import { writeReplicated } from "./redis_replicated.ts";
+import { fenceKeyOf, writeReplicated } from "./redis_replicated.ts";
 import { LuaScript } from "./redis_script.ts";
 
 /** A source no server has cached yet, so its first run takes the NOSCRIPT path. */
@@ -135,6 +135,30 @@ onCluster.test(
       // is not held up.
       assert.equal(await script.run(unwaited, [counter], []), 4);
     });
+  },
+);
+
+onCluster.test(
+  "a script that writes nothing counts only once a replica has what it read (the fence)",
+  async ({ redis, keyPrefix, connect }) => {
+    const reserved = `${keyPrefix}{orders}:reserved`;
+    const { replica } = await pairOf(onCluster.cluster, reserved);
+    const other = await connect();
+    requireReplicas(redis, { replicas: 1, timeoutMs: 200 });
+    const read = new LuaScript(`-- ${crypto.randomUUID()}\nreturn redis.call('GET', KEYS[1])`);
+    assert.equal(await read.run(redis, [reserved], []), null);
+    await whileStopped(replica.port, async () => {
+      // Another process's step, on the master only: what a retried step finds "already done".
+      await other.set(reserved, "yes");
+      await assert.rejects(read.run(redis, [reserved], []), ReplicasBehindError);
+    });
+    assert.equal(
+      await read.run(redis, [reserved], []),
+      "yes",
+      "confirmed once the replica is back",
+    );
+    assert.equal(fenceKeyOf(reserved), `${keyPrefix}{orders}:fence`);
+    assert.equal(keySlot(fenceKeyOf(reserved)!), keySlot(reserved));
   },
 );
 

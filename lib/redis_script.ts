@@ -10,7 +10,7 @@
  * @module
  */
 import { type RedisClient, replicaWaitOf } from "./redis_client.ts";
-import { writeReplicated } from "./redis_replicated.ts";
+import { fenceKeyOf, writeReplicated } from "./redis_replicated.ts";
 
 export type ScriptArg = string | number;
 
@@ -27,7 +27,8 @@ export class LuaScript {
 
   /**
    * Runs the script with `keys` as KEYS and `args` as ARGV. With a replica wait on
-   * the client (REDIS_WAIT_REPLICAS), `WAIT` follows the script to its node, and a
+   * the client (REDIS_WAIT_REPLICAS), a fence write (the first key's hash tag, then
+   * `:fence`) and `WAIT` follow the script to its node, and a
    * write fewer replicas confirmed rejects with ReplicasBehindError (lib/redis_replicated.ts):
    * the script ran on the master, and the caller runs it again (every store script is
    * idempotent). NOSCRIPT falls back to EVAL the same way.
@@ -59,9 +60,11 @@ async function evaluate(
   if (replicaWaitOf(redis) === null) {
     return await redis[command](script, keys.length, ...keys, ...args);
   }
+  // Fenced: a script that writes nothing is confirmed like one that writes.
   const [reply] = await writeReplicated<[unknown]>(
     redis,
     (pipeline) => pipeline[command](script, keys.length, ...keys, ...args),
+    fenceKeyOf(keys[0]),
   );
   return reply;
 }

@@ -12,6 +12,8 @@
  *   (times as epoch ms), the one payment record of an order
  * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
  *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
+ * - `fence`: written after each script while REDIS_WAIT_REPLICAS is set, so the WAIT covers
+ *   what a script read, too (expires within a second: lib/redis_replicated.ts)
  *
  * Each change is one Lua script (`redis_scripts.ts`) that also XADDs its events, to the
  * key `outbox.route()` names for each (a bus stream or the outbox). Every key a script touches

@@ -6,7 +6,9 @@
  * (one hash tag: one Redis Cluster slot for every key a script takes), each
  * one named here and passed to its script; `outbox:lease` names the one
  * process that relays the outbox now, when events go there
- * (lib/redis_outbox.ts).
+ * (lib/redis_outbox.ts); `fence` is written after each script while
+ * REDIS_WAIT_REPLICAS is set, so the WAIT covers what a script read, too
+ * (lib/redis_replicated.ts).
  *
  * @module
  */

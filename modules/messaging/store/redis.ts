@@ -14,6 +14,8 @@
  * - `deliveries` sorted set: notification id by when its next attempt may start
  * - `outbox` stream read by the OutboxRelay, and `outbox:lease`: which process relays it now
  *   (both unused while events go straight to a Redis bus on this server: lib/redis_outbox.ts)
+ * - `fence`: written after each script while REDIS_WAIT_REPLICAS is set, so the WAIT covers
+ *   what a script read, too (expires within a second: lib/redis_replicated.ts)
  *
  * @module
  */

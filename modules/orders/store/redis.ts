@@ -16,8 +16,8 @@
  * - `outbox`: the stream of events waiting for the relay, and `outbox:lease`: which process
  *   relays it now (both unused while events go straight to a Redis bus on this server:
  *   lib/redis_outbox.ts)
- * - `confirmed`: written after a read a replica must confirm (REDIS_WAIT_REPLICAS only,
- *   expiring within a second: READ_CONFIRMED)
+ * - `fence`: written after every script a replica must confirm (REDIS_WAIT_REPLICAS only,
+ *   expiring within a second: lib/redis_replicated.ts)
  *
  * Every update announces the order's id on the channel `changed`, from its script, while
  * another orders process listens (asked again each second after nobody did). On a Redis
@@ -56,9 +56,6 @@ interface Remembered {
  * as long as a waiter's fallback re-read (DEFAULT_POLL_MS), which catches what it misses.
  */
 const QUIET_MS = 1_000;
-
-/** How long the fence of a confirmed read lives: only its write matters, not the key. */
-const FENCE_MS = 1_000;
 
 /** An index entry: the order's id and its creation time (the score). */
 type Scored = [id: string, created: number];
@@ -159,13 +156,11 @@ export class RedisOrderStore implements OrderStore {
     return replicaWaitOf(this.redis) === null ? read : await this.#readConfirmed(id);
   }
 
-  /** The order with a fence written after the read and WAITed for (READ_CONFIRMED). */
+  /** The order, read by a script: fenced and WAITed for (READ_CONFIRMED). */
   async #readConfirmed(id: string): Promise<Order | null> {
-    const stored = await READ_CONFIRMED.run(
-      this.redis,
-      [this.#orderKey(id), this.#key("confirmed")],
-      [FENCE_MS],
-    ) as string | null;
+    const stored = await READ_CONFIRMED.run(this.redis, [this.#orderKey(id)], []) as
+      | string
+      | null;
     return stored === null ? null : decodeOrder(id, stored);
   }
 

@@ -98,16 +98,9 @@ return 1 + redis.call('PUBLISH', ARGV[7], ARGV[8])
 `);
 
 /**
- * An order read with a write after it, for REDIS_WAIT_REPLICAS: the WAIT that follows a
- * script (LuaScript.run) covers what came before the client's replication offset, which
- * some servers move only on a write, and a read writes nothing; the fence (a short-lived
- * key, one for the module) is that write. Once a replica confirms it, it has every write
- * the read saw, whatever the server.
+ * An order read as a script, for REDIS_WAIT_REPLICAS: LuaScript.run follows it with a
+ * fence write and WAIT, so the read counts only once a replica has every write it saw.
  *
- * KEYS: order, fence. ARGV: the fence's lifetime (ms). Returns the stored value, or nil.
+ * KEYS: order. Returns the stored value, or nil.
  */
-export const READ_CONFIRMED = new LuaScript(`
-local stored = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-return stored
-`);
+export const READ_CONFIRMED = new LuaScript(`return redis.call('GET', KEYS[1])`);
