@@ -25,6 +25,10 @@ const REDIS_TROUBLE = [
   /^CLUSTERDOWN\b/,
   // A write that reached a master demoted to replica before the client's slot map moved on.
   /^READONLY\b/,
+  // A slot being migrated (resharding): its keys are moving to another master. ioredis follows
+  // ASK for a lone command; a write pipelined with its WAIT (lib/redis_replicated.ts) is
+  // answered 503 or retried, the migration being over in moments.
+  /^ASK\b/,
   /^Failed to refresh slots cache/,
   /^None of startup nodes is available/,
 ];

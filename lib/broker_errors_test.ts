@@ -20,6 +20,7 @@ Deno.test("brokerTrouble() names ioredis, nats.js and socket failures", () => {
     brokerTrouble(new Error("READONLY You can't write against a read only replica."))!,
     /READONLY/,
   );
+  assert.match(brokerTrouble(new Error("ASK 3999 127.0.0.1:6381"))!, /^Redis: ASK/);
   const behind = new ReplicasBehindError({ replicas: 1, timeoutMs: 1_000 }, 0);
   assert.match(brokerTrouble(behind)!, /reached 0 of 1 replicas/);
   const nats = Object.assign(new Error("TIMEOUT"), { name: "NatsError", code: "TIMEOUT" });
@@ -38,5 +39,6 @@ Deno.test("brokerTrouble() leaves every other error alone", () => {
   const other = Object.assign(new Error("bad subject"), { name: "NatsError", code: "BAD_SUBJECT" });
   assert.equal(brokerTrouble(other), null);
   assert.equal(brokerTrouble("Command timed out"), null);
+  assert.equal(brokerTrouble(new Error("ASKED for a refund twice")), null);
   assert.equal(brokerTrouble(null), null);
 });
