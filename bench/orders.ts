@@ -7,8 +7,9 @@
  * `split-redis` and `split-nats` (inventory, accounts, orders and messaging
  * in four processes behind the nginx gateway, Redis stores), and
  * `split-cluster-1`, `-2`, `-3` (the same four, bus and stores on a private
- * Redis Cluster of that many masters, no replicas; asked for by name, not in
- * the default list). The ceiling is
+ * Redis Cluster of that many masters, no replicas) and `split-cluster-3-wait1`
+ * (three masters with a replica each, REDIS_WAIT_REPLICAS=1: what durability
+ * costs); asked for by name, not in the default list. The ceiling is
  * a bare Hono handler that parses the same body (bench/bare_server.ts),
  * loaded by the same wrk; for the Redis rows also `redis-benchmark`.
  *
@@ -55,14 +56,22 @@ import { NATS_URL, REDIS_URL } from "./_urls.ts";
 
 /** What runs with no shape named: each cluster row adds a cluster start and a minute or so. */
 const DEFAULT_SHAPES = ["memory", "redis", "split-redis", "split-nats"] as const;
-const CLUSTER_SHAPES = ["split-cluster-1", "split-cluster-2", "split-cluster-3"] as const;
+const CLUSTER_SHAPES = [
+  "split-cluster-1",
+  "split-cluster-2",
+  "split-cluster-3",
+  "split-cluster-3-wait1",
+] as const;
 const SHAPES = [...DEFAULT_SHAPES, ...CLUSTER_SHAPES] as const;
 type Shape = typeof SHAPES[number];
 
-/** How many masters a `split-cluster-<n>` shape's Redis Cluster has; null for another shape. */
-function clusterMasters(shape: Shape): number | null {
-  const masters = /^split-cluster-(\d)$/.exec(shape)?.[1];
-  return masters ? Number(masters) : null;
+/**
+ * The Redis Cluster a `split-cluster-<n>[-wait1]` shape runs on: n masters, and with
+ * `-wait1` a replica each that every write waits for; null for another shape.
+ */
+function clusterOf(shape: Shape): { masters: number; waitReplicas: 0 | 1 } | null {
+  const match = /^split-cluster-(\d)(-wait1)?$/.exec(shape);
+  return match ? { masters: Number(match[1]), waitReplicas: match[2] ? 1 : 0 } : null;
 }
 
 const CONNECTIONS = 64;
@@ -170,14 +179,16 @@ async function start(shape: Shape): Promise<Target> {
   }
   Deno.env.set("REDIS_URL", REDIS_URL);
   Deno.env.set("NATS_URL", NATS_URL);
-  const masters = clusterMasters(shape);
-  const redisCluster = masters ? await RedisCluster.open({ masters, replicas: 0 }) : null;
+  const clustered = clusterOf(shape);
+  const redisCluster = clustered
+    ? await RedisCluster.open({ masters: clustered.masters, replicas: clustered.waitReplicas })
+    : null;
   let cluster: Cluster;
   try {
     cluster = await startCluster({
       bus: shape === "split-nats" ? "nats" : "redis",
       members: FOUR,
-      env: ENV,
+      env: clustered?.waitReplicas ? { ...ENV, REDIS_WAIT_REPLICAS: "1" } : ENV,
       redisUrl: redisCluster?.url,
     });
   } catch (error) {
