@@ -80,6 +80,11 @@ function nodeOptions(cluster: ClusterUrl, name: string, options: RedisOptions) {
  *   retries through MOVED, a failover or CLUSTERDOWN included.
  * - Reconnecting never gives up, backing off to one try a second, as one
  *   server's connection does (boundedWaits).
+ * - With TLS, a seed node is reached by the name the URL gives it, so its
+ *   certificate is checked against that name: ioredis would look the name
+ *   up first and check the certificate against the address, which a
+ *   certificate naming the host alone does not carry (the start-up then
+ *   failed with "Connection is closed.").
  */
 export async function openCluster(
   url: string,
@@ -94,6 +99,7 @@ export async function openCluster(
     enableOfflineQueue: false,
     enableAutoPipelining: options.enableAutoPipelining ?? false,
     clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
+    ...(cluster.tls ? { dnsLookup: (host, found) => found(null, host) } : {}),
     redisOptions: nodeOptions(cluster, name, options),
   };
   const client = new Cluster(cluster.nodes, clusterOptions);
