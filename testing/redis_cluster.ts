@@ -10,12 +10,19 @@
  * timeout; `url` names every node, as REDIS_URL names a cluster
  * (`redis+cluster://host:port,host:port,…`).
  *
- * Skips and failures follow brokers.ts: `brokersAvailable("redis-server")`.
+ * With `tls`, every node listens only on a TLS port (`--port 0`), the cluster
+ * bus and replication run over TLS too, and only the ACL user gets in (the
+ * default user is off; replicas log in to their master as that user): the
+ * harness's own commands and probes talk TLS with the password, and `url` is
+ * `rediss+cluster://user:password@…`.
+ *
+ * Skips and failures follow brokers.ts: `brokersAvailable("redis-server")`
+ * (with tls, tls_brokers.ts: `tlsBrokersAvailable("redis-server")`).
  *
  * @module
  */
 import { join } from "node:path";
-import { Cluster, Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import {
   findBinary,
   prepare,
@@ -26,7 +33,17 @@ import {
   started,
 } from "./brokers.ts";
 import { freePort } from "./spawn.ts";
+import {
+  type ClusterTls,
+  type NodeTls,
+  tlsConnectOptions,
+  tlsNodeArgs,
+  writeTlsConfig,
+} from "./redis_cluster_tls.ts";
+import { answersOverTls } from "./tls_brokers.ts";
 import { waitFor } from "./wait.ts";
+
+export type { ClusterTls } from "./redis_cluster_tls.ts";
 
 /**
  * How long a master may be silent before the others count it as failed and
@@ -43,15 +60,20 @@ const FORM_TIMEOUT_MS = 60_000;
 export class RedisClusterNode extends PrivateBroker {
   readonly url: string;
 
-  constructor(binary: string, dir: string, port: number, readonly busPort: number) {
+  constructor(
+    binary: string,
+    dir: string,
+    port: number,
+    readonly busPort: number,
+    private readonly tls: NodeTls | null = null,
+  ) {
     super(binary, port, dir);
-    this.url = `redis://127.0.0.1:${port}`;
+    this.url = `${tls ? "rediss" : "redis"}://127.0.0.1:${port}`;
   }
 
   protected args(): string[] {
     return [
-      "--port",
-      String(this.port),
+      ...(this.tls ? tlsNodeArgs(this.port, this.tls) : ["--port", String(this.port)]),
       ...redisServerFiles(this.dir, this.logFile()),
       "--appendonly",
       "no",
@@ -75,6 +97,7 @@ export class RedisClusterNode extends PrivateBroker {
   }
 
   protected async answers(): Promise<boolean> {
+    if (this.tls) return await answersOverTls(this.port, this.tls.certs, this.tls.hostname);
     return (await redisCommand(this.port, "PING")).startsWith("+PONG");
   }
 }
@@ -97,11 +120,20 @@ export class RedisCluster {
     readonly dir: string,
     /** How many masters serve the slots. */
     readonly masters: number,
+    readonly tls: ClusterTls | null,
+    /** What the harness's own connections add: TLS with the CA, the user and password. */
+    private readonly connectOptions: RedisOptions,
   ) {}
 
-  /** Every node, as a cluster URL: what REDIS_URL names for a cluster. */
+  /**
+   * Every node, as a cluster URL: what REDIS_URL names for a cluster
+   * (`rediss+cluster://user:password@…` for a TLS cluster).
+   */
   get url(): string {
-    return `redis+cluster://${this.nodes.map((node) => `127.0.0.1:${node.port}`).join(",")}`;
+    const host = this.tls?.hostname ?? "127.0.0.1";
+    const nodes = this.nodes.map((node) => `${host}:${node.port}`).join(",");
+    if (!this.tls) return `redis+cluster://${nodes}`;
+    return `rediss+cluster://${this.tls.user}:${this.tls.password}@${nodes}`;
   }
 
   /** The nodes' addresses, as ioredis' Cluster takes them. */
@@ -109,14 +141,23 @@ export class RedisCluster {
     return this.nodes.map((node) => ({ host: "127.0.0.1", port: node.port }));
   }
 
-  /** Starts `masters × (1 + replicas)` nodes, joins them and waits until the cluster is ok. */
-  static async open({ masters = 3, replicas = 1 } = {}): Promise<RedisCluster> {
+  /**
+   * Starts `masters × (1 + replicas)` nodes, joins them and waits until the
+   * cluster is ok; with `tls`, a TLS-only cluster that lets in only that user.
+   */
+  static async open(
+    { masters = 3, replicas = 1, tls }: { masters?: number; replicas?: number; tls?: ClusterTls } =
+      {},
+  ): Promise<RedisCluster> {
     const { binary, dir } = await prepare("redis-server");
+    const nodeTls = tls ? { ...tls, config: await writeTlsConfig(dir, tls) } : null;
     const nodes = Array.from(
       { length: masters * (1 + replicas) },
-      (_, i) => new RedisClusterNode(binary, join(dir, `n${i + 1}`), freePort(), freePort()),
+      (_, i) =>
+        new RedisClusterNode(binary, join(dir, `n${i + 1}`), freePort(), freePort(), nodeTls),
     );
-    const cluster = new RedisCluster(nodes, dir, masters);
+    const connectOptions = tls ? await tlsConnectOptions(tls) : {};
+    const cluster = new RedisCluster(nodes, dir, masters, tls ?? null, connectOptions);
     try {
       await Promise.all(nodes.map((node) => Deno.mkdir(node.dir, { recursive: true })));
       await Promise.all(nodes.map((node) => started(node)));
@@ -140,8 +181,11 @@ export class RedisCluster {
 
   async #create(replicas: number): Promise<void> {
     const cli = findBinary("redis-server")!.replace(/redis-server$/, "redis-cli");
+    const tls = this.tls;
     const output = await new Deno.Command(cli, {
       args: [
+        // The password goes in REDISCLI_AUTH, never on the command line.
+        ...(tls ? ["--tls", "--cacert", tls.certs.paths.ca, "--user", tls.user] : []),
         "--cluster",
         "create",
         ...this.nodes.map((node) => `127.0.0.1:${node.port}`),
@@ -149,6 +193,7 @@ export class RedisCluster {
         String(replicas),
         "--cluster-yes",
       ],
+      ...(tls ? { env: { REDISCLI_AUTH: tls.password } } : {}),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -198,7 +243,11 @@ export class RedisCluster {
 
   /** One command on one node, failing with its error (the cluster is being made). */
   async #command(node: RedisClusterNode, ...args: (string | number)[]): Promise<unknown> {
-    const redis = new Redis(node.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0 });
+    const redis = new Redis(node.port, "127.0.0.1", {
+      ...this.connectOptions,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
     try {
       await redis.connect();
       return await redis.call(...(args.map(String) as [string, ...string[]]));
@@ -207,10 +256,11 @@ export class RedisCluster {
     }
   }
 
-  /** A plain connection to one node (for CLUSTER commands and role checks). */
+  /** A connection to one node (for CLUSTER commands and role checks), TLS on a TLS cluster. */
   async #ask<T>(node: RedisClusterNode, ask: (redis: Redis) => Promise<T>): Promise<T | null> {
     if (!node.running) return null;
     const redis = new Redis(node.port, "127.0.0.1", {
+      ...this.connectOptions,
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -309,7 +359,7 @@ export class RedisCluster {
   /** A client for the whole cluster (ioredis Cluster), slots followed and redirections taken. */
   client(): Cluster {
     const cluster = new Cluster(this.startupNodes, {
-      redisOptions: { maxRetriesPerRequest: 0 },
+      redisOptions: { ...this.connectOptions, maxRetriesPerRequest: 0 },
       clusterRetryStrategy: (times) => Math.min(100 * times, 1_000),
     });
     cluster.on("error", () => {});

@@ -26,7 +26,7 @@ import { delay } from "./wait.ts";
 export const TLS_USER = "shop";
 
 /** Letters and digits only: it goes into a config file and a URL unescaped. */
-function newPassword(): string {
+export function newPassword(): string {
   return `pw${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
@@ -125,30 +125,41 @@ export class TlsRedisBroker extends TlsBroker {
     return join(this.dir, "redis.log");
   }
 
-  /** Any reply over TLS (NOAUTH, since PING comes unauthenticated) means it is up. */
-  protected async answers(): Promise<boolean> {
-    let connection: Deno.TlsConn | null = null;
+  protected answers(): Promise<boolean> {
+    return answersOverTls(this.port, this.certs);
+  }
+}
+
+/**
+ * Whether a TLS-only redis-server on `port` of `hostname` answers: any reply
+ * (NOAUTH, since PING comes unauthenticated) means it is up.
+ */
+export async function answersOverTls(
+  port: number,
+  certs: TestCertificates,
+  hostname = "127.0.0.1",
+): Promise<boolean> {
+  let connection: Deno.TlsConn | null = null;
+  try {
+    const { ca, clientCert, clientKey } = certs.paths;
+    connection = await Deno.connectTls({
+      hostname,
+      port,
+      caCerts: [await Deno.readTextFile(ca)],
+      cert: await Deno.readTextFile(clientCert),
+      key: await Deno.readTextFile(clientKey),
+    });
+    await connection.write(new TextEncoder().encode("PING\r\n"));
+    const buffer = new Uint8Array(128);
+    const read = await Promise.race([connection.read(buffer), delay(1_000).then(() => null)]);
+    return (read ?? 0) > 0;
+  } catch {
+    return false;
+  } finally {
     try {
-      const { ca, clientCert, clientKey } = this.certs.paths;
-      connection = await Deno.connectTls({
-        hostname: "127.0.0.1",
-        port: this.port,
-        caCerts: [await Deno.readTextFile(ca)],
-        cert: await Deno.readTextFile(clientCert),
-        key: await Deno.readTextFile(clientKey),
-      });
-      await connection.write(new TextEncoder().encode("PING\r\n"));
-      const buffer = new Uint8Array(128);
-      const read = await Promise.race([connection.read(buffer), delay(1_000).then(() => null)]);
-      return (read ?? 0) > 0;
+      connection?.close();
     } catch {
-      return false;
-    } finally {
-      try {
-        connection?.close();
-      } catch {
-        // already closed
-      }
+      // already closed
     }
   }
 }

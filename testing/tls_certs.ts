@@ -1,8 +1,9 @@
 /**
  * A certificate authority of the test run's own, made with `openssl` into a
  * temporary directory: a CA, a server certificate for 127.0.0.1 and
- * localhost, a client certificate, and a second CA that signed neither (the
- * "wrong CA" a client may be given). `close()` deletes the directory.
+ * localhost, one for the name localhost alone (as a certificate names a
+ * server whose address may change), a client certificate, and a second CA
+ * that signed none of them (the "wrong CA" a client may be given). `close()` deletes the directory.
  *
  * @module
  */
@@ -12,6 +13,9 @@ export interface CertificatePaths {
   ca: string;
   serverCert: string;
   serverKey: string;
+  /** Valid for the host name `localhost` only: a client that checks it against 127.0.0.1 fails. */
+  namedServerCert: string;
+  namedServerKey: string;
   clientCert: string;
   clientKey: string;
   /** A CA that signed nothing here: trusting it alone must fail the handshake. */
@@ -115,6 +119,13 @@ export class TestCertificates {
       );
       await signed(
         dir,
+        "named-server",
+        "/CN=localhost",
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" +
+          "subjectAltName=DNS:localhost\n",
+      );
+      await signed(
+        dir,
         "client",
         "/CN=bazaar test client",
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
@@ -128,6 +139,8 @@ export class TestCertificates {
       ca: path("ca.pem"),
       serverCert: path("server.pem"),
       serverKey: path("server.key"),
+      namedServerCert: path("named-server.pem"),
+      namedServerKey: path("named-server.key"),
       clientCert: path("client.pem"),
       clientKey: path("client.key"),
       otherCa: path("other-ca.pem"),

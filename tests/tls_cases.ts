@@ -52,6 +52,28 @@ export async function orderOverTls(
   }
 }
 
+/**
+ * Starts `bazaar --modules all <args>` with `env`, expecting it to refuse:
+ * exit 2 and one line on stderr matching `reason`, no secret in the output.
+ * Returns that line.
+ */
+export async function refusedAtStart(
+  args: string[],
+  env: Record<string, string>,
+  reason: RegExp,
+  secrets: string[],
+): Promise<string> {
+  const { code, stdout, stderr } = await runBazaar(["--modules", "all", ...args], env);
+  const lines = stderr.trim().split("\n");
+  assert.equal(code, 2, `exit code (stderr: ${stderr})`);
+  assert.equal(lines.length, 1, `one line on stderr, not:\n${stderr}`);
+  assert.match(lines[0]!, reason);
+  for (const secret of secrets) {
+    assert.ok(!(stdout + stderr).includes(secret), "no password in the output");
+  }
+  return lines[0]!;
+}
+
 /** `bazaar dlq list <args>` over TLS: it connects and finds no dead letters. */
 export async function dlqListsOverTls(args: string[], env: Record<string, string>): Promise<void> {
   const { code, stdout, stderr } = await runBazaar(

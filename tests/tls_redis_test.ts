@@ -19,7 +19,7 @@ import {
   TlsRedisBroker,
   withEnv,
 } from "../testing/tls_brokers.ts";
-import { dlqListsOverTls, orderOverTls } from "./tls_cases.ts";
+import { dlqListsOverTls, orderOverTls, refusedAtStart } from "./tls_cases.ts";
 
 const available = tlsBrokersAvailable("redis-server");
 // Started before any test, so no test's sanitizer counts them; closed by the last test.
@@ -61,16 +61,8 @@ test("one order is confirmed with the bus and the stores on rediss://", async ()
 });
 
 /** Starts bazaar, expecting it to refuse: exit 2 and one line on stderr, naming no secret. */
-async function refused(args: string[], env: Record<string, string>, reason: RegExp) {
-  const { code, stdout, stderr } = await runBazaar(["--modules", "all", ...args], env);
-  const lines = stderr.trim().split("\n");
-  assert.equal(code, 2, `exit code (stderr: ${stderr})`);
-  assert.equal(lines.length, 1, `one line on stderr, not:\n${stderr}`);
-  assert.match(lines[0]!, reason);
-  for (const secret of [broker!.password]) {
-    assert.ok(!(stdout + stderr).includes(secret), "no password in the output");
-  }
-  return lines[0]!;
+function refused(args: string[], env: Record<string, string>, reason: RegExp) {
+  return refusedAtStart(args, env, reason, [broker!.password]);
 }
 
 test("a wrong password stops the start with one line and exit 2", async () => {
