@@ -12,7 +12,13 @@
  * @module
  */
 import type { ChainableCommander, Cluster } from "ioredis";
-import { isCluster, type RedisClient, ReplicasBehindError, replicaWaitOf } from "./redis_client.ts";
+import {
+  isCluster,
+  type RedisClient,
+  ReplicasBehindError,
+  type ReplicaWait,
+  replicaWaitOf,
+} from "./redis_client.ts";
 import { execPipeline } from "./redis_pipeline.ts";
 import { settlesWithin } from "./async/settles_within.ts";
 
@@ -35,6 +41,103 @@ const MOVED_RETRIES = 3;
 /** How long a MOVED waits for the slot map to be read again before the write goes once more. */
 const SLOT_REFRESH_MS = 2_000;
 
+type Reply = [error: Error | null, value: unknown];
+
+/** What one pipeline of gathered writes, its fence and its WAIT answered. */
+interface Answered {
+  replies: Reply[];
+  waitError: Error | null;
+  confirmed: number;
+}
+
+/** Writes gathered for one pipeline; each knows its commands by their place in it. */
+interface Batch {
+  pipeline: ChainableCommander;
+  answered: PromiseWithResolvers<Answered>;
+}
+
+/** The writes of one client behind one fence (one slot): one pipeline out at a time. */
+interface Lane {
+  gathering: Batch | null;
+  busy: boolean;
+}
+
+const lanes = new WeakMap<RedisClient, Map<string, Lane>>();
+
+function laneOf(client: RedisClient, fence: string): Lane {
+  let byFence = lanes.get(client);
+  if (!byFence) lanes.set(client, byFence = new Map());
+  let lane = byFence.get(fence);
+  if (!lane) byFence.set(fence, lane = { gathering: null, busy: false });
+  return lane;
+}
+
+/**
+ * Sends what the lane gathered, with one fence and one WAIT for all of it, and
+ * once that is answered what gathered meanwhile. A WAIT holds its connection
+ * until a replica answers, so writes sent one pipeline each would queue behind
+ * one another's WAITs; gathered, one WAIT covers them all (a group commit).
+ */
+function flush(client: RedisClient, fence: string, lane: Lane): void {
+  const batch = lane.gathering;
+  const wait = replicaWaitOf(client);
+  lane.gathering = null;
+  if (!batch) {
+    lane.busy = false;
+    return;
+  }
+  // The wait was taken off the client meanwhile: a WAIT 0 answers at once.
+  batch.pipeline.set(fence, "1", "PX", FENCE_MS).call(
+    "WAIT",
+    wait?.replicas ?? 0,
+    wait?.timeoutMs ?? 0,
+  );
+  batch.pipeline.exec().then(
+    (replies) => {
+      const all = (replies ?? []) as Reply[];
+      const [waitError, confirmed] = all.at(-1) ?? [null, 0];
+      batch.answered.resolve({ replies: all, waitError, confirmed: Number(confirmed) });
+    },
+    (error) => batch.answered.reject(error),
+  ).finally(() => flush(client, fence, lane));
+}
+
+/**
+ * Queues `write`'s commands into the lane's next pipeline and answers with
+ * their replies, and the WAIT's, once it has been sent and answered.
+ */
+async function gathered(
+  client: RedisClient,
+  fence: string,
+  write: (pipeline: ChainableCommander) => ChainableCommander,
+): Promise<{ mine: Reply[]; waitError: Error | null; confirmed: number }> {
+  const lane = laneOf(client, fence);
+  lane.gathering ??= { pipeline: client.pipeline(), answered: Promise.withResolvers() };
+  const batch = lane.gathering;
+  const from = batch.pipeline.length;
+  write(batch.pipeline);
+  const to = batch.pipeline.length;
+  if (!lane.busy) {
+    lane.busy = true;
+    // Writes made in this same turn go in the same pipeline.
+    queueMicrotask(() => flush(client, fence, lane));
+  }
+  const { replies, waitError, confirmed } = await batch.answered.promise;
+  return { mine: replies.slice(from, to), waitError, confirmed };
+}
+
+/** One write in a pipeline of its own, followed by its WAIT. */
+async function alone(
+  client: RedisClient,
+  write: (pipeline: ChainableCommander) => ChainableCommander,
+  wait: ReplicaWait,
+): Promise<{ mine: Reply[]; waitError: Error | null; confirmed: number }> {
+  const replies = (await write(client.pipeline()).call("WAIT", wait.replicas, wait.timeoutMs)
+    .exec() ?? []) as Reply[];
+  const [waitError, confirmed] = replies.pop() ?? [null, 0];
+  return { mine: replies, waitError, confirmed: Number(confirmed) };
+}
+
 /**
  * Runs the commands `write` queues and answers their replies (the first error
  * thrown). With a replica wait, throws ReplicasBehindError when fewer replicas
@@ -51,7 +154,9 @@ const SLOT_REFRESH_MS = 2_000;
  * what it read and wrote nothing (an idempotent step done before, its write
  * made by another connection) would otherwise be confirmed at once, whether or
  * not a replica has what it read. The fence makes any answer count only once a
- * replica has everything before it.
+ * replica has everything before it. Writes behind the same fence (one slot)
+ * share pipelines: those made while one is out go together in the next, under
+ * one fence and one WAIT.
  */
 export async function writeReplicated<T extends unknown[]>(
   client: RedisClient,
@@ -61,12 +166,10 @@ export async function writeReplicated<T extends unknown[]>(
   const wait = replicaWaitOf(client);
   if (wait === null) return await execPipeline<T>(write(client.pipeline()));
   for (let attempt = 0;; attempt++) {
-    const pipeline = write(client.pipeline());
-    if (fence !== null) pipeline.set(fence, "1", "PX", FENCE_MS);
-    const replies = await pipeline.call("WAIT", wait.replicas, wait.timeoutMs).exec() ?? [];
-    const [waitError, confirmed] = replies.pop() ?? [null, 0];
-    if (fence !== null) replies.pop();
-    const error = replies.find(([error]) => error)?.[0];
+    const { mine, waitError, confirmed } = fence === null
+      ? await alone(client, write, wait)
+      : await gathered(client, fence, write);
+    const error = mine.find(([error]) => error)?.[0];
     // ioredis follows a MOVED itself, but not in a pipeline with a WAIT (a write it may not
     // resend); MOVED means the node ran nothing, so sending it again is safe.
     if (error && isCluster(client) && isMoved(error) && attempt < MOVED_RETRIES) {
@@ -75,8 +178,8 @@ export async function writeReplicated<T extends unknown[]>(
     }
     if (error) throw error;
     if (waitError) throw waitError;
-    if (Number(confirmed) < wait.replicas) throw new ReplicasBehindError(wait, Number(confirmed));
-    return replies.map(([, value]) => value) as T;
+    if (confirmed < wait.replicas) throw new ReplicasBehindError(wait, confirmed);
+    return mine.map(([, value]) => value) as T;
   }
 }
 

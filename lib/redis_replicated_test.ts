@@ -162,6 +162,38 @@ onCluster.test(
   },
 );
 
+/** How many WAITs the node has run. */
+async function waitsRun(port: number): Promise<number> {
+  const stats = await onNode(port, (redis) => redis.info("commandstats"));
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+onCluster.test(
+  "writes made together share one fence and one WAIT (a group commit), each with its own reply",
+  async ({ redis, keyPrefix }) => {
+    const counter = `${keyPrefix}{orders}:together`;
+    const { master, replica } = await pairOf(onCluster.cluster, counter);
+    requireReplicas(redis, { replicas: 1, timeoutMs: 5_000 });
+    const script = aCounterScript();
+    const failing = new LuaScript(`return redis.error_reply('BOOM ${crypto.randomUUID()}')`);
+    assert.equal(await script.run(redis, [counter], []), 1, "loaded (NOSCRIPT) on its own");
+    await failing.run(redis, [counter], []).catch(() => {});
+    const before = await waitsRun(master.port);
+    const runs = Array.from({ length: 20 }, () => script.run(redis, [counter], []));
+    const refused = failing.run(redis, [counter], []);
+    await assert.rejects(refused, /BOOM/, "an error reaches its own caller alone");
+    const replies = (await Promise.all(runs)) as number[];
+    assert.deepEqual(replies.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 2));
+    const waits = (await waitsRun(master.port)) - before;
+    assert.ok(waits >= 1 && waits <= 2, `21 writes made together took ${waits} WAITs`);
+    const copied = await onNode(replica.port, async (node) => {
+      await node.call("READONLY");
+      return await node.get(counter);
+    });
+    assert.equal(copied, "21", "one WAIT confirmed them all");
+  },
+);
+
 onCluster.test(
   "a write waiting for a replica follows its slot to another master (MOVED), and waits there",
   async ({ redis, keyPrefix }) => {
