@@ -19,6 +19,7 @@ import { type ConnectionRole, countRoundTrips } from "./round_trips.ts";
 import {
   absorbLaterSocketErrors,
   clearSocketTimeoutOnClose,
+  pipelineOnlyWhenReady,
   watchErrors,
 } from "./socket_guards.ts";
 
@@ -96,6 +97,7 @@ export async function openServerConnection(
     lazyConnect: true,
   });
   clearSocketTimeoutOnClose(redis);
+  pipelineOnlyWhenReady(redis);
   countRoundTrips(redis, role);
   // Watched only once connected: a failed start is one error, not a log line more.
   await connectOnce(redis, url);

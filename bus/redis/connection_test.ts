@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { redisBrokerTest } from "../../testing/brokers.ts";
 import { serviceUrl } from "../../testing/services.ts";
 import { freePort } from "../../testing/spawn.ts";
-import { waitFor } from "../../testing/wait.ts";
-import { closeConnection, openConnection } from "./connection.ts";
+import { TcpProxy } from "../../testing/tcp_proxy.ts";
+import { delay, waitFor } from "../../testing/wait.ts";
+import { boundedWaits, closeConnection, openConnection } from "./connection.ts";
 import { settlesWithin } from "../../lib/async/settles_within.ts";
 import { BrokerConnectError } from "../connect_error.ts";
 import { setBrokerEnv } from "../tls_files.ts";
@@ -64,3 +65,43 @@ Deno.test({
     await closeConnection(redis);
   },
 });
+
+redisBrokerTest(
+  "with auto-pipelining on a stalled link, every command fails within its timeout of being made",
+  async (broker) => {
+    const timeoutMs = 1_000;
+    const proxy = TcpProxy.forUrl(broker.url);
+    const redis = await openConnection(
+      proxy.urlFor(broker.url),
+      "stall-test",
+      { enableAutoPipelining: true, ...boundedWaits(timeoutMs) },
+    );
+    try {
+      await redis.get("warm");
+      proxy.stall();
+      // Others' commands keep a batch in flight, as a process's background work does: ioredis
+      // sends an auto-pipeline only once the one before it is answered, and armed a command's
+      // timeout only then (a command failed up to ~2x its timeout after it was made, later in
+      // the stall, as the reconnect back-off grows).
+      const background = setInterval(() => redis.get("background").catch(() => {}), 50);
+      const took: number[] = [];
+      const started = performance.now();
+      try {
+        while (performance.now() - started < 10 * timeoutMs) {
+          const made = performance.now();
+          await assert.rejects(redis.get("stalled"));
+          took.push(Math.round(performance.now() - made));
+          await delay(150);
+        }
+      } finally {
+        clearInterval(background);
+      }
+      const slowest = Math.max(...took);
+      assert.ok(slowest < timeoutMs * 1.3, `a command failed ${slowest} ms after it was made`);
+    } finally {
+      proxy.pass();
+      await closeConnection(redis);
+      await proxy.close();
+    }
+  },
+);

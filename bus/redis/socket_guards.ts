@@ -61,6 +61,22 @@ function clearTimerOnClose(redis: Redis): void {
 }
 
 /**
+ * Works around ioredis (5.x) auto-pipelining on a link that stalls: it sends a
+ * batch only once the batch before it is answered, and arms a command's
+ * `commandTimeout` only as it is sent, so a command queued behind a batch that
+ * waits out its own timeout had waited that long before its own began (a
+ * request took 2.5–2.9 s to fail with REDIS_COMMAND_TIMEOUT_MS at 2 s). While
+ * the connection is not ready, commands skip auto-pipelining: sent at once
+ * (into the offline queue), their timeout armed at once. One server's
+ * connection only: a Cluster client's own readiness does not follow a node's.
+ */
+export function pipelineOnlyWhenReady(client: RedisClient): void {
+  if (isCluster(client) || !client.options.enableAutoPipelining) return;
+  client.on("ready", () => client.options.enableAutoPipelining = true);
+  client.on("close", () => client.options.enableAutoPipelining = false);
+}
+
+/**
  * Logs a connection's errors, at most one line per interval. A Cluster client
  * reports a node's as "node error" (with the node's address) and its own
  * (every node failed) as "error".
