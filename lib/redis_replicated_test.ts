@@ -48,6 +48,14 @@ async function onNode<T>(port: number, ask: (redis: Redis) => Promise<T>): Promi
   }
 }
 
+/** Reads on a replica (READONLY first, or it answers MOVED). */
+function onReplica<T>(port: number, read: (redis: Redis) => Promise<T>): Promise<T> {
+  return onNode(port, async (redis) => {
+    await redis.call("READONLY");
+    return await read(redis);
+  });
+}
+
 /** Stops the node's process (its connections stay open, it answers nothing) while `body` runs. */
 async function whileStopped<T>(port: number, body: () => Promise<T>): Promise<T> {
   const info = await onNode(port, (redis) => redis.info("server"));
@@ -107,10 +115,10 @@ onCluster.test(
     assert.equal(await script.run(redis, [counter], []), 2, "EVALSHA, then WAIT");
     await writeReplicated(redis, (pipeline) => pipeline.hset(contact, { name: "Ada" }));
     // Confirmed by WAIT: the replica has applied both, whatever it is asked next.
-    const seen = await onNode(replica.port, async (node) => {
-      await node.call("READONLY");
-      return [await node.get(counter), await node.hget(contact, "name")];
-    });
+    const seen = await onReplica(
+      replica.port,
+      async (node) => [await node.get(counter), await node.hget(contact, "name")],
+    );
     assert.deepEqual(seen, ["2", "Ada"]);
   },
 );
@@ -186,10 +194,7 @@ onCluster.test(
     assert.deepEqual(replies.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 2));
     const waits = (await waitsRun(master.port)) - before;
     assert.ok(waits >= 1 && waits <= 2, `21 writes made together took ${waits} WAITs`);
-    const copied = await onNode(replica.port, async (node) => {
-      await node.call("READONLY");
-      return await node.get(counter);
-    });
+    const copied = await onReplica(replica.port, (node) => node.get(counter));
     assert.equal(copied, "21", "one WAIT confirmed them all");
   },
 );
@@ -209,10 +214,7 @@ onCluster.test(
     assert.equal(await aCounterScript().run(redis, [counter], []), 1);
     const { master, replica } = await pairOf(onCluster.cluster, counter);
     assert.equal(master.id, to.id);
-    const copied = await onNode(replica.port, async (node) => {
-      await node.call("READONLY");
-      return await node.get(counter);
-    });
+    const copied = await onReplica(replica.port, (node) => node.get(counter));
     assert.equal(copied, "1", "the new master's replica confirmed it");
   },
 );
