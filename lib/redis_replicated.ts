@@ -50,6 +50,13 @@ interface Answered {
   confirmed: number;
 }
 
+/** What one write gets back: its own commands' replies, and the WAIT's answer. */
+interface Confirmed {
+  mine: Reply[];
+  waitError: Error | null;
+  confirmed: number;
+}
+
 /** Writes gathered for one pipeline; each knows its commands by their place in it. */
 interface Batch {
   pipeline: ChainableCommander;
@@ -110,7 +117,7 @@ async function gathered(
   client: RedisClient,
   fence: string,
   write: (pipeline: ChainableCommander) => ChainableCommander,
-): Promise<{ mine: Reply[]; waitError: Error | null; confirmed: number }> {
+): Promise<Confirmed> {
   const lane = laneOf(client, fence);
   lane.gathering ??= { pipeline: client.pipeline(), answered: Promise.withResolvers() };
   const batch = lane.gathering;
@@ -131,7 +138,7 @@ async function alone(
   client: RedisClient,
   write: (pipeline: ChainableCommander) => ChainableCommander,
   wait: ReplicaWait,
-): Promise<{ mine: Reply[]; waitError: Error | null; confirmed: number }> {
+): Promise<Confirmed> {
   const replies = (await write(client.pipeline()).call("WAIT", wait.replicas, wait.timeoutMs)
     .exec() ?? []) as Reply[];
   const [waitError, confirmed] = replies.pop() ?? [null, 0];
