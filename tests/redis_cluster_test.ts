@@ -10,9 +10,11 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { privateBrokerTest } from "../testing/brokers.ts";
+import { boundedWaits, closeConnection, openConnection } from "../bus/redis/connection.ts";
+import { privateBrokerTest, redisCommand } from "../testing/brokers.ts";
 import { NODE_TIMEOUT_MS, RedisCluster } from "../testing/redis_cluster.ts";
-import { waitFor } from "../testing/wait.ts";
+import { TcpProxy } from "../testing/tcp_proxy.ts";
+import { delay, waitFor } from "../testing/wait.ts";
 
 function clusterTest(
   name: string,
@@ -168,4 +170,60 @@ clusterTest(
       client.disconnect();
     }
   },
+);
+
+clusterTest(
+  "a master that stalls: a command to its slots fails within the timeout of being made, auto-pipelined or not",
+  async (cluster) => {
+    const key = "{stalled}:k";
+    const master = await cluster.masterOf(key);
+    const proxy = TcpProxy.start({ hostname: "127.0.0.1", port: master.port });
+    try {
+      // Clients reach that master through the proxy alone: it announces the proxy's port.
+      await redisCommand(master.port, `CONFIG SET cluster-announce-port ${proxy.port}`);
+      await waitFor(async () => {
+        for (const node of cluster.nodes) {
+          const slots = await redisCommand(node.port, "CLUSTER SLOTS");
+          if (!slots.includes(String(proxy.port))) return false;
+        }
+        return true;
+      }, { timeoutMs: 20_000, message: "every node names the proxy for the master" });
+      const timeoutMs = 1_000;
+      for (const enableAutoPipelining of [false, true]) {
+        const redis = await openConnection(cluster.url, "stall-test", {
+          enableAutoPipelining,
+          ...boundedWaits(timeoutMs),
+        });
+        try {
+          await redis.get(key);
+          proxy.stall();
+          // Others' commands keep a batch in flight, as a process's background work does.
+          const background = setInterval(() => redis.get(key).catch(() => {}), 50);
+          const took: number[] = [];
+          try {
+            const started = performance.now();
+            while (performance.now() - started < 6 * timeoutMs) {
+              const made = performance.now();
+              await assert.rejects(redis.get(key));
+              took.push(Math.round(performance.now() - made));
+              await delay(150);
+            }
+          } finally {
+            clearInterval(background);
+          }
+          const slowest = Math.max(...took);
+          assert.ok(
+            slowest < timeoutMs * 1.3,
+            `auto-pipelining ${enableAutoPipelining}: a command failed ${slowest} ms after it was made`,
+          );
+        } finally {
+          proxy.pass();
+          await closeConnection(redis);
+        }
+      }
+    } finally {
+      await proxy.close();
+    }
+  },
+  { masters: 3, replicas: 0 },
 );

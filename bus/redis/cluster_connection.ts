@@ -80,6 +80,8 @@ function nodeOptions(cluster: ClusterUrl, name: string, options: RedisOptions) {
  *   retries through MOVED, a failover or CLUSTERDOWN included.
  * - Reconnecting never gives up, backing off to one try a second, as one
  *   server's connection does (boundedWaits).
+ * - Every command made on the client fails within `commandTimeout` of being
+ *   made (deadlineEachCommand), whatever the Cluster does with it meanwhile.
  * - With TLS, a seed node is reached by the name the URL gives it, so its
  *   certificate is checked against that name: ioredis would look the name
  *   up first and check the certificate against the address, which a
@@ -103,6 +105,7 @@ export async function openCluster(
     redisOptions: nodeOptions(cluster, name, options),
   };
   const client = new Cluster(cluster.nodes, clusterOptions);
+  if (options.commandTimeout) deadlineEachCommand(client, options.commandTimeout);
   // Before connect(): the pool announces each node connection it makes with "+node".
   clearSocketTimeoutOnClose(client);
   countRoundTrips(client, role);
@@ -171,4 +174,48 @@ async function probe(
     }
   }));
   return reasons.every((reason) => reason !== null) ? reasons[0]! : null;
+}
+
+/** Commands that wait on purpose; none is made on a Cluster client, but a deadline would cut them. */
+const BLOCKING = new Set([
+  "blpop",
+  "brpop",
+  "blmove",
+  "bzpopmin",
+  "bzpopmax",
+  "wait",
+  "xread",
+  "xreadgroup",
+]);
+
+/**
+ * Gives every command made on a Cluster client a deadline from when it is
+ * made. A node connection's `commandTimeout` starts only as the command is
+ * sent to it, and on a master that stalls (no reset) the Cluster sends a
+ * command again once its node connection closes, and holds auto-pipelined
+ * commands until the batch ahead of them is answered: a command to a stalled
+ * master failed 2–3 timeouts after it was made. Past its deadline the caller
+ * gets "Command timed out" (a 503); what the Cluster still does with the
+ * command is ignored, as a write's outcome after a 503 is unknown anyway.
+ */
+function deadlineEachCommand(client: Cluster, timeoutMs: number): void {
+  const methods = client as unknown as Record<string, unknown>;
+  for (const name of client.getBuiltinCommands()) {
+    const made = methods[name];
+    if (typeof made !== "function" || BLOCKING.has(name)) continue;
+    methods[name] = function (this: Cluster, ...args: unknown[]) {
+      return within(made.apply(this, args), timeoutMs);
+    };
+  }
+}
+
+function within(result: unknown, timeoutMs: number): unknown {
+  if (!(result instanceof Promise)) return result;
+  // Settled later, after the deadline answered: nobody waits for it then.
+  result.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("Command timed out")), timeoutMs);
+  });
+  return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
 }
