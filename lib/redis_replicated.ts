@@ -43,24 +43,24 @@ const SLOT_REFRESH_MS = 2_000;
 
 type Reply = [error: Error | null, value: unknown];
 
-/** What one pipeline of gathered writes, its fence and its WAIT answered. */
-interface Answered {
+/** A pipeline's replies before its WAIT, and the WAIT's answer. */
+interface Confirmed {
   replies: Reply[];
   waitError: Error | null;
   confirmed: number;
 }
 
-/** What one write gets back: its own commands' replies, and the WAIT's answer. */
-interface Confirmed {
-  mine: Reply[];
-  waitError: Error | null;
-  confirmed: number;
+/** Splits a pipeline's replies, its last command a WAIT, into a Confirmed. */
+function waited(replies: Reply[] | null): Confirmed {
+  const all = replies ?? [];
+  const [waitError, confirmed] = all.at(-1) ?? [null, 0];
+  return { replies: all.slice(0, -1), waitError, confirmed: Number(confirmed) };
 }
 
 /** Writes gathered for one pipeline; each knows its commands by their place in it. */
 interface Batch {
   pipeline: ChainableCommander;
-  answered: PromiseWithResolvers<Answered>;
+  answered: PromiseWithResolvers<Confirmed>;
 }
 
 /** The writes of one client behind one fence (one slot): one pipeline out at a time. */
@@ -100,11 +100,7 @@ function flush(client: RedisClient, fence: string, lane: Lane): void {
     wait?.timeoutMs ?? 0,
   );
   batch.pipeline.exec().then(
-    (replies) => {
-      const all = (replies ?? []) as Reply[];
-      const [waitError, confirmed] = all.at(-1) ?? [null, 0];
-      batch.answered.resolve({ replies: all, waitError, confirmed: Number(confirmed) });
-    },
+    (replies) => batch.answered.resolve(waited(replies as Reply[] | null)),
     (error) => batch.answered.reject(error),
   ).finally(() => flush(client, fence, lane));
 }
@@ -129,8 +125,8 @@ async function gathered(
     // Writes made in this same turn go in the same pipeline.
     queueMicrotask(() => flush(client, fence, lane));
   }
-  const { replies, waitError, confirmed } = await batch.answered.promise;
-  return { mine: replies.slice(from, to), waitError, confirmed };
+  const answered = await batch.answered.promise;
+  return { ...answered, replies: answered.replies.slice(from, to) };
 }
 
 /** One write in a pipeline of its own, followed by its WAIT. */
@@ -139,10 +135,9 @@ async function alone(
   write: (pipeline: ChainableCommander) => ChainableCommander,
   wait: ReplicaWait,
 ): Promise<Confirmed> {
-  const replies = (await write(client.pipeline()).call("WAIT", wait.replicas, wait.timeoutMs)
-    .exec() ?? []) as Reply[];
-  const [waitError, confirmed] = replies.pop() ?? [null, 0];
-  return { mine: replies, waitError, confirmed: Number(confirmed) };
+  const replies = await write(client.pipeline()).call("WAIT", wait.replicas, wait.timeoutMs)
+    .exec();
+  return waited(replies as Reply[] | null);
 }
 
 /**
@@ -173,10 +168,10 @@ export async function writeReplicated<T extends unknown[]>(
   const wait = replicaWaitOf(client);
   if (wait === null) return await execPipeline<T>(write(client.pipeline()));
   for (let attempt = 0;; attempt++) {
-    const { mine, waitError, confirmed } = fence === null
+    const { replies, waitError, confirmed } = fence === null
       ? await alone(client, write, wait)
       : await gathered(client, fence, write);
-    const error = mine.find(([error]) => error)?.[0];
+    const error = replies.find(([error]) => error)?.[0];
     // ioredis follows a MOVED itself, but not in a pipeline with a WAIT (a write it may not
     // resend); MOVED means the node ran nothing, so sending it again is safe.
     if (error && isCluster(client) && isMoved(error) && attempt < MOVED_RETRIES) {
@@ -186,7 +181,7 @@ export async function writeReplicated<T extends unknown[]>(
     if (error) throw error;
     if (waitError) throw waitError;
     if (confirmed < wait.replicas) throw new ReplicasBehindError(wait, confirmed);
-    return mine.map(([, value]) => value) as T;
+    return replies.map(([, value]) => value) as T;
   }
 }
 
